@@ -1,0 +1,84 @@
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { authPlugin } from './http/plugins/auth.js';
+import { errorsPlugin } from './http/plugins/errors.js';
+import { openApiPlugin } from './http/plugins/openapi.js';
+import { rateLimitPlugin } from './http/plugins/rate-limit.js';
+import { securityPlugin } from './http/plugins/security.js';
+import { apiKeyRoutes } from './http/routes/api-keys.js';
+import { dealRoutes } from './http/routes/deals.js';
+import { eventRoutes } from './http/routes/events.js';
+import { healthRoutes } from './http/routes/health.js';
+import { partnerRoutes } from './http/routes/partners.js';
+import { createPayoutCipher } from './security/payout-cipher.js';
+import type { ServiceContext } from './services/context.js';
+import type { Db } from './storage/db.js';
+import { VERSION } from './version.js';
+
+export interface AppDependencies {
+  config: Config;
+  db: Db;
+  /** Shared rate-limit counters; in-memory when absent. */
+  redis?: Redis | undefined;
+  /** Where JSON log lines go (tests capture them); standard output when absent. */
+  logStream?: NodeJS.WritableStream | undefined;
+  now?: () => number;
+}
+
+/** Paths whose values must never reach a log line. */
+const REDACTED = ['req.headers["x-api-key"]', 'req.headers.authorization', '*.payout_details', '*.key'];
+
+/**
+ * Builds the whole service without listening, so tests drive the same app with `inject`.
+ * The order below is the order requests meet things.
+ */
+export async function buildApp({ config, db, redis, logStream, now = Date.now }: AppDependencies) {
+  if (!config.payoutEncryptionKey) throw new Error('PAYOUT_ENCRYPTION_KEY is required to build the app');
+  const logger: FastifyServerOptions['logger'] = {
+    level: config.logLevel,
+    redact: { paths: REDACTED, censor: '[redacted]' },
+    ...(logStream ? { stream: logStream } : {}),
+  };
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onClose', async () => {
+    await db.destroy();
+  });
+
+  const ctx: ServiceContext = {
+    db,
+    payoutCipher: createPayoutCipher(config.payoutEncryptionKey),
+    defaultCurrency: config.defaultCurrency,
+    defaultModel: config.defaultModel,
+    now,
+  };
+
+  await app.register(errorsPlugin);
+  await app.register(securityPlugin, { corsOrigin: config.corsOrigin });
+  await app.register(rateLimitPlugin, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redis });
+  await app.register(authPlugin, { db });
+  await app.register(openApiPlugin, { version: VERSION });
+
+  await app.register(healthRoutes, { db, version: VERSION });
+  await app.register(partnerRoutes, { ctx });
+  await app.register(eventRoutes, { ctx });
+  await app.register(dealRoutes, { ctx });
+  await app.register(apiKeyRoutes, { ctx });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,120 @@
+import { DomainError } from '../errors.js';
+import { allocate, allocateBasisPoints } from '../money.js';
+import { assertTouchpoints, orderTouchpoints, type Touchpoint, type TouchpointType } from '../touchpoint.js';
+import { equalWeights, linearWeights } from './count-based.js';
+import { fittedWeights } from './data-driven.js';
+import type { ModelName } from './models.js';
+import { assertAttributionOptions, type AttributionOptions } from './options.js';
+import { firstTouchWeights, lastTouchWeights, positionBasedWeights } from './positional.js';
+import { roleBasedWeights } from './role-based.js';
+import { describeRoles } from './roles.js';
+import { timeDecayWeights } from './time-decay.js';
+import type { AttributionDeal, PartnerWeigher } from './weigher.js';
+
+/** One partner's part of a deal. */
+export interface PartnerShare {
+  partnerId: string;
+  /** Integer minor units; the shares' payouts sum exactly to the deal amount. */
+  payout: number;
+  /** Percentage × 100; the shares' basis points sum exactly to 10000. */
+  basisPoints: number;
+  /** How many of the deal's touchpoints are this partner's. */
+  touchpoints: number;
+  /** Distinct touchpoint types, heaviest role weight first (see `describeRoles`). */
+  roles: TouchpointType[];
+}
+
+export interface AttributionOutcome {
+  /** Every partner with a touchpoint, by payout descending, then partner id. */
+  shares: PartnerShare[];
+  /** Set when every weight was 0 and the partners shared equally instead. */
+  fallback?: 'equal';
+}
+
+const WEIGHERS: Readonly<Record<ModelName, PartnerWeigher>> = {
+  equal: equalWeights,
+  'first-touch': firstTouchWeights,
+  'last-touch': lastTouchWeights,
+  'role-based': roleBasedWeights,
+  'time-decay': timeDecayWeights,
+  linear: linearWeights,
+  'position-based': positionBasedWeights,
+  markov: fittedWeights('markov'),
+  shapley: fittedWeights('shapley'),
+};
+
+/**
+ * Splits a won deal's amount among the partners that touched it, under `model`.
+ * Payouts (minor units) and basis points are each allocated by largest remainder,
+ * so they sum exactly to the amount and to 10000; ties go to the partner whose
+ * first touchpoint came first. The result does not depend on the order of
+ * `touchpoints`. Partners a model gives nothing (first-touch losers) are listed
+ * with 0. Data-driven models need `options.partnerWeights` from their fitter.
+ *
+ * Throws `DomainError` for an invalid deal, touchpoint, option or model name.
+ *
+ * @example
+ * attribute({ amount: 5_000_000, closedAt }, [
+ *   { partnerId: 'p1', type: 'referral', timestamp: t1, sequence: 1 },
+ *   { partnerId: 'p1', type: 'closer', timestamp: t3, sequence: 3 },
+ *   { partnerId: 'p2', type: 'demo', timestamp: t2, sequence: 2 },
+ * ], 'role-based', DEFAULT_ATTRIBUTION_OPTIONS);
+ * // → { shares: [
+ * //   { partnerId: 'p1', payout: 4_000_000, basisPoints: 8000, touchpoints: 2, roles: ['closer', 'referral'] },
+ * //   { partnerId: 'p2', payout: 1_000_000, basisPoints: 2000, touchpoints: 1, roles: ['demo'] } ] }
+ */
+export function attribute(
+  deal: AttributionDeal,
+  touchpoints: readonly Touchpoint[],
+  model: ModelName,
+  options: AttributionOptions,
+): AttributionOutcome {
+  assertDeal(deal);
+  assertAttributionOptions(options);
+  assertTouchpoints(touchpoints);
+  const weigh: PartnerWeigher | undefined = Object.hasOwn(WEIGHERS, model) ? WEIGHERS[model] : undefined;
+  if (weigh === undefined) throw new DomainError('unknown_model', `unknown attribution model: ${String(model)}`);
+  if (touchpoints.length === 0) return { shares: [] };
+
+  const ordered = orderTouchpoints(touchpoints);
+  const partners = [...new Set(ordered.map((touchpoint) => touchpoint.partnerId))];
+  const modelWeights = weigh({ deal, touchpoints: ordered, partners, options });
+  const fallback = modelWeights.every((weight) => weight === 0);
+  const weights = fallback ? partners.map(() => 1) : modelWeights;
+  const payouts = allocate(deal.amount, weights);
+  const basisPoints = allocateBasisPoints(weights);
+
+  const shares = partners.map((partnerId, index): PartnerShare => {
+    const own = ordered.filter((touchpoint) => touchpoint.partnerId === partnerId);
+    return {
+      partnerId,
+      payout: payouts[index] ?? 0,
+      basisPoints: basisPoints[index] ?? 0,
+      touchpoints: own.length,
+      roles: describeRoles(
+        own.map((touchpoint) => touchpoint.type),
+        options.roleWeights,
+      ),
+    };
+  });
+  shares.sort(compareShares);
+  return fallback ? { shares, fallback: 'equal' } : { shares };
+}
+
+/** Payout descending, then partner id by code unit (not locale) so the order is stable everywhere. */
+function compareShares(a: PartnerShare, b: PartnerShare): number {
+  if (a.payout !== b.payout) return b.payout - a.payout;
+  return a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0;
+}
+
+function assertDeal(deal: AttributionDeal): void {
+  if (!Number.isSafeInteger(deal.amount) || deal.amount <= 0) {
+    throw new DomainError(
+      'invalid_deal',
+      `deal amount must be a positive safe integer of minor units, got ${deal.amount}`,
+    );
+  }
+  if (!Number.isFinite(deal.closedAt)) {
+    throw new DomainError('invalid_deal', `deal closedAt must be finite epoch milliseconds, got ${deal.closedAt}`);
+  }
+}

@@ -1,0 +1,155 @@
+import { DomainError } from './errors.js';
+import { toExactIntegers } from './exact-weights.js';
+
+let knownCurrencies: ReadonlySet<string> | undefined;
+const digitsByCurrency = new Map<string, number>();
+
+/**
+ * Whether `code` is an upper-case ISO 4217 code this runtime's Intl knows.
+ *
+ * @example
+ * isCurrencyCode('USD'); // true
+ * isCurrencyCode('usd'); // false
+ */
+export function isCurrencyCode(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  knownCurrencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return knownCurrencies.has(code);
+}
+
+/**
+ * Number of minor-unit digits of a currency, as Intl formats it.
+ * Throws `DomainError('invalid_currency')` for a code {@link isCurrencyCode} rejects.
+ *
+ * @example
+ * currencyDigits('USD'); // 2
+ * currencyDigits('JPY'); // 0
+ * currencyDigits('BHD'); // 3
+ */
+export function currencyDigits(currency: string): number {
+  const cached = digitsByCurrency.get(currency);
+  if (cached !== undefined) return cached;
+  if (!isCurrencyCode(currency)) {
+    throw new DomainError('invalid_currency', `unknown currency code: ${JSON.stringify(currency)}`);
+  }
+  // Typed optional, but always set for style 'currency'; 2 is ISO 4217's usual.
+  const { maximumFractionDigits: digits = 2 } = new Intl.NumberFormat('en', {
+    style: 'currency',
+    currency,
+  }).resolvedOptions();
+  digitsByCurrency.set(currency, digits);
+  return digits;
+}
+
+// Every finite number's toString() has this shape: "-1234.56", "1e-7", "1.5e+21".
+const NUMBER_STRING = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
+
+/**
+ * Converts an amount in major units (as parsed from JSON) to integer minor units,
+ * exactly: it reads the number's shortest decimal form instead of multiplying floats.
+ * Returns `undefined` when the amount has more decimals than the currency allows,
+ * is not finite, or does not fit a safe integer of minor units.
+ *
+ * @example
+ * toMinorUnits(1234.56, 'USD'); // 123456
+ * toMinorUnits(19.99, 'USD');   // 1999 (19.99 * 100 is 1998.9999999999998)
+ * toMinorUnits(10.005, 'USD');  // undefined
+ * toMinorUnits(1.5, 'JPY');     // undefined
+ */
+export function toMinorUnits(amount: number, currency: string): number | undefined {
+  const digits = currencyDigits(currency);
+  if (!Number.isFinite(amount)) return undefined;
+  const match = NUMBER_STRING.exec(amount.toString());
+  if (match === null) return undefined;
+  const [, sign = '', integer = '', fraction = '', exponent = '0'] = match;
+  const mantissa = BigInt(integer + fraction);
+  const scale = Number(exponent) - fraction.length + digits;
+  let minor: bigint;
+  if (scale >= 0) {
+    minor = mantissa * 10n ** BigInt(scale);
+  } else {
+    const divisor = 10n ** BigInt(-scale);
+    if (mantissa % divisor !== 0n) return undefined;
+    minor = mantissa / divisor;
+  }
+  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  if (minor === 0n) return 0;
+  return sign === '-' ? -Number(minor) : Number(minor);
+}
+
+/**
+ * Converts integer minor units back to a major-unit number for JSON output.
+ * The number is parsed from its decimal string, so it prints without float noise.
+ * Up to 15 significant digits (|minor| < 10^15) it round-trips through
+ * {@link toMinorUnits}; beyond that a double cannot hold every minor unit.
+ * Throws `DomainError('invalid_amount')` when `minor` is not a safe integer.
+ *
+ * @example
+ * toMajorUnits(123456, 'USD'); // 1234.56
+ * toMajorUnits(5, 'BHD');      // 0.005
+ * toMajorUnits(500, 'JPY');    // 500
+ */
+export function toMajorUnits(minor: number, currency: string): number {
+  const digits = currencyDigits(currency);
+  if (!Number.isSafeInteger(minor)) {
+    throw new DomainError('invalid_amount', `minor units must be a safe integer, got ${minor}`);
+  }
+  if (minor === 0) return 0;
+  if (digits === 0) return minor;
+  const padded = Math.abs(minor).toString().padStart(digits + 1, '0');
+  const sign = minor < 0 ? '-' : '';
+  return Number(`${sign}${padded.slice(0, -digits)}.${padded.slice(-digits)}`);
+}
+
+/**
+ * Splits a non-negative integer `total` in proportion to `weights` by the
+ * largest-remainder method: floor every exact share, then hand the leftover
+ * units one by one to the largest fractional remainders, ties to the lower index.
+ * The result sums exactly to `total`; a zero weight always gets 0.
+ *
+ * The arithmetic is exact (BigInt), also for fractional weights, so the outcome
+ * never depends on float rounding. Throws `DomainError('no_weights')` when
+ * `weights` is empty or all zero; the caller decides the fallback.
+ *
+ * @example
+ * allocate(10000, [1, 1, 1]); // [3334, 3333, 3333]
+ * allocate(100, [0, 3, 1]);   // [0, 75, 25]
+ */
+export function allocate(total: number, weights: readonly number[]): number[] {
+  if (!Number.isSafeInteger(total) || total < 0) {
+    throw new DomainError('invalid_amount', `total must be a non-negative safe integer, got ${total}`);
+  }
+  const exact = toExactIntegers(weights);
+  const sum = exact.reduce((acc, weight) => acc + weight, 0n);
+  if (sum === 0n) {
+    throw new DomainError('no_weights', 'cannot allocate over weights that are empty or all 0');
+  }
+  const bigTotal = BigInt(total);
+  const floors = exact.map((weight) => (bigTotal * weight) / sum);
+  // Remainders share the denominator `sum`, so comparing numerators is exact.
+  const remainders = exact.map((weight) => (bigTotal * weight) % sum);
+  const leftover = Number(bigTotal - floors.reduce((acc, share) => acc + share, 0n));
+  const byRemainder = remainders
+    .map((_, index) => index)
+    .sort((a, b) => compareBigDescending(remainders[a] ?? 0n, remainders[b] ?? 0n) || a - b);
+  const result = floors.map(Number);
+  for (const index of byRemainder.slice(0, leftover)) {
+    result[index] = (result[index] ?? 0) + 1;
+  }
+  return result;
+}
+
+/**
+ * Percentages in basis points (hundredths of a percent) that sum exactly to
+ * 10000: `allocate(10000, weights)`. Divide by 100 for a 2-decimal percentage.
+ *
+ * @example
+ * allocateBasisPoints([1, 1, 1]); // [3334, 3333, 3333] → 33.34 %, 33.33 %, 33.33 %
+ */
+export function allocateBasisPoints(weights: readonly number[]): number[] {
+  return allocate(10_000, weights);
+}
+
+function compareBigDescending(a: bigint, b: bigint): number {
+  return a > b ? -1 : a < b ? 1 : 0;
+}

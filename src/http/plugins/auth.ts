@@ -1,0 +1,92 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { AppError } from '../../errors.js';
+import { authenticateApiKey, hasScope, type Principal, type Scope } from '../../services/api-keys.js';
+import type { Db } from '../../storage/db.js';
+
+/**
+ * What a route needs, declared in its `config.auth`:
+ * - `'public'`: anyone;
+ * - `{ scope }`: a key with that scope; a partner-bound key is answered 404, as if nothing were there;
+ * - `{ scope, partnerBound: true }`: partner-bound keys too; the handler limits them to their partner.
+ */
+export type RouteAuth = 'public' | { scope: Scope; partnerBound?: boolean };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    /** The authenticated key, or null (no key, or an unknown or revoked one). */
+    principal: Principal | null;
+    presentedKey: boolean;
+  }
+}
+
+function presentedKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header !== '') return header.trim();
+  const authorization = request.headers.authorization;
+  if (authorization?.toLowerCase().startsWith('bearer ')) return authorization.slice(7).trim();
+  return undefined;
+}
+
+/**
+ * Authentication in two steps, so that rate limiting can sit between them and count
+ * failed attempts per IP: `identify` runs first on every request (a read, never a write);
+ * `authorize` runs per route after the rate limiter and enforces the route's declaration.
+ * A route that declares neither scope nor `public` stops the app from booting.
+ */
+export const authPlugin = fp(
+  async (app, options: { db: Db }) => {
+    app.decorateRequest('principal', null);
+    app.decorateRequest('presentedKey', false);
+
+    app.addHook('onRequest', async (request) => {
+      const key = presentedKeyOf(request);
+      if (key === undefined) return;
+      request.presentedKey = true;
+      request.principal = (await authenticateApiKey(options.db, key)) ?? null;
+    });
+
+    const undeclared: RouteOptions[] = [];
+    app.addHook('onRoute', (route) => {
+      undeclared.push(route);
+      route.onRequest = [...toArray(route.onRequest), authorize];
+    });
+    app.addHook('onReady', async () => {
+      const missing = undeclared.filter((route) => route.config?.auth === undefined);
+      if (missing.length > 0) {
+        const names = missing.map((route) => `${String(route.method)} ${route.url}`).join(', ');
+        throw new Error(`Routes without an auth declaration (config.auth): ${names}`);
+      }
+    });
+  },
+  { name: 'auth', dependencies: ['@fastify/rate-limit'] },
+);
+
+async function authorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const auth = request.routeOptions.config.auth;
+  if (auth === 'public') return;
+  if (auth === undefined) throw new AppError('internal', 'route has no auth declaration');
+  const principal = request.principal;
+  if (!principal) {
+    throw new AppError(
+      'unauthorized',
+      request.presentedKey
+        ? 'The API key is unknown or has been revoked'
+        : 'Send an API key in the X-API-Key header (or Authorization: Bearer <key>)',
+    );
+  }
+  if (!hasScope(principal, auth.scope)) {
+    throw new AppError('forbidden', `This API key lacks the '${auth.scope}' scope`);
+  }
+  if (principal.partnerId !== null && !auth.partnerBound) {
+    throw new AppError('not_found', 'Not found');
+  }
+}
+
+function toArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}

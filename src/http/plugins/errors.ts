@@ -1,0 +1,89 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode, type FieldError } from '../../errors.js';
+import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem.js';
+
+/** Fastify's own client errors, by their code, in our catalogue's terms. */
+const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'validation_failed',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_VALIDATION: 'validation_failed',
+};
+
+/**
+ * The one place errors become responses, in three tiers: ours (AppError), the framework's
+ * (validation, body parsing), and anything else → 500 with nothing but a request id leaked.
+ */
+export const errorsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler(async (error: FastifyError, request, reply) => {
+      if (error instanceof AppError) return sendProblem(reply, error.code, error.detail, error.errors);
+
+      if (hasZodFastifySchemaValidationErrors(error)) {
+        const errors = error.validation.flatMap(fieldErrorsOf);
+        return sendProblem(reply, 'validation_failed', describe(errors), errors);
+      }
+
+      const frameworkCode = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
+      if (frameworkCode) return sendProblem(reply, frameworkCode, frameworkDetail(error));
+
+      request.log.error({ err: error }, 'unhandled error');
+      return sendProblem(reply, 'internal', `Something went wrong; quote request id ${request.id} when reporting it`);
+    });
+
+    app.setNotFoundHandler(async (request, reply) =>
+      sendProblem(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    );
+  },
+  { name: 'errors' },
+);
+
+export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, errors?: readonly FieldError[]) {
+  return reply
+    .code(PROBLEMS[code].status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(code, detail, errors));
+}
+
+function describe(errors: readonly FieldError[]): string {
+  const first = errors[0];
+  if (!first) return 'The request is invalid';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${first.path || 'body'}: ${first.message}${more}`;
+}
+
+function frameworkDetail(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'The body is not valid JSON';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The body is empty; send a JSON object';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The body is larger than the server accepts (BODY_LIMIT)';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Send the body as application/json';
+    default:
+      return error.message;
+  }
+}
+
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string | undefined;
+  params: Record<string, unknown>;
+}
+
+/** A Zod issue as field errors; an unknown key names the key itself, so a typo is easy to spot. */
+function fieldErrorsOf(issue: ValidationIssue): FieldError[] {
+  const base = issue.instancePath.split('/').filter(Boolean);
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params.keys)) {
+    return issue.params.keys.map((key) => ({ path: [...base, String(key)].join('/'), message: 'unknown field' }));
+  }
+  return [{ path: base.join('/'), message: issue.message ?? 'invalid' }];
+}

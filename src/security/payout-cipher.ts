@@ -1,0 +1,54 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export type PayoutDetails = Record<string, string>;
+
+const VERSION = 'v1';
+const IV_BYTES = 12;
+
+/**
+ * AES-256-GCM for partner payout details. The stored form is `v1:<iv>:<tag>:<ciphertext>`
+ * (base64url), so a future key rotation can tell old rows from new.
+ */
+export interface PayoutCipher {
+  encrypt(details: PayoutDetails): string;
+  decrypt(stored: string): PayoutDetails;
+}
+
+export function createPayoutCipher(hexKey: string): PayoutCipher {
+  const key = Buffer.from(hexKey, 'hex');
+  if (key.length !== 32) throw new Error('The payout encryption key must be 32 bytes (64 hex characters)');
+  return {
+    encrypt(details) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const ciphertext = Buffer.concat([cipher.update(JSON.stringify(details), 'utf8'), cipher.final()]);
+      return [VERSION, iv, cipher.getAuthTag(), ciphertext].map(encodePart).join(':');
+    },
+    decrypt(stored) {
+      const [version, iv, tag, ciphertext] = stored.split(':');
+      if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error('Unreadable payout details');
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      const clear = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+      return JSON.parse(clear.toString('utf8')) as PayoutDetails;
+    },
+  };
+}
+
+const encodePart = (part: string | Buffer) => (typeof part === 'string' ? part : part.toString('base64url'));
+
+export const generatePayoutKey = () => randomBytes(32).toString('hex');
+
+/**
+ * Every value masked to its last 4 characters; values of 4 characters or fewer are masked whole,
+ * since showing their "last 4" would show everything.
+ * @example maskPayoutDetails({ bank_account: '1234567890' }) // { bank_account: '******7890' }
+ */
+export function maskPayoutDetails(details: PayoutDetails): PayoutDetails {
+  return Object.fromEntries(
+    Object.entries(details).map(([name, value]) => [
+      name,
+      value.length <= 4 ? '*'.repeat(value.length) : '*'.repeat(value.length - 4) + value.slice(-4),
+    ]),
+  );
+}

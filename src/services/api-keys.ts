@@ -1,0 +1,82 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { newId } from './ids.js';
+import type { Db } from '../storage/db.js';
+import * as apiKeys from '../storage/api-keys.js';
+import { findPartner } from '../storage/partners.js';
+import type { ApiKeyRow } from '../storage/schema.js';
+import { invalidField, partnerNotFound } from '../errors.js';
+
+export const SCOPES = ['read', 'write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Who is calling: the key's id, what it may do, and the partner it is bound to, if any. */
+export interface Principal {
+  keyId: string;
+  scopes: readonly Scope[];
+  partnerId: string | null;
+}
+
+const KEY_PREFIX = 'sk_';
+const SHOWN_PREFIX_LENGTH = 10;
+
+export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** `admin` implies `write`, which implies `read`. */
+export function hasScope(principal: Principal, needed: Scope): boolean {
+  const rank = SCOPES.indexOf(needed);
+  return principal.scopes.some((scope) => SCOPES.indexOf(scope) >= rank);
+}
+
+export interface NewApiKey {
+  name: string;
+  scopes: readonly Scope[];
+  partnerId?: string | null | undefined;
+}
+
+export interface CreatedApiKey {
+  row: ApiKeyRow;
+  /** The clear key: shown once, never stored. */
+  key: string;
+}
+
+/**
+ * Creates a key and returns it in clear, the only time it is ever available.
+ * A partner-bound key may only read.
+ */
+export async function createApiKey(db: Db, input: NewApiKey, now: number): Promise<CreatedApiKey> {
+  const partnerId = input.partnerId ?? null;
+  if (partnerId !== null) {
+    if (input.scopes.some((scope) => scope !== 'read')) {
+      throw invalidField('scopes', 'a key bound to a partner can only have the read scope');
+    }
+    if (!(await findPartner(db, partnerId))) {
+      throw partnerNotFound(partnerId);
+    }
+  }
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  const row: ApiKeyRow = {
+    id: newId('key'),
+    name: input.name,
+    prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+    key_hash: hashApiKey(key),
+    scopes: [...new Set(input.scopes)].join(','),
+    partner_id: partnerId,
+    created_at: now,
+    revoked_at: null,
+  };
+  await apiKeys.insertApiKey(db, row);
+  return { row, key };
+}
+
+/** The principal for a presented key, or undefined when it is unknown or revoked. Reads only. */
+export async function authenticateApiKey(db: Db, key: string): Promise<Principal | undefined> {
+  if (!key.startsWith(KEY_PREFIX)) return undefined;
+  const row = await apiKeys.findActiveApiKeyByHash(db, hashApiKey(key));
+  return row ? principalOf(row) : undefined;
+}
+
+export function principalOf(row: ApiKeyRow): Principal {
+  return { keyId: row.id, scopes: scopesOf(row), partnerId: row.partner_id };
+}
+
+export const scopesOf = (row: ApiKeyRow) => row.scopes.split(',') as Scope[];

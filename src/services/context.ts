@@ -1,0 +1,13 @@
+import type { PayoutCipher } from '../security/payout-cipher.js';
+import type { Db } from '../storage/db.js';
+import type { AttributionModel } from '../domain/attribution/index.js';
+
+/** What services need from the outside world, handed in once by app.ts (and by tests). */
+export interface ServiceContext {
+  db: Db;
+  payoutCipher: PayoutCipher;
+  defaultCurrency: string;
+  /** The default model until someone changes it with PATCH /settings. */
+  defaultModel: AttributionModel;
+  now: () => number;
+}

@@ -1,0 +1,95 @@
+import { AppError, invalidField, notFound } from '../errors.js';
+import type { AttributionModel } from '../domain/attribution/index.js';
+import { currencyDigits, toMajorUnits, toMinorUnits } from '../domain/money.js';
+import * as deals from '../storage/deals.js';
+import { isUniqueViolation } from '../storage/db.js';
+import { listEventsForDeal } from '../storage/events.js';
+import type { DealRow, DealUpdate } from '../storage/schema.js';
+import type { ServiceContext } from './context.js';
+import { newId } from './ids.js';
+import { readAttributionSettings } from './settings.js';
+
+export type DealStatus = 'won' | 'lost';
+
+export interface NewDeal {
+  id?: string | undefined;
+  /** Major units, as the client sent it. */
+  amount: number;
+  currency?: string | undefined;
+  /** Epoch milliseconds; now when absent. */
+  closed_at?: number | undefined;
+  attribution_model?: AttributionModel | undefined;
+  status?: DealStatus | undefined;
+}
+
+export type DealChanges = Partial<Omit<NewDeal, 'id'>>;
+
+/** Major units → minor units in the deal's currency, or a 400 naming `amount`. */
+export function amountInMinorUnits(amount: number, currency: string): number {
+  const minor = toMinorUnits(amount, currency);
+  if (minor === undefined) {
+    throw invalidField('amount', `must have at most ${currencyDigits(currency)} decimal places for ${currency}`);
+  }
+  if (minor <= 0) throw invalidField('amount', 'must be greater than 0');
+  return minor;
+}
+
+export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<DealRow> {
+  const currency = input.currency ?? ctx.defaultCurrency;
+  const amount = amountInMinorUnits(input.amount, currency);
+  const now = ctx.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const id = input.id ?? newId('deal');
+    if (await deals.findDeal(trx, id)) throw duplicateDeal(id);
+    const row: DealRow = {
+      id,
+      amount,
+      currency,
+      closed_at: input.closed_at ?? now,
+      attribution_model:
+        input.attribution_model ?? (await readAttributionSettings(trx, ctx.defaultModel)).default_model,
+      status: input.status ?? 'won',
+      created_at: now,
+      updated_at: now,
+    };
+    await deals.insertDeal(trx, row).catch((error: unknown) => {
+      throw isUniqueViolation(error) ? duplicateDeal(id) : error;
+    });
+    return row;
+  });
+}
+
+export async function updateDeal(ctx: ServiceContext, id: string, changes: DealChanges): Promise<DealRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const existing = await deals.findDeal(trx, id);
+    if (!existing) throw notFound('Deal', id);
+    const update: DealUpdate = { updated_at: ctx.now() };
+    if (changes.amount !== undefined || changes.currency !== undefined) {
+      // A currency change keeps the amount in major units: 100.50 USD → 100.50 EUR.
+      const currency = changes.currency ?? existing.currency;
+      const amount = changes.amount ?? toMajorUnits(existing.amount, existing.currency);
+      update.currency = currency;
+      update.amount = amountInMinorUnits(amount, currency);
+    }
+    if (changes.closed_at !== undefined) update.closed_at = changes.closed_at;
+    if (changes.attribution_model !== undefined) update.attribution_model = changes.attribution_model;
+    if (changes.status !== undefined) update.status = changes.status;
+    await deals.updateDeal(trx, id, update);
+    return { ...existing, ...update } as DealRow;
+  });
+}
+
+export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRow> {
+  const row = await deals.findDeal(ctx.db, id);
+  if (!row) throw notFound('Deal', id);
+  return row;
+}
+
+/** The deal with its touchpoints, oldest first. */
+export async function getDealWithEvents(ctx: ServiceContext, id: string) {
+  const deal = await getDeal(ctx, id);
+  return { deal, events: await listEventsForDeal(ctx.db, id) };
+}
+
+const duplicateDeal = (id: string) =>
+  new AppError('conflict', `Deal '${id}' already exists`, [{ path: 'id', message: 'already exists' }]);

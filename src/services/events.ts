@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { AppError, notFound, type FieldError } from '../errors.js';
+import type { TouchpointType } from '../domain/attribution/index.js';
+import type { Db } from '../storage/db.js';
+import * as events from '../storage/events.js';
+import { findExistingPartnerIds } from '../storage/partners.js';
+import type { EventRow } from '../storage/schema.js';
+import type { ServiceContext } from './context.js';
+import { newId } from './ids.js';
+
+export interface EventInput {
+  id?: string | undefined;
+  partner_id: string;
+  deal_id: string;
+  touchpoint_type: TouchpointType;
+  /** Epoch milliseconds; now when absent. */
+  timestamp?: number | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+export interface RecordedEvent {
+  event: StoredEvent;
+  /** False when the same id and body had been recorded before (an idempotent replay). */
+  created: boolean;
+}
+
+/**
+ * Records one touchpoint. A replay of a known id with the same body returns the stored event;
+ * with a different body it is a conflict. Nothing is stored for an unknown partner.
+ */
+export async function recordEvent(ctx: ServiceContext, input: EventInput): Promise<RecordedEvent> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const plan = await planEvents(trx, [input], ctx.now(), (_index, field) => field);
+    await events.insertEvents(trx, plan.newRows);
+    const event = plan.newRows[0] ?? plan.replays[0];
+    return { event: event!, created: plan.newRows.length === 1 };
+  });
+}
+
+/** Records up to 1000 touchpoints, all or nothing. */
+export async function recordEventBatch(ctx: ServiceContext, inputs: readonly EventInput[]) {
+  return ctx.db.transaction().execute(async (trx) => {
+    const plan = await planEvents(trx, inputs, ctx.now(), (index, field) => `events/${index}/${field}`);
+    await events.insertEvents(trx, plan.newRows);
+    return { inserted: plan.newRows.length, duplicates: plan.replays.length };
+  });
+}
+
+export async function removeEvent(ctx: ServiceContext, id: string): Promise<EventRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const removed = await events.deleteEvent(trx, id);
+    if (!removed) throw notFound('Event', id);
+    return removed;
+  });
+}
+
+/** An event as written; `seq` stays inside the database. */
+export type StoredEvent = Omit<EventRow, 'seq'>;
+
+interface EventPlan {
+  newRows: StoredEvent[];
+  replays: StoredEvent[];
+}
+
+/** Where a field of the index-th input sits in the request, for error paths. */
+type ItemPath = (index: number, field: string) => string;
+
+/** Decides, before anything is written, which inputs are new, which are replays, and what is wrong. */
+async function planEvents(db: Db, inputs: readonly EventInput[], now: number, itemPath: ItemPath): Promise<EventPlan> {
+  const knownPartners = await findExistingPartnerIds(db, inputs.map((input) => input.partner_id));
+  const unknownPartners: FieldError[] = [];
+  inputs.forEach((input, index) => {
+    if (!knownPartners.has(input.partner_id)) {
+      unknownPartners.push({ path: itemPath(index, 'partner_id'), message: `no partner with id '${input.partner_id}'` });
+    }
+  });
+  if (unknownPartners.length > 0) {
+    const first = inputs.find((input) => !knownPartners.has(input.partner_id))!;
+    throw new AppError('partner_not_found', `Partner '${first.partner_id}' does not exist; nothing was stored`, unknownPartners);
+  }
+
+  const clientIds = inputs.flatMap((input) => (input.id === undefined ? [] : [input.id]));
+  const stored = new Map<string, StoredEvent>((await events.findEventsByIds(db, clientIds)).map((row) => [row.id, row]));
+  const newRows: StoredEvent[] = [];
+  const replays: StoredEvent[] = [];
+  const conflicts: FieldError[] = [];
+  inputs.forEach((input, index) => {
+    const hash = requestHash(input);
+    const previous = input.id === undefined ? undefined : stored.get(input.id);
+    if (previous && previous.request_hash !== hash) {
+      conflicts.push({ path: itemPath(index, 'id'), message: `event '${input.id}' exists with a different body` });
+    } else if (previous) {
+      replays.push(previous);
+    } else {
+      const row = toRow(input, hash, now);
+      newRows.push(row);
+      // A later item with the same id in the same batch is a replay of this one (or a conflict).
+      stored.set(row.id, row);
+    }
+  });
+  if (conflicts.length > 0) {
+    throw new AppError('conflict', 'An event id was already used with a different body; nothing was stored', conflicts);
+  }
+  return { newRows, replays };
+}
+
+function toRow(input: EventInput, hash: string, now: number): StoredEvent {
+  return {
+    id: input.id ?? newId('evt'),
+    partner_id: input.partner_id,
+    deal_id: input.deal_id,
+    touchpoint_type: input.touchpoint_type,
+    timestamp: input.timestamp ?? now,
+    metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+    request_hash: hash,
+    created_at: now,
+  };
+}
+
+/** The request's meaning, hashed: key order and timestamp spelling do not matter, omissions do. */
+function requestHash(input: EventInput): string {
+  const meaning = [input.partner_id, input.deal_id, input.touchpoint_type, input.timestamp ?? null, canonical(input.metadata ?? null)];
+  return createHash('sha256').update(JSON.stringify(meaning)).digest('base64url');
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}

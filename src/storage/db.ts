@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  dbPath: string;
+  databaseUrl?: string | undefined;
+  /** PostgreSQL only: the schema to use (tests give each file its own). */
+  postgresSchema?: string | undefined;
+}
+
+// pg returns bigint and numeric as strings by default; every bigint we store (money in minor
+// units, epoch milliseconds, counts) fits in a double's 53 bits, so numbers are the honest type.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export function dialectOf(options: Pick<DatabaseOptions, 'databaseUrl'>): Dialect {
+  return options.databaseUrl ? 'postgres' : 'sqlite';
+}
+
+/**
+ * Opens the database the configuration names: PostgreSQL when `databaseUrl` is set,
+ * otherwise the SQLite file at `dbPath` (created, in WAL mode).
+ */
+export function createDatabase(options: DatabaseOptions): Db {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+    });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  if (options.dbPath !== ':memory:') mkdirSync(dirname(options.dbPath), { recursive: true });
+  const sqlite = new SQLite(options.dbPath);
+  sqlite.pragma('journal_mode = WAL');
+  // With WAL, NORMAL loses nothing when the process dies (kill -9); only a power cut or OS crash
+  // can roll back the last transactions. See docs/operations.md.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** True when the database answers a trivial query. */
+export async function pingDatabase(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True for a unique or primary-key violation, on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** A `LIKE` pattern that matches `text` anywhere, with `%`, `_` and `\` taken literally (use `escape '\'`). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}

@@ -1,0 +1,65 @@
+import type { Db } from './db.js';
+import type { EventRow, NewEventRow } from './schema.js';
+
+// Stays well under SQLite's and PostgreSQL's bound-parameter limits (32766 / 65535).
+const INSERT_CHUNK_ROWS = 1000;
+
+export async function insertEvents(db: Db, rows: readonly NewEventRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
+    await db
+      .insertInto('events')
+      .values(rows.slice(start, start + INSERT_CHUNK_ROWS))
+      .execute();
+  }
+}
+
+export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findEventsByIds(db: Db, ids: readonly string[]): Promise<EventRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('events').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+}
+
+/** A deal's touchpoints, oldest first, ties in recording order. */
+export async function listEventsForDeal(db: Db, dealId: string): Promise<EventRow[]> {
+  return db
+    .selectFrom('events')
+    .selectAll()
+    .where('deal_id', '=', dealId)
+    .orderBy('timestamp')
+    .orderBy('seq')
+    .execute();
+}
+
+export interface EventListQuery {
+  dealId?: string | undefined;
+  partnerId?: string | undefined;
+  touchpointType?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** Touchpoints oldest first, filtered; `from` and `to` are inclusive epoch milliseconds. */
+export async function listEvents(db: Db, query: EventListQuery) {
+  let filtered = db.selectFrom('events');
+  if (query.dealId !== undefined) filtered = filtered.where('deal_id', '=', query.dealId);
+  if (query.partnerId !== undefined) filtered = filtered.where('partner_id', '=', query.partnerId);
+  if (query.touchpointType !== undefined) filtered = filtered.where('touchpoint_type', '=', query.touchpointType);
+  if (query.from !== undefined) filtered = filtered.where('timestamp', '>=', query.from);
+  if (query.to !== undefined) filtered = filtered.where('timestamp', '<=', query.to);
+  const [data, count] = await Promise.all([
+    filtered.selectAll().orderBy('timestamp').orderBy('seq').limit(query.limit).offset(query.offset).execute(),
+    filtered.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { data, total: Number(count.total) };
+}
+
+export async function deleteEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  const row = await findEvent(db, id);
+  if (row) await db.deleteFrom('events').where('id', '=', id).execute();
+  return row;
+}

@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import { containsPattern, type Db } from './db.js';
+import type { NewPartnerRow, PartnerRow, PartnerUpdate } from './schema.js';
+
+export async function insertPartner(db: Db, row: NewPartnerRow): Promise<void> {
+  await db.insertInto('partners').values(row).execute();
+}
+
+export async function findPartner(db: Db, id: string): Promise<PartnerRow | undefined> {
+  return db.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findPartnerByEmail(db: Db, emailNormalized: string): Promise<PartnerRow | undefined> {
+  return db.selectFrom('partners').selectAll().where('email_normalized', '=', emailNormalized).executeTakeFirst();
+}
+
+/** The ids among `ids` that name existing partners. */
+export async function findExistingPartnerIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('partners').select('id').where('id', 'in', [...new Set(ids)]).execute();
+  return new Set(rows.map((row) => row.id));
+}
+
+export interface PartnerListQuery {
+  search?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** Partners oldest first; `search` matches name or email, case-insensitively, anywhere. */
+export async function listPartners(db: Db, query: PartnerListQuery) {
+  let filtered = db.selectFrom('partners');
+  if (query.search) {
+    const pattern = containsPattern(query.search.toLowerCase());
+    filtered = filtered.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+        sql<boolean>`${eb.ref('email_normalized')} like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  const [data, count] = await Promise.all([
+    filtered.selectAll().orderBy('created_at').orderBy('id').limit(query.limit).offset(query.offset).execute(),
+    filtered.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { data, total: Number(count.total) };
+}
+
+export async function updatePartner(db: Db, id: string, changes: PartnerUpdate): Promise<void> {
+  await db.updateTable('partners').set(changes).where('id', '=', id).execute();
+}
+
+/** How many touchpoints the partner has, and on how many distinct deals. */
+export async function countPartnerActivity(db: Db, partnerId: string) {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('touchpoints'),
+      eb.fn.count<number>('deal_id').distinct().as('deals'),
+    ])
+    .where('partner_id', '=', partnerId)
+    .executeTakeFirstOrThrow();
+  return { touchpoints: Number(row.touchpoints), deals: Number(row.deals) };
+}

@@ -15,6 +15,18 @@ export interface Touchpoint {
 }
 
 /**
+ * Whether `value` is a time JavaScript's Date can hold (±8.64e15 ms), so
+ * differences between two of them stay finite.
+ *
+ * @example
+ * isEpochMillis(Date.parse('2024-01-15T10:00:00Z')); // true
+ * isEpochMillis(Infinity); // false
+ */
+export function isEpochMillis(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) <= 8.64e15;
+}
+
+/**
  * Narrows a string to a touchpoint type.
  *
  * @example
@@ -46,9 +58,10 @@ export function orderTouchpoints(touchpoints: readonly Touchpoint[]): Touchpoint
 }
 
 /**
- * Checks what the models rely on: a known type, finite timestamp and sequence,
- * and sequences unique within the deal (they break timestamp ties, so a duplicate
- * would make the result depend on input order). Throws `DomainError('invalid_touchpoint')`.
+ * Checks what the models rely on: a known type, a timestamp in the Date range,
+ * and finite sequences unique within the deal (they break timestamp ties, so a
+ * duplicate would make the result depend on input order).
+ * Throws `DomainError('invalid_touchpoint')`.
  *
  * @example
  * assertTouchpoints(listForDeal); // throws if two share a sequence
@@ -67,7 +80,7 @@ export function assertTouchpoints(touchpoints: readonly Touchpoint[]): void {
 function touchpointProblem(touchpoint: Touchpoint, seen: ReadonlySet<number>): string | undefined {
   if (typeof touchpoint.partnerId !== 'string') return 'partnerId must be a string';
   if (!isTouchpointType(touchpoint.type)) return `unknown type ${JSON.stringify(touchpoint.type)}`;
-  if (!Number.isFinite(touchpoint.timestamp)) return 'timestamp must be a finite number';
+  if (!isEpochMillis(touchpoint.timestamp)) return 'timestamp must be epoch milliseconds within the Date range';
   if (!Number.isFinite(touchpoint.sequence)) return 'sequence must be a finite number';
   if (seen.has(touchpoint.sequence)) return `duplicate sequence ${touchpoint.sequence}`;
   return undefined;

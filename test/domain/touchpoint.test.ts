@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isTouchpointType, orderTouchpoints, TOUCHPOINT_TYPES, type Touchpoint } from '../../src/domain/touchpoint.js';
 
-const tp = (partnerId: string, timestamp: number, sequence: number): Touchpoint => ({ partnerId, type: 'demo', timestamp, sequence });
+function tp(partnerId: string, timestamp: number, sequence: number): Touchpoint {
+  return { partnerId, type: 'demo', timestamp, sequence };
+}
 
 describe('orderTouchpoints', () => {
   it('sorts by timestamp, then sequence, into a copy', () => {

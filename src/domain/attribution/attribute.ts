@@ -1,6 +1,12 @@
 import { DomainError } from '../errors.js';
 import { allocate, allocateBasisPoints } from '../money.js';
-import { assertTouchpoints, orderTouchpoints, type Touchpoint, type TouchpointType } from '../touchpoint.js';
+import {
+  assertTouchpoints,
+  isEpochMillis,
+  orderTouchpoints,
+  type Touchpoint,
+  type TouchpointType,
+} from '../touchpoint.js';
 import { equalWeights, linearWeights } from './count-based.js';
 import { fittedWeights } from './data-driven.js';
 import type { ModelName } from './models.js';
@@ -77,7 +83,9 @@ export function attribute(
   if (touchpoints.length === 0) return { shares: [] };
 
   const ordered = orderTouchpoints(touchpoints);
-  const partners = [...new Set(ordered.map((touchpoint) => touchpoint.partnerId))];
+  const typesByPartner = groupTypesByPartner(ordered);
+  // Map order is first-touch order: the order allocate breaks ties in.
+  const partners = [...typesByPartner.keys()];
   const modelWeights = weigh({ deal, touchpoints: ordered, partners, options });
   const fallback = modelWeights.every((weight) => weight === 0);
   const weights = fallback ? partners.map(() => 1) : modelWeights;
@@ -85,20 +93,28 @@ export function attribute(
   const basisPoints = allocateBasisPoints(weights);
 
   const shares = partners.map((partnerId, index): PartnerShare => {
-    const own = ordered.filter((touchpoint) => touchpoint.partnerId === partnerId);
+    const types = typesByPartner.get(partnerId) ?? [];
     return {
       partnerId,
       payout: payouts[index] ?? 0,
       basisPoints: basisPoints[index] ?? 0,
-      touchpoints: own.length,
-      roles: describeRoles(
-        own.map((touchpoint) => touchpoint.type),
-        options.roleWeights,
-      ),
+      touchpoints: types.length,
+      roles: describeRoles(types, options.roleWeights),
     };
   });
   shares.sort(compareShares);
   return fallback ? { shares, fallback: 'equal' } : { shares };
+}
+
+/** Each partner's touchpoint types (repeats kept), partners in order of first appearance. */
+function groupTypesByPartner(ordered: readonly Touchpoint[]): Map<string, TouchpointType[]> {
+  const grouped = new Map<string, TouchpointType[]>();
+  for (const { partnerId, type } of ordered) {
+    const types = grouped.get(partnerId);
+    if (types === undefined) grouped.set(partnerId, [type]);
+    else types.push(type);
+  }
+  return grouped;
 }
 
 /** Payout descending, then partner id by code unit (not locale) so the order is stable everywhere. */
@@ -114,7 +130,7 @@ function assertDeal(deal: AttributionDeal): void {
       `deal amount must be a positive safe integer of minor units, got ${deal.amount}`,
     );
   }
-  if (!Number.isFinite(deal.closedAt)) {
-    throw new DomainError('invalid_deal', `deal closedAt must be finite epoch milliseconds, got ${deal.closedAt}`);
+  if (!isEpochMillis(deal.closedAt)) {
+    throw new DomainError('invalid_deal', `deal closedAt must be epoch milliseconds, got ${deal.closedAt}`);
   }
 }

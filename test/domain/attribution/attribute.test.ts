@@ -145,6 +145,8 @@ describe('attribute: validation', () => {
     ['a fractional amount', { deal: { amount: 10.5 } }, 'invalid_deal'],
     ['an unsafe amount', { deal: { amount: 2 ** 53 } }, 'invalid_deal'],
     ['a NaN close', { deal: { closedAt: NaN } }, 'invalid_deal'],
+    ['a close past the Date range', { deal: { closedAt: 1e300 } }, 'invalid_deal'],
+    ['a timestamp past the Date range', { touchpoints: [tp('a', 'demo', -1e300, 1)] }, 'invalid_touchpoint'],
     ['a duplicate sequence', { touchpoints: [tp('a', 'demo', T0, 1), tp('b', 'demo', T0, 1)] }, 'invalid_touchpoint'],
     ['an unknown type', { touchpoints: [tp('a', 'lunch' as never, T0, 1)] }, 'invalid_touchpoint'],
     ['a NaN timestamp', { touchpoints: [tp('a', 'demo', NaN, 1)] }, 'invalid_touchpoint'],

@@ -23,7 +23,18 @@ export function withOptions(overrides: Partial<AttributionOptions> = {}): Attrib
   return { ...DEFAULT_ATTRIBUTION_OPTIONS, ...overrides };
 }
 
-/** `[partnerId, payout, basisPoints]` per share, in the outcome's order. */
-export function splits(outcome: AttributionOutcome): Array<[string, number, number]> {
+/** `[partnerId, payout, basisPoints]`: one share, compactly. */
+export type Split = [partnerId: string, payout: number, basisPoints: number];
+
+/** One row of a model's table-driven test. */
+export interface Case {
+  name: string;
+  amount: number;
+  touchpoints: Touchpoint[];
+  expected: Split[];
+}
+
+/** The outcome's shares as {@link Split}s, in the outcome's order. */
+export function splits(outcome: AttributionOutcome): Split[] {
   return outcome.shares.map((share) => [share.partnerId, share.payout, share.basisPoints]);
 }

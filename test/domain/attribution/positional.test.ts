@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { attribute, type AttributionModel, type Touchpoint } from '../../../src/domain/attribution/index.js';
+import { attribute, type AttributionModel } from '../../../src/domain/attribution/index.js';
 import { positionWeights } from '../../../src/domain/attribution/positional.js';
-import { DAY, splits, T0, timeline, tp, withOptions } from './fixtures.js';
+import { DAY, splits, T0, timeline, tp, withOptions, type Case, type Split } from './fixtures.js';
 
 const closedAt = T0 + 30 * DAY;
 
-interface Case {
-  name: string;
-  amount: number;
-  touchpoints: Touchpoint[];
-  expected: Array<[string, number, number]>;
-}
-
-function run(model: AttributionModel, { amount, touchpoints }: Case): Array<[string, number, number]> {
+function run(model: AttributionModel, { amount, touchpoints }: Case): Split[] {
   return splits(attribute({ amount, closedAt }, touchpoints, model, withOptions()));
 }
 
@@ -22,7 +15,11 @@ describe('first-touch', () => {
     {
       name: 'the earliest wins; the others are listed with 0',
       amount: 5_000_000,
-      touchpoints: [tp('p1', 'closer', T0 + 2 * DAY, 1), tp('p2', 'referral', T0, 2), tp('p3', 'demo', T0 + DAY, 3)],
+      touchpoints: [
+        tp('p1', 'closer', T0 + 2 * DAY, 1),
+        tp('p2', 'referral', T0, 2),
+        tp('p3', 'demo', T0 + DAY, 3),
+      ],
       expected: [
         ['p2', 5_000_000, 10000],
         ['p1', 0, 0],
@@ -55,7 +52,11 @@ describe('last-touch', () => {
     {
       name: 'the latest wins',
       amount: 5_000_000,
-      touchpoints: [tp('p1', 'closer', T0 + 2 * DAY, 1), tp('p2', 'referral', T0 + 3 * DAY, 2), tp('p3', 'demo', T0, 3)],
+      touchpoints: [
+        tp('p1', 'closer', T0 + 2 * DAY, 1),
+        tp('p2', 'referral', T0 + 3 * DAY, 2),
+        tp('p3', 'demo', T0, 3),
+      ],
       expected: [
         ['p2', 5_000_000, 10000],
         ['p1', 0, 0],
@@ -65,7 +66,11 @@ describe('last-touch', () => {
     {
       name: 'a timestamp tie goes to the one recorded last',
       amount: 100,
-      touchpoints: [tp('last', 'closer', T0 + DAY, 9), tp('early', 'closer', T0 + DAY, 4), tp('early', 'demo', T0, 1)],
+      touchpoints: [
+        tp('last', 'closer', T0 + DAY, 9),
+        tp('early', 'closer', T0 + DAY, 4),
+        tp('early', 'demo', T0, 1),
+      ],
       expected: [
         ['last', 100, 10000],
         ['early', 0, 0],
@@ -142,7 +147,11 @@ describe('position-based', () => {
     {
       name: 'positions follow (timestamp, sequence), not input order',
       amount: 10_000,
-      touchpoints: [tp('mid', 'demo', T0, 5), tp('last', 'closer', T0 + DAY, 1), tp('first', 'referral', T0, 2)],
+      touchpoints: [
+        tp('mid', 'demo', T0, 5),
+        tp('last', 'closer', T0 + DAY, 1),
+        tp('first', 'referral', T0, 2),
+      ],
       expected: [
         ['first', 4000, 4000],
         ['last', 4000, 4000],

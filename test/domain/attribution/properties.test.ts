@@ -80,12 +80,18 @@ function expectInvariants(amount: number, touchpoints: readonly Touchpoint[], ou
   for (let i = 1; i < shares.length; i += 1) {
     const [previous, current] = [shares[i - 1], shares[i]];
     if (previous === undefined || current === undefined) continue;
-    expect(previous.payout > current.payout || (previous.payout === current.payout && previous.partnerId < current.partnerId)).toBe(true);
+    const tiedAndOrdered = previous.payout === current.payout && previous.partnerId < current.partnerId;
+    expect(previous.payout > current.payout || tiedAndOrdered).toBe(true);
   }
 }
 
 /** Model-specific facts cheap enough to check on every run. */
-function expectModelFacts(model: AttributionModel, amount: number, touchpoints: readonly Touchpoint[], outcome: AttributionOutcome): void {
+function expectModelFacts(
+  model: AttributionModel,
+  amount: number,
+  touchpoints: readonly Touchpoint[],
+  outcome: AttributionOutcome,
+): void {
   const ordered = orderTouchpoints(touchpoints);
   const payoutOf = (partnerId: string | undefined) => outcome.shares.find((s) => s.partnerId === partnerId)?.payout;
   if (model === 'first-touch') expect(payoutOf(ordered[0]?.partnerId)).toBe(amount);
@@ -98,7 +104,8 @@ function expectModelFacts(model: AttributionModel, amount: number, touchpoints: 
 }
 
 describe('attribute properties', () => {
-  it.each(ATTRIBUTION_MODELS)(`%s: exact, complete and order-independent over ${RUNS_PER_MODEL} random deals`, (model) => {
+  const title = `%s: exact, complete and order-independent over ${RUNS_PER_MODEL} random deals`;
+  it.each(ATTRIBUTION_MODELS)(title, (model) => {
     fc.assert(
       fc.property(scenario, ({ deal, options, touchpoints, shuffled }) => {
         const outcome = attribute(deal, touchpoints, model, options);

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  attribute,
-  DEFAULT_ROLE_WEIGHTS,
-  type AttributionOptions,
-  type Touchpoint,
-} from '../../../src/domain/attribution/index.js';
-import { DAY, splits, T0, tp, withOptions } from './fixtures.js';
+import { attribute, DEFAULT_ROLE_WEIGHTS, type AttributionOptions } from '../../../src/domain/attribution/index.js';
+import { toMajorUnits, toMinorUnits } from '../../../src/domain/money.js';
+import { DAY, splits, T0, tp, withOptions, type Case } from './fixtures.js';
 
 const closedAt = Date.parse('2024-01-20T15:00:00Z');
 
@@ -16,19 +12,30 @@ describe('role-based', () => {
       tp('p2', 'demo', Date.parse('2024-01-17T14:00:00Z'), 2),
       tp('p1', 'closer', Date.parse('2024-01-19T16:00:00Z'), 3),
     ];
-    expect(attribute({ amount: 5_000_000, closedAt }, touchpoints, 'role-based', withOptions())).toEqual({
+    const amount = toMinorUnits(50000, 'USD') ?? 0;
+    const outcome = attribute({ amount, closedAt }, touchpoints, 'role-based', withOptions());
+    expect(outcome).toEqual({
       shares: [
         { partnerId: 'p1', payout: 4_000_000, basisPoints: 8000, touchpoints: 2, roles: ['closer', 'referral'] },
         { partnerId: 'p2', payout: 1_000_000, basisPoints: 2000, touchpoints: 1, roles: ['demo'] },
       ],
     });
+    // What the HTTP layer will show: payout 40000 / 10000 USD, percentage 80 / 20.
+    expect(outcome.shares.map((share) => toMajorUnits(share.payout, 'USD'))).toEqual([40000, 10000]);
+    expect(outcome.shares.map((share) => share.basisPoints / 100)).toEqual([80, 20]);
+    expect(outcome.shares.map((share) => share.roles.join(', '))).toEqual(['closer, referral', 'demo']);
   });
 
-  it.each<{ name: string; amount: number; touchpoints: Touchpoint[]; options?: Partial<AttributionOptions>; expected: Array<[string, number, number]> }>([
+  it.each<Case & { options?: Partial<AttributionOptions> }>([
     {
       name: 'repeating a type adds nothing',
       amount: 10_000,
-      touchpoints: [tp('p1', 'closer', T0, 1), tp('p1', 'closer', T0 + DAY, 2), tp('p1', 'closer', T0 + 2 * DAY, 3), tp('p2', 'closer', T0, 4)],
+      touchpoints: [
+        tp('p1', 'closer', T0, 1),
+        tp('p1', 'closer', T0 + DAY, 2),
+        tp('p1', 'closer', T0 + 2 * DAY, 3),
+        tp('p2', 'closer', T0, 4),
+      ],
       expected: [
         ['p1', 5000, 5000],
         ['p2', 5000, 5000],
@@ -37,7 +44,12 @@ describe('role-based', () => {
     {
       name: 'distinct types add up: referral + demo + support = 50 vs closer 35',
       amount: 8_500,
-      touchpoints: [tp('a', 'referral', T0, 1), tp('a', 'demo', T0, 2), tp('a', 'support', T0, 3), tp('b', 'closer', T0, 4)],
+      touchpoints: [
+        tp('a', 'referral', T0, 1),
+        tp('a', 'demo', T0, 2),
+        tp('a', 'support', T0, 3),
+        tp('b', 'closer', T0, 4),
+      ],
       expected: [
         ['a', 5000, 5882],
         ['b', 3500, 4118],

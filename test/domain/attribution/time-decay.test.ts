@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { attribute, type Touchpoint } from '../../../src/domain/attribution/index.js';
-import { DAY, splits, T0, tp, withOptions } from './fixtures.js';
+import { attribute } from '../../../src/domain/attribution/index.js';
+import { DAY, splits, T0, tp, withOptions, type Case } from './fixtures.js';
 
 const closedAt = T0 + 30 * DAY;
 
 describe('time-decay', () => {
-  it.each<{ name: string; amount: number; halfLifeDays?: number; touchpoints: Touchpoint[]; expected: Array<[string, number, number]> }>([
+  it.each<Case & { halfLifeDays?: number }>([
     {
       name: 'one half-life older weighs half: 2/3 and 1/3',
       amount: 9000,
@@ -38,7 +38,11 @@ describe('time-decay', () => {
     {
       name: 'touchpoints after the close have age 0, like one at the close',
       amount: 10_000,
-      touchpoints: [tp('after', 'support', closedAt + 3 * DAY, 1), tp('at', 'closer', closedAt, 2), tp('old', 'demo', closedAt - 7 * DAY, 3)],
+      touchpoints: [
+        tp('after', 'support', closedAt + 3 * DAY, 1),
+        tp('at', 'closer', closedAt, 2),
+        tp('old', 'demo', closedAt - 7 * DAY, 3),
+      ],
       expected: [
         ['after', 4000, 4000],
         ['at', 4000, 4000],
@@ -58,7 +62,11 @@ describe('time-decay', () => {
     {
       name: "a partner's touchpoints add up",
       amount: 10_000,
-      touchpoints: [tp('a', 'intro', closedAt - 7 * DAY, 1), tp('a', 'demo', closedAt - 7 * DAY, 2), tp('b', 'closer', closedAt, 3)],
+      touchpoints: [
+        tp('a', 'intro', closedAt - 7 * DAY, 1),
+        tp('a', 'demo', closedAt - 7 * DAY, 2),
+        tp('b', 'closer', closedAt, 3),
+      ],
       expected: [
         ['a', 5000, 5000],
         ['b', 5000, 5000],

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDomainError } from '../../domain/errors.js';
 import { AppError, type ErrorCode, type FieldError } from '../../errors.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem.js';
 
@@ -26,6 +27,11 @@ export const errorsPlugin = fp(
       if (hasZodFastifySchemaValidationErrors(error)) {
         const errors = error.validation.flatMap(fieldErrorsOf);
         return sendProblem(reply, 'validation_failed', describe(errors), errors);
+      }
+
+      // Services validate before calling the domain; these two can still come from settings or currency input.
+      if (isDomainError(error, 'invalid_options') || isDomainError(error, 'invalid_currency')) {
+        return sendProblem(reply, 'validation_failed', error.message);
       }
 
       const frameworkCode = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import type { RouteAuth } from './auth.js';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 /**
@@ -27,8 +28,7 @@ export const openApiPlugin = fp(
       },
       transform: (input) => {
         const transformed = jsonSchemaTransform(input);
-        if (input.route.config?.auth === 'public') return { ...transformed, schema: { ...transformed.schema, security: [] } };
-        return transformed;
+        return { ...transformed, schema: { ...transformed.schema, ...describeAuth(input.route.config?.auth) } };
       },
       transformObject: jsonSchemaTransformObject,
     });
@@ -45,3 +45,9 @@ export const openApiPlugin = fp(
   },
   { name: 'openapi', dependencies: ['auth'] },
 );
+
+/** Each operation says what it needs: no security for public routes, `x-required-scope` for the rest. */
+function describeAuth(auth: RouteAuth | undefined) {
+  if (auth === undefined || auth === 'public') return { security: [] };
+  return { 'x-required-scope': auth.scope, 'x-partner-bound-keys': auth.partnerBound === true };
+}

@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createDatabase } from '../../src/storage/db.js';
+
+const run = promisify(execFile);
+const TSX = pathToFileURL(fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))).href;
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const directory = mkdtempSync(join(tmpdir(), 'attribution-cli-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const cli = (...args: string[]) =>
+  run(process.execPath, ['--import', TSX, CLI, ...args], { cwd: directory, env: { PATH: process.env.PATH ?? '' } }).catch(
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+
+describe('operator CLI', () => {
+  it('migrates, then says it is up to date', async () => {
+    expect((await cli('migrate')).stdout).toContain('Success: 0001-initial');
+    expect((await cli('migrate')).stdout).toContain('up to date');
+  });
+
+  it('creates, lists and revokes keys that the service accepts and then refuses', async () => {
+    const created = await cli('keys', 'create', '--name', 'ops', '--scopes', 'read,write');
+    const key = /Key \(shown once\): (sk_\S+)/.exec(created.stdout)![1]!;
+    const id = /Created (key_\w+)/.exec(created.stdout)![1]!;
+    const listed = await cli('keys', 'list');
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).not.toContain(key);
+
+    const config = loadConfig({ DB_PATH: join(directory, 'data', 'attribution.db'), LOG_LEVEL: 'silent', PAYOUT_ENCRYPTION_KEY: '0'.repeat(64) });
+    const app = await buildApp({ config, db: createDatabase(config) });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/partners', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+      expect((await cli('keys', 'revoke', id)).stdout).toContain('Revoked');
+      expect((await app.inject({ method: 'GET', url: '/partners', headers: { 'x-api-key': key } })).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('explains its usage and rejects bad arguments', async () => {
+    const usage = await cli('frobnicate');
+    expect('code' in usage && usage.code).toBe(2);
+    expect(usage.stderr).toContain('keys create');
+    const bad = await cli('keys', 'create', '--name', 'x', '--scopes', 'root');
+    expect('code' in bad && bad.code).toBe(1);
+    expect(bad.stderr).toContain('--scopes');
+  });
+});

@@ -7,11 +7,15 @@ import { errorsPlugin } from './http/plugins/errors.js';
 import { openApiPlugin } from './http/plugins/openapi.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
 import { securityPlugin } from './http/plugins/security.js';
+import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
+import { attributionRoutes } from './http/routes/attribution.js';
 import { dealRoutes } from './http/routes/deals.js';
 import { eventRoutes } from './http/routes/events.js';
+import { exportRoutes } from './http/routes/exports.js';
 import { healthRoutes } from './http/routes/health.js';
 import { partnerRoutes } from './http/routes/partners.js';
+import { settingsRoutes } from './http/routes/settings.js';
 import { createPayoutCipher } from './security/payout-cipher.js';
 import type { ServiceContext } from './services/context.js';
 import type { Db } from './storage/db.js';
@@ -79,6 +83,10 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
   await app.register(eventRoutes, { ctx });
   await app.register(dealRoutes, { ctx });
   await app.register(apiKeyRoutes, { ctx });
+  await app.register(attributionRoutes, { ctx });
+  await app.register(settingsRoutes, { ctx });
+  await app.register(analyticsRoutes, { ctx });
+  await app.register(exportRoutes, { ctx });
 
   return app;
 }

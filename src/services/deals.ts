@@ -5,6 +5,7 @@ import * as deals from '../storage/deals.js';
 import { isUniqueViolation } from '../storage/db.js';
 import { listEventsForDeal } from '../storage/events.js';
 import type { DealRow, DealUpdate } from '../storage/schema.js';
+import { syncDealAttributions } from './attribution-sync.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 import { readAttributionSettings } from './settings.js';
@@ -55,6 +56,7 @@ export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<D
     await deals.insertDeal(trx, row).catch((error: unknown) => {
       throw isUniqueViolation(error) ? duplicateDeal(id) : error;
     });
+    await syncDealAttributions(trx, ctx, [id]);
     return row;
   });
 }
@@ -75,6 +77,7 @@ export async function updateDeal(ctx: ServiceContext, id: string, changes: DealC
     if (changes.attribution_model !== undefined) update.attribution_model = changes.attribution_model;
     if (changes.status !== undefined) update.status = changes.status;
     await deals.updateDeal(trx, id, update);
+    await syncDealAttributions(trx, ctx, [id]);
     return { ...existing, ...update } as DealRow;
   });
 }

@@ -5,6 +5,7 @@ import type { Db } from '../storage/db.js';
 import * as events from '../storage/events.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { EventRow } from '../storage/schema.js';
+import { syncAfterTouchpointChanges } from './attribution-sync.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 
@@ -32,6 +33,7 @@ export async function recordEvent(ctx: ServiceContext, input: EventInput): Promi
   return ctx.db.transaction().execute(async (trx) => {
     const plan = await planEvents(trx, [input], ctx.now(), (_index, field) => field);
     await events.insertEvents(trx, plan.newRows);
+    await syncAfterTouchpointChanges(trx, ctx, { added: plan.newRows });
     const event = plan.newRows[0] ?? plan.replays[0];
     return { event: event!, created: plan.newRows.length === 1 };
   });
@@ -42,6 +44,7 @@ export async function recordEventBatch(ctx: ServiceContext, inputs: readonly Eve
   return ctx.db.transaction().execute(async (trx) => {
     const plan = await planEvents(trx, inputs, ctx.now(), (index, field) => `events/${index}/${field}`);
     await events.insertEvents(trx, plan.newRows);
+    await syncAfterTouchpointChanges(trx, ctx, { added: plan.newRows });
     return { inserted: plan.newRows.length, duplicates: plan.replays.length };
   });
 }
@@ -50,6 +53,7 @@ export async function removeEvent(ctx: ServiceContext, id: string): Promise<Even
   return ctx.db.transaction().execute(async (trx) => {
     const removed = await events.deleteEvent(trx, id);
     if (!removed) throw notFound('Event', id);
+    await syncAfterTouchpointChanges(trx, ctx, { removed: [removed] });
     return removed;
   });
 }

@@ -1,8 +1,10 @@
+import { toMajorUnits } from '../domain/money.js';
 import { AppError, notFound } from '../errors.js';
 import { maskPayoutDetails, type PayoutDetails } from '../security/payout-cipher.js';
 import { isUniqueViolation } from '../storage/db.js';
 import * as partners from '../storage/partners.js';
 import type { PartnerRow, PartnerUpdate } from '../storage/schema.js';
+import { getPartnerAttributedRevenue } from './analytics-partner.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 
@@ -99,5 +101,7 @@ const rethrowUniqueAsConflict = (email: string) => (error: unknown) => {
 /** Activity counts and attributed revenue per currency (major units). */
 export async function getPartnerStats(ctx: ServiceContext, id: string) {
   const activity = await partners.countPartnerActivity(ctx.db, id);
-  return { ...activity, attributed_revenue: {} as Record<string, number> };
+  const revenue = await getPartnerAttributedRevenue(ctx, id);
+  const attributed_revenue = Object.fromEntries(revenue.map((row) => [row.currency, toMajorUnits(row.payout, row.currency)]));
+  return { ...activity, attributed_revenue };
 }

@@ -10,6 +10,11 @@ export interface Database {
   deals: DealsTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;
+  attribution_results: AttributionResultsTable;
+  attribution_shares: AttributionSharesTable;
+  analytics_deal_days: AnalyticsDealDaysTable;
+  analytics_partner_months: AnalyticsPartnerMonthsTable;
+  analytics_touchpoint_days: AnalyticsTouchpointDaysTable;
 }
 
 export interface PartnersTable {
@@ -69,6 +74,69 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/**
+ * One row per deal id that has touchpoints or a deal record. `revision` counts the writes to the
+ * deal's inputs; bumping it is also the row lock that serialises them (see docs/models.md).
+ * The other columns describe the stored result and are null while there is none (no deal, or lost).
+ */
+export interface AttributionResultsTable {
+  deal_id: string;
+  revision: number;
+  /** The deal's own model the result was computed with. */
+  model: string | null;
+  currency: string | null;
+  amount: number | null;
+  closed_at: number | null;
+  /** The deal's touchpoint count: 0 means unattributed revenue. */
+  touchpoints: number | null;
+  /** 1 when every model weight was 0 and the partners shared equally. */
+  fallback: number | null;
+  /** The settings revision a settings-dependent model (role-based, time-decay) was computed under. */
+  settings_revision: number | null;
+  calculated_at: number | null;
+}
+
+/** A stored result's share for one partner, with the deal's currency and closing time copied for the aggregates. */
+export interface AttributionSharesTable {
+  deal_id: string;
+  partner_id: string;
+  payout: number;
+  basis_points: number;
+  touchpoints: number;
+  /** The partner's distinct touchpoint types, comma-separated; ordered by the current role weights on read. */
+  roles: string;
+  currency: string;
+  closed_at: number;
+}
+
+/** Won deals per UTC day (epoch days), currency and model: kept current with every stored result. */
+export interface AnalyticsDealDaysTable {
+  currency: string;
+  day: number;
+  model: string;
+  deals: number;
+  revenue: number;
+  /** Revenue of the deals that have at least one touchpoint. */
+  attributed_revenue: number;
+}
+
+/** Partner shares per UTC month (year × 12 + month index) and currency. */
+export interface AnalyticsPartnerMonthsTable {
+  currency: string;
+  month: number;
+  partner_id: string;
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/** Touchpoints per UTC day (by their own timestamp) and type. */
+export interface AnalyticsTouchpointDaysTable {
+  day: number;
+  touchpoint_type: string;
+  touchpoints: number;
+}
+
 export type PartnerRow = Selectable<PartnersTable>;
 export type NewPartnerRow = Insertable<PartnersTable>;
 export type PartnerUpdate = Updateable<PartnersTable>;
@@ -78,3 +146,5 @@ export type DealRow = Selectable<DealsTable>;
 export type NewDealRow = Insertable<DealsTable>;
 export type DealUpdate = Updateable<DealsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AttributionResultRow = Selectable<AttributionResultsTable>;
+export type AttributionShareRow = Selectable<AttributionSharesTable>;

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ATTRIBUTION_MODELS, TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
+import type { ServiceContext } from '../../services/context.js';
+import { readAttributionSettings, updateAttributionSettings, type AttributionSettings } from '../../services/settings.js';
+import { problemResponses } from '../problem.js';
+
+const roleWeight = z.number().min(0).max(1_000_000).describe('Finite, >= 0');
+
+const roleWeightsInput = z
+  .strictObject(Object.fromEntries(TOUCHPOINT_TYPES.map((type) => [type, roleWeight.optional()])) as Record<
+    (typeof TOUCHPOINT_TYPES)[number],
+    z.ZodOptional<typeof roleWeight>
+  >)
+  .describe('Merged into the current weights; not all may be 0')
+  .meta({ example: { closer: 40, referral: 30 } });
+
+const settingsBody = z.strictObject({
+  default_model: z.enum(ATTRIBUTION_MODELS).optional().describe('The model new deals get when they name none'),
+  role_weights: roleWeightsInput.optional(),
+  half_life_days: z.number().positive().max(36_500).optional().describe('time-decay: days for a weight to halve'),
+});
+
+const settingsResponse = z
+  .object({
+    default_model: z.enum(ATTRIBUTION_MODELS),
+    role_weights: z.record(z.enum(TOUCHPOINT_TYPES), z.number()),
+    half_life_days: z.number(),
+  })
+  .meta({ id: 'Settings' });
+
+export const settingsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.get(
+    '/settings',
+    {
+      config: { auth: { scope: 'read' } },
+      schema: {
+        tags: ['settings'],
+        summary: 'The attribution settings',
+        response: { 200: settingsResponse, ...problemResponses('unauthorized', 'forbidden') },
+      },
+    },
+    async () => toSettingsResponse(await readAttributionSettings(ctx.db, ctx.defaultModel)),
+  );
+
+  app.patch(
+    '/settings',
+    {
+      config: { auth: { scope: 'admin' } },
+      schema: {
+        tags: ['settings'],
+        summary: 'Change the attribution settings; every stored result they affect is recomputed at once',
+        body: settingsBody,
+        response: { 200: settingsResponse, ...problemResponses('unauthorized', 'forbidden') },
+      },
+    },
+    async (request) => toSettingsResponse(await updateAttributionSettings(ctx, request.body)),
+  );
+};
+
+function toSettingsResponse(settings: AttributionSettings) {
+  return {
+    default_model: settings.default_model,
+    role_weights: settings.role_weights,
+    half_life_days: settings.half_life_days,
+  };
+}

@@ -1,0 +1,120 @@
+import { TOUCHPOINT_TYPES } from '../domain/attribution/index.js';
+import {
+  countTouchpointDays,
+  countTouchpointEdges,
+  listRecentDeals,
+  sumDealDays,
+  sumDealEdges,
+  sumPartnerEdges,
+  sumPartnerMonths,
+  type ModelTotals,
+  type PartnerTotals,
+} from '../storage/analytics.js';
+import { findPartnerNames } from '../storage/attribution-inputs.js';
+import { DAYS, MONTHS, splitPeriod, type Period } from './analytics-buckets.js';
+import { syncOutdatedResults } from './attribution-sync.js';
+import type { ServiceContext } from './context.js';
+
+export interface AnalyticsQuery {
+  period: Period;
+  currency: string;
+  partnersLimit: number;
+}
+
+/** How many of the period's most recently closed deals the overview lists. */
+export const RECENT_DEALS = 10;
+
+/**
+ * The period's figures in one currency (minor units): every won deal closed in the period
+ * counts with its own model's stored result, which writes keep current. Whole days and months
+ * come from the rollups, the ragged edges of the period from the rows themselves.
+ */
+export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
+  await syncOutdatedResults(ctx);
+  const { period, currency } = query;
+  const days = splitPeriod(period, DAYS);
+  const months = splitPeriod(period, MONTHS);
+  // One snapshot for every figure, so they agree with each other under concurrent writes.
+  return ctx.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const models = addUp<ModelTotals>('model', [
+        ...(days.buckets ? await sumDealDays(trx, currency, days.buckets) : []),
+        ...(await sumDealEdges(trx, currency, days.edges)),
+      ]).filter((row) => row.deals > 0);
+      const partners = addUp<PartnerTotals>('partner_id', [
+        ...(months.buckets ? await sumPartnerMonths(trx, currency, months.buckets) : []),
+        ...(await sumPartnerEdges(trx, currency, months.edges)),
+      ]).filter((row) => row.deals > 0);
+      const touchpoints = addUp('touchpoint_type', [
+        ...(days.buckets ? await countTouchpointDays(trx, days.buckets) : []),
+        ...(await countTouchpointEdges(trx, days.edges)),
+      ]).filter((row) => row.count > 0);
+      const ranking = partners.sort(byPayoutThenId).slice(0, query.partnersLimit);
+      const names = await findPartnerNames(trx, ranking.map((row) => row.partner_id));
+      const recentDeals = await listRecentDeals(trx, currency, period.from, period.to, RECENT_DEALS);
+      return {
+        overview: overviewOf(models, partners.length, touchpoints),
+        partners: ranking.map((row) => ({
+          partner_id: row.partner_id,
+          name: names.get(row.partner_id) ?? row.partner_id,
+          deals: row.deals,
+          attributed_revenue: row.payout,
+          avg_basis_points: Math.round(row.basis_points / row.deals),
+        })),
+        models: models
+          .map(({ model, deals, revenue }) => ({ model, deals, revenue }))
+          .sort((a, b) => b.revenue - a.revenue || b.deals - a.deals || (a.model < b.model ? -1 : 1)),
+        touchpoints: touchpoints.sort(byCountThenType),
+        recentDeals,
+      };
+    });
+}
+
+function overviewOf(models: readonly ModelTotals[], activePartners: number, touchpoints: readonly { count: number }[]) {
+  const totalDeals = sum(models.map((row) => row.deals));
+  const totalRevenue = sum(models.map((row) => row.revenue));
+  const attributedRevenue = sum(models.map((row) => row.attributed_revenue));
+  return {
+    total_deals: totalDeals,
+    total_revenue: totalRevenue,
+    avg_deal_size: totalDeals === 0 ? 0 : Math.round(totalRevenue / totalDeals),
+    attributed_revenue: attributedRevenue,
+    unattributed_revenue: totalRevenue - attributedRevenue,
+    active_partners: activePartners,
+    touchpoints: sum(touchpoints.map((row) => row.count)),
+  };
+}
+
+/**
+ * Rows with the same `key` merged by adding up every numeric field.
+ * @example addUp('model', [{ model: 'linear', deals: 1 }, { model: 'linear', deals: 2 }]) // [{ model: 'linear', deals: 3 }]
+ */
+export function addUp<T extends object>(key: keyof T, rows: readonly T[]): T[] {
+  const merged = new Map<unknown, Record<string, unknown>>();
+  for (const row of rows) {
+    const existing = merged.get(row[key]);
+    if (!existing) {
+      merged.set(row[key], { ...(row as Record<string, unknown>) });
+      continue;
+    }
+    for (const [field, value] of Object.entries(row)) {
+      if (field !== key && typeof value === 'number') existing[field] = (existing[field] as number) + value;
+    }
+  }
+  return [...merged.values()] as T[];
+}
+
+/** Touchpoint counts, most frequent first, ties in the contract's type order. */
+export function byCountThenType(a: { touchpoint_type: string; count: number }, b: { touchpoint_type: string; count: number }): number {
+  const order = (type: string) => TOUCHPOINT_TYPES.indexOf(type as (typeof TOUCHPOINT_TYPES)[number]);
+  return b.count - a.count || order(a.touchpoint_type) - order(b.touchpoint_type);
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+
+function byPayoutThenId(a: PartnerTotals, b: PartnerTotals): number {
+  if (a.payout !== b.payout) return b.payout - a.payout;
+  return a.partner_id < b.partner_id ? -1 : a.partner_id > b.partner_id ? 1 : 0;
+}

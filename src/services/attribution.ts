@@ -1,0 +1,161 @@
+import {
+  ATTRIBUTION_MODELS,
+  describeRoles,
+  type AttributionModel,
+  type AttributionOutcome,
+  type TouchpointType,
+} from '../domain/attribution/index.js';
+import { AppError, notFound } from '../errors.js';
+import { findPartnerNames, hasTouchpointOnDeal, listTouchpointsForDeals } from '../storage/attribution-inputs.js';
+import { findDealsWithResults, findSharesWithNames, type ResultColumns } from '../storage/attribution-results.js';
+import type { DealRow } from '../storage/schema.js';
+import { computeAttribution, dependsOnSettings, ownModelOf, type AttributionOverrides } from './attribution-compute.js';
+import { syncDealAttributions } from './attribution-sync.js';
+import type { ServiceContext } from './context.js';
+import { ATTRIBUTION_SETTINGS_KEY, parseAttributionSettings, type StoredAttributionSettings } from './settings.js';
+
+/** One partner's line in an attribution, roles ordered by the current role weights. */
+export interface AttributionEntry {
+  partnerId: string;
+  partnerName: string;
+  basisPoints: number;
+  payout: number;
+  touchpoints: number;
+  roles: TouchpointType[];
+}
+
+export interface AttributionView {
+  deal: DealRow;
+  model: AttributionModel;
+  entries: AttributionEntry[];
+  fallback: boolean;
+  calculatedAt: number;
+  cached: boolean;
+}
+
+export interface AttributionRequest extends AttributionOverrides {
+  /** Another model than the deal's own: computed, never stored. */
+  model?: AttributionModel | undefined;
+  recalculate?: boolean | undefined;
+  /** A partner-bound caller sees the deal only if it touched it, and then only its own entry. */
+  viewerPartnerId?: string | null | undefined;
+}
+
+/**
+ * The deal's attribution. With its own model and the settings' half-life, the stored result
+ * (`cached: true`) unless it is missing or `recalculate` is set; otherwise a fresh computation.
+ * The stored answer takes two reads: the deal with its result and the settings, then the shares.
+ */
+export async function getAttribution(ctx: ServiceContext, dealId: string, request: AttributionRequest = {}): Promise<AttributionView> {
+  const { deal, result, settings } = await findAttributableDeal(ctx, dealId, request.viewerPartnerId);
+  const model = request.model ?? ownModelOf(deal);
+  let view: AttributionView;
+  if (model !== deal.attribution_model || request.halfLifeDays !== undefined) {
+    view = await computeWhatIf(ctx, deal, model, settings, request);
+  } else {
+    const stored = request.recalculate ? undefined : await readStoredView(ctx, deal, result, settings);
+    view = stored ?? (await recalculateAttribution(ctx, dealId, request.viewerPartnerId));
+  }
+  return onlyViewer(view, request.viewerPartnerId);
+}
+
+/** Recomputes and stores the deal's result with its own model (`cached: false`). */
+export async function recalculateAttribution(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null): Promise<AttributionView> {
+  await findAttributableDeal(ctx, dealId, viewerPartnerId);
+  await ctx.db.transaction().execute((trx) => syncDealAttributions(trx, ctx, [dealId]));
+  // Read back what was stored: a concurrent change may have made the deal lost meanwhile.
+  const { deal, result, settings } = await findAttributableDeal(ctx, dealId, viewerPartnerId);
+  const view = await readStoredView(ctx, deal, result, settings);
+  if (!view) throw new AppError('internal', `no stored attribution for deal '${dealId}' after recalculation`);
+  return onlyViewer({ ...view, cached: false }, viewerPartnerId);
+}
+
+/** Every model's attribution of the deal, side by side, computed now from its touchpoints. */
+export async function compareAttributionModels(ctx: ServiceContext, dealId: string, overrides: AttributionOverrides = {}) {
+  const { deal, settings } = await findAttributableDeal(ctx, dealId);
+  const touchpoints = await listTouchpointsForDeals(ctx.db, [dealId]);
+  const names = await findPartnerNames(ctx.db, touchpoints.map((row) => row.partner_id));
+  const models = ATTRIBUTION_MODELS.map((model) => {
+    const outcome = computeAttribution(deal, touchpoints, model, settings, overrides);
+    return [model, entriesOf(outcome, names, settings)] as const;
+  });
+  return { deal, models: Object.fromEntries(models) as Record<AttributionModel, AttributionEntry[]> };
+}
+
+/**
+ * The deal with its stored result and the settings, if it can be attributed: 404 when it does
+ * not exist (or a partner-bound caller has no touchpoint on it), 409 `deal_not_won` when lost.
+ */
+async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null) {
+  const [found] = await findDealsWithResults(ctx.db, [dealId], ATTRIBUTION_SETTINGS_KEY);
+  if (!found) throw notFound('Deal', dealId);
+  if (viewerPartnerId && !(await hasTouchpointOnDeal(ctx.db, dealId, viewerPartnerId))) throw notFound('Deal', dealId);
+  if (found.deal.status !== 'won') {
+    throw new AppError('deal_not_won', `Deal '${dealId}' is ${found.deal.status}: only won deals are attributed`);
+  }
+  return { deal: found.deal, result: found.result, settings: parseAttributionSettings(found.settings, ctx.defaultModel) };
+}
+
+/** The stored result, unless there is none or it was computed under settings its model no longer uses. */
+async function readStoredView(
+  ctx: ServiceContext,
+  deal: DealRow,
+  result: ResultColumns | undefined,
+  settings: StoredAttributionSettings,
+): Promise<AttributionView | undefined> {
+  if (!result || result.model !== deal.attribution_model) return undefined;
+  if (dependsOnSettings(deal.attribution_model) && result.settings_revision !== settings.revision) return undefined;
+  const shares = await findSharesWithNames(ctx.db, deal.id);
+  const entries = shares.map((share) => ({
+    partnerId: share.partner_id,
+    partnerName: share.partner_name,
+    basisPoints: share.basis_points,
+    payout: share.payout,
+    touchpoints: share.touchpoints,
+    roles: describeRoles(share.roles.split(',') as TouchpointType[], settings.role_weights),
+  }));
+  return {
+    deal,
+    model: ownModelOf(deal),
+    entries: entries.sort(byPayoutThenPartner),
+    fallback: result.fallback === 1,
+    calculatedAt: result.calculated_at ?? ctx.now(),
+    cached: true,
+  };
+}
+
+async function computeWhatIf(
+  ctx: ServiceContext,
+  deal: DealRow,
+  model: AttributionModel,
+  settings: StoredAttributionSettings,
+  overrides: AttributionOverrides,
+): Promise<AttributionView> {
+  const touchpoints = await listTouchpointsForDeals(ctx.db, [deal.id]);
+  const names = await findPartnerNames(ctx.db, touchpoints.map((row) => row.partner_id));
+  const outcome = computeAttribution(deal, touchpoints, model, settings, overrides);
+  const entries = entriesOf(outcome, names, settings);
+  return { deal, model, entries, fallback: outcome.fallback === 'equal', calculatedAt: ctx.now(), cached: false };
+}
+
+function entriesOf(outcome: AttributionOutcome, names: Map<string, string>, settings: StoredAttributionSettings): AttributionEntry[] {
+  return outcome.shares.map((share) => ({
+    partnerId: share.partnerId,
+    partnerName: names.get(share.partnerId) ?? share.partnerId,
+    basisPoints: share.basisPoints,
+    payout: share.payout,
+    touchpoints: share.touchpoints,
+    roles: describeRoles(share.roles, settings.role_weights),
+  }));
+}
+
+function onlyViewer(view: AttributionView, viewerPartnerId: string | null | undefined): AttributionView {
+  if (!viewerPartnerId) return view;
+  return { ...view, entries: view.entries.filter((entry) => entry.partnerId === viewerPartnerId) };
+}
+
+/** The contract's order: payout descending, then partner id by code unit. */
+function byPayoutThenPartner(a: AttributionEntry, b: AttributionEntry): number {
+  if (a.payout !== b.payout) return b.payout - a.payout;
+  return a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0;
+}

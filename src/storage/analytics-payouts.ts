@@ -1,0 +1,59 @@
+import { chunks } from './attribution-inputs.js';
+import type { Db } from './db.js';
+
+export interface PayoutFilter {
+  from?: number | undefined;
+  to?: number | undefined;
+  currency?: string | undefined;
+}
+
+/** Where a page of won deals ends, to start the next one after it. */
+export interface DealCursor {
+  closedAt: number;
+  dealId: string;
+}
+
+/** A page of won deals with a stored result, by closing time then id, after `cursor`. */
+export async function listPayoutDealPage(db: Db, filter: PayoutFilter, cursor: DealCursor | undefined, limit: number) {
+  let query = db.selectFrom('attribution_results').where('model', 'is not', null);
+  if (filter.currency !== undefined) query = query.where('currency', '=', filter.currency);
+  if (filter.from !== undefined) query = query.where('closed_at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('closed_at', '<=', filter.to);
+  if (cursor) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('closed_at', '>', cursor.closedAt),
+        eb.and([eb('closed_at', '=', cursor.closedAt), eb('deal_id', '>', cursor.dealId)]),
+      ]),
+    );
+  }
+  const rows = await query.select(['deal_id', 'closed_at']).orderBy('closed_at').orderBy('deal_id').limit(limit).execute();
+  return rows.map((row) => ({ dealId: row.deal_id, closedAt: row.closed_at ?? 0 }));
+}
+
+/** Every (partner, deal) share of the given deals, with the deal's figures and the partner's name, in one read. */
+export async function listPayoutRows(db: Db, dealIds: readonly string[]) {
+  const rows = [];
+  for (const chunk of chunks(dealIds)) {
+    rows.push(
+      ...(await db
+        .selectFrom('attribution_shares')
+        .innerJoin('attribution_results', 'attribution_results.deal_id', 'attribution_shares.deal_id')
+        .innerJoin('partners', 'partners.id', 'attribution_shares.partner_id')
+        .select([
+          'attribution_shares.deal_id',
+          'attribution_shares.closed_at',
+          'attribution_shares.currency',
+          'attribution_results.amount',
+          'attribution_results.model',
+          'attribution_shares.partner_id',
+          'partners.name as partner_name',
+          'attribution_shares.basis_points',
+          'attribution_shares.payout',
+        ])
+        .where('attribution_shares.deal_id', 'in', chunk)
+        .execute()),
+    );
+  }
+  return rows;
+}

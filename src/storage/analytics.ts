@@ -1,0 +1,164 @@
+import type { Db } from './db.js';
+
+/** Inclusive bucket bounds (epoch days or month numbers); an absent bound is open. */
+export interface BucketRange {
+  first?: number | undefined;
+  last?: number | undefined;
+}
+
+/** Inclusive epoch-millisecond ranges, read from the rows themselves. */
+export type Edges = readonly { from: number; to: number }[];
+
+export interface ModelTotals {
+  model: string;
+  deals: number;
+  revenue: number;
+  attributed_revenue: number;
+}
+
+export interface PartnerTotals {
+  partner_id: string;
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/** Won deals per model from the daily rollup, over whole days. */
+export async function sumDealDays(db: Db, currency: string, days: BucketRange): Promise<ModelTotals[]> {
+  let query = db.selectFrom('analytics_deal_days').where('currency', '=', currency);
+  if (days.first !== undefined) query = query.where('day', '>=', days.first);
+  if (days.last !== undefined) query = query.where('day', '<=', days.last);
+  const rows = await query
+    .select((eb) => [
+      'model',
+      eb.fn.sum<number>('deals').as('deals'),
+      eb.fn.sum<number>('revenue').as('revenue'),
+      eb.fn.sum<number>('attributed_revenue').as('attributed_revenue'),
+    ])
+    .groupBy('model')
+    .execute();
+  return rows.map((row) => ({ ...row, deals: Number(row.deals), revenue: Number(row.revenue), attributed_revenue: Number(row.attributed_revenue) }));
+}
+
+/** Won deals per model from the stored results themselves, over ragged edges (one query each, so each uses the index). */
+export async function sumDealEdges(db: Db, currency: string, edges: Edges): Promise<ModelTotals[]> {
+  const totals: ModelTotals[] = [];
+  for (const edge of edges) {
+    const rows = await db
+      .selectFrom('attribution_results')
+      .where('currency', '=', currency)
+      .where('closed_at', '>=', edge.from)
+      .where('closed_at', '<=', edge.to)
+      .where('model', 'is not', null)
+      .select((eb) => [
+        'model',
+        eb.fn.countAll<number>().as('deals'),
+        eb.fn.sum<number>('amount').as('revenue'),
+        eb.fn.sum<number>(eb.case().when('touchpoints', '>', 0).then(eb.ref('amount')).else(0).end()).as('attributed_revenue'),
+      ])
+      .groupBy('model')
+      .execute();
+    for (const row of rows) {
+      totals.push({
+        model: row.model ?? '',
+        deals: Number(row.deals),
+        revenue: Number(row.revenue),
+        attributed_revenue: Number(row.attributed_revenue),
+      });
+    }
+  }
+  return totals;
+}
+
+/** Partner shares from the monthly rollup, over whole months. */
+export async function sumPartnerMonths(db: Db, currency: string, months: BucketRange, partnerId?: string): Promise<PartnerTotals[]> {
+  let query = db.selectFrom('analytics_partner_months').where('currency', '=', currency);
+  if (months.first !== undefined) query = query.where('month', '>=', months.first);
+  if (months.last !== undefined) query = query.where('month', '<=', months.last);
+  if (partnerId !== undefined) query = query.where('partner_id', '=', partnerId);
+  const rows = await query
+    .select((eb) => [
+      'partner_id',
+      eb.fn.sum<number>('deals').as('deals'),
+      eb.fn.sum<number>('payout').as('payout'),
+      eb.fn.sum<number>('basis_points').as('basis_points'),
+    ])
+    .groupBy('partner_id')
+    .execute();
+  return rows.map(toPartnerTotals);
+}
+
+/** Partner shares from the share rows, over ragged edges (one query each, so each uses the index). */
+export async function sumPartnerEdges(db: Db, currency: string, edges: Edges): Promise<PartnerTotals[]> {
+  const totals: PartnerTotals[] = [];
+  for (const edge of edges) {
+    const rows = await db
+      .selectFrom('attribution_shares')
+      .where('currency', '=', currency)
+      .where('closed_at', '>=', edge.from)
+      .where('closed_at', '<=', edge.to)
+      .select((eb) => [
+        'partner_id',
+        eb.fn.countAll<number>().as('deals'),
+        eb.fn.sum<number>('payout').as('payout'),
+        eb.fn.sum<number>('basis_points').as('basis_points'),
+      ])
+      .groupBy('partner_id')
+      .execute();
+    totals.push(...rows.map(toPartnerTotals));
+  }
+  return totals;
+}
+
+/** Touchpoints per type from the daily rollup, over whole days. */
+export async function countTouchpointDays(db: Db, days: BucketRange) {
+  let query = db.selectFrom('analytics_touchpoint_days');
+  if (days.first !== undefined) query = query.where('day', '>=', days.first);
+  if (days.last !== undefined) query = query.where('day', '<=', days.last);
+  const rows = await query
+    .select((eb) => ['touchpoint_type', eb.fn.sum<number>('touchpoints').as('count')])
+    .groupBy('touchpoint_type')
+    .execute();
+  return rows.map((row) => ({ touchpoint_type: row.touchpoint_type, count: Number(row.count) }));
+}
+
+/** Touchpoints per type from the events, over ragged edges. */
+export async function countTouchpointEdges(db: Db, edges: Edges) {
+  const counts: { touchpoint_type: string; count: number }[] = [];
+  for (const edge of edges) {
+    const rows = await db
+      .selectFrom('events')
+      .where('timestamp', '>=', edge.from)
+      .where('timestamp', '<=', edge.to)
+      .select((eb) => ['touchpoint_type', eb.fn.countAll<number>().as('count')])
+      .groupBy('touchpoint_type')
+      .execute();
+    counts.push(...rows.map((row) => ({ touchpoint_type: row.touchpoint_type, count: Number(row.count) })));
+  }
+  return counts;
+}
+
+/** The most recently closed won deals with a stored result in the period. */
+export async function listRecentDeals(db: Db, currency: string, from: number | undefined, to: number | undefined, limit: number) {
+  let query = db.selectFrom('attribution_results').where('currency', '=', currency).where('model', 'is not', null);
+  if (from !== undefined) query = query.where('closed_at', '>=', from);
+  if (to !== undefined) query = query.where('closed_at', '<=', to);
+  const rows = await query
+    .select(['deal_id', 'amount', 'currency', 'closed_at', 'model', 'touchpoints'])
+    .orderBy('closed_at', 'desc')
+    .orderBy('deal_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    deal_id: row.deal_id,
+    amount: row.amount ?? 0,
+    currency: row.currency ?? currency,
+    closed_at: row.closed_at ?? 0,
+    model: row.model ?? '',
+    touchpoints: row.touchpoints ?? 0,
+  }));
+}
+
+function toPartnerTotals(row: { partner_id: string; deals: number; payout: number; basis_points: number }): PartnerTotals {
+  return { partner_id: row.partner_id, deals: Number(row.deals), payout: Number(row.payout), basis_points: Number(row.basis_points) };
+}

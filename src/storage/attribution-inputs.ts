@@ -1,0 +1,60 @@
+import type { Db } from './db.js';
+
+// Stays well under SQLite's and PostgreSQL's bound-parameter limits.
+export const IN_LIST_CHUNK = 1000;
+
+/** What a model needs from one touchpoint row. */
+export interface TouchpointRow {
+  seq: number;
+  deal_id: string;
+  partner_id: string;
+  touchpoint_type: string;
+  timestamp: number;
+}
+
+/** The touchpoints of the given deals, each deal's oldest first, ties in recording order. */
+export async function listTouchpointsForDeals(db: Db, dealIds: readonly string[]): Promise<TouchpointRow[]> {
+  const rows: TouchpointRow[] = [];
+  for (const chunk of chunks(dealIds)) {
+    const found = await db
+      .selectFrom('events')
+      .select(['seq', 'deal_id', 'partner_id', 'touchpoint_type', 'timestamp'])
+      .where('deal_id', 'in', chunk)
+      .orderBy('deal_id')
+      .orderBy('timestamp')
+      .orderBy('seq')
+      .execute();
+    rows.push(...found);
+  }
+  return rows;
+}
+
+/** Whether the partner has at least one touchpoint on the deal. */
+export async function hasTouchpointOnDeal(db: Db, dealId: string, partnerId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select('seq')
+    .where('deal_id', '=', dealId)
+    .where('partner_id', '=', partnerId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Partner names by id, for the given ids. */
+export async function findPartnerNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const chunk of chunks(ids)) {
+    const rows = await db.selectFrom('partners').select(['id', 'name']).where('id', 'in', chunk).execute();
+    for (const row of rows) names.set(row.id, row.name);
+  }
+  return names;
+}
+
+/** `ids` deduplicated, in slices small enough for one `in (…)` list. */
+export function chunks<T>(ids: readonly T[], size = IN_LIST_CHUNK): T[][] {
+  const unique = [...new Set(ids)];
+  const slices: T[][] = [];
+  for (let start = 0; start < unique.length; start += size) slices.push(unique.slice(start, start + size));
+  return slices;
+}

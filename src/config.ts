@@ -82,6 +82,7 @@ const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DB_PATH: z.string().min(1).default('./data/attribution.db'),
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
   CORS_ORIGIN: z.string().min(1).default('*'),
   RATE_LIMIT_MAX: positiveInt.default(100),
   RATE_LIMIT_WINDOW: duration.default(15 * 60_000),
@@ -104,6 +105,8 @@ export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
   dbPath: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL connections per instance. */
+  databasePoolSize: number;
   corsOrigin: string;
   rateLimitMax: number;
   rateLimitWindowMs: number;
@@ -155,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: e.NODE_ENV,
     dbPath: e.DB_PATH,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     corsOrigin: e.CORS_ORIGIN,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW,

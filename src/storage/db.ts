@@ -11,7 +11,12 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface DatabaseOptions {
   dbPath: string;
   databaseUrl?: string | undefined;
-  /** PostgreSQL only: the schema to use (tests give each file its own). */
+  /** PostgreSQL only: connections per instance (default 10); instances × this must fit `max_connections`. */
+  databasePoolSize?: number | undefined;
+  /**
+   * PostgreSQL only: the schema to use instead of the URL's search_path (tests give each file
+   * its own). A plain lower-case identifier.
+   */
   postgresSchema?: string | undefined;
 }
 
@@ -19,6 +24,8 @@ export interface DatabaseOptions {
 // units, epoch milliseconds, counts) fits in a double's 53 bits, so numbers are the honest type.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+const POSTGRES_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function dialectOf(options: Pick<DatabaseOptions, 'databaseUrl'>): Dialect {
   return options.databaseUrl ? 'postgres' : 'sqlite';
@@ -30,11 +37,18 @@ export function dialectOf(options: Pick<DatabaseOptions, 'databaseUrl'>): Dialec
  */
 export function createDatabase(options: DatabaseOptions): Db {
   if (options.databaseUrl) {
+    const schema = options.postgresSchema;
+    if (schema !== undefined && !POSTGRES_IDENTIFIER.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
-      max: 10,
-      ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+      max: options.databasePoolSize ?? 10,
+      // A database that does not answer makes requests (and /ready) fail instead of queueing forever.
+      connectionTimeoutMillis: 10_000,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
+    // An idle connection that breaks (PostgreSQL restarted, failover) is dropped by the pool and
+    // replaced on the next query; without a listener the error would kill the process.
+    pool.on('error', () => undefined);
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (options.dbPath !== ':memory:') mkdirSync(dirname(options.dbPath), { recursive: true });

@@ -1,31 +1,79 @@
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 
 export interface RateLimitOptions {
   max: number;
   windowMs: number;
-  /** Shares the counters between instances when given. */
+  /** Shares the counters between instances when given (see createRateLimitRedis). */
   redis?: Redis | undefined;
 }
+
+/** Where the counters live in Redis; a client's own `keyPrefix` comes before it. */
+export const RATE_LIMIT_NAMESPACE = 'attribution-rate-limit:';
 
 /**
  * Counts per API key, or per IP for requests without a valid key. Runs after the key is
  * identified and before it is authorized, so failed attempts are counted too.
+ *
+ * With Redis, a Redis that does not answer fails open: the request is served without counting
+ * and one warning per outage is logged. The limit exists for fairness between clients, and an
+ * outage of a cache must not become an outage of the API (docs/deployment.md).
  */
 export const rateLimitPlugin = fp(
   async (app, options: RateLimitOptions) => {
+    const { redis } = options;
     await app.register(rateLimit, {
       global: true,
       max: options.max,
       timeWindow: options.windowMs,
       enableDraftSpec: true,
-      ...(options.redis ? { redis: options.redis, nameSpace: 'attribution-rate-limit:' } : {}),
+      ...(redis ? { redis, nameSpace: RATE_LIMIT_NAMESPACE, skipOnError: true } : {}),
       keyGenerator: (request) => (request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new AppError('rate_limited', `Rate limit of ${context.max} requests exceeded; retry in ${context.after}`),
     });
+    if (!redis) return;
+
+    let available = true;
+    const onError = (error: Error) => {
+      if (!available) return;
+      available = false;
+      app.log.warn({ err: error }, 'Redis unavailable: rate limits are not enforced until it answers again');
+    };
+    const onReady = () => {
+      if (available) return;
+      available = true;
+      app.log.info('Redis answers again: rate limits are enforced');
+    };
+    redis.on('error', onError);
+    redis.on('ready', onReady);
+    app.addHook('onClose', async () => {
+      redis.off('error', onError);
+      redis.off('ready', onReady);
+    });
   },
   { name: 'rate-limit' },
 );
+
+/**
+ * A Redis client for the rate-limit counters that never makes a request wait for Redis:
+ * commands fail at once while it is disconnected (and after 500 ms if it hangs), and the
+ * plugin then fails open. Call `connect()` before serving; it rejects when Redis does not answer.
+ * @example const redis = createRateLimitRedis('redis://127.0.0.1:6379'); await redis.connect();
+ */
+export function createRateLimitRedis(url: string, options: { keyPrefix?: string } = {}): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 500,
+    connectTimeout: 5_000,
+    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+  });
+  // Connection errors are reported by the plugin (or by connect()); without a listener ioredis
+  // would also print each one to stderr.
+  redis.on('error', () => undefined);
+  return redis;
+}

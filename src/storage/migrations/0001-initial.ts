@@ -1,4 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema as it was then, not as src/storage/schema.ts describes it now */
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { Dialect } from '../db.js';
 
 // Frozen once merged: add a new migration instead of editing this one.
@@ -6,16 +7,19 @@ import type { Dialect } from '../db.js';
 export const initialMigration = (dialect: Dialect): Migration => ({ up: (db) => up(db, dialect === 'postgres'), down });
 
 async function up(db: Kysely<any>, postgres: boolean): Promise<void> {
+  // Ids and codes compare byte by byte on both engines (SQLite's BINARY), whatever locale the
+  // PostgreSQL database was created with: the same order for ties, the same uniqueness.
+  const key = postgres ? sql`text collate "C"` : 'text';
 
   await db.schema
     .createTable('partners')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', key, (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('email', 'text', (c) => c.notNull())
-    .addColumn('email_normalized', 'text', (c) => c.notNull().unique())
+    .addColumn('email_normalized', key, (c) => c.notNull().unique())
     .addColumn('payout_details_encrypted', 'text')
     .addColumn('payout_details_masked', 'text')
-    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('status', key, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -26,10 +30,10 @@ async function up(db: Kysely<any>, postgres: boolean): Promise<void> {
     .addColumn('seq', postgres ? 'bigserial' : 'integer', (c) =>
       postgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
     )
-    .addColumn('id', 'text', (c) => c.notNull().unique())
-    .addColumn('partner_id', 'text', (c) => c.notNull().references('partners.id'))
-    .addColumn('deal_id', 'text', (c) => c.notNull())
-    .addColumn('touchpoint_type', 'text', (c) => c.notNull())
+    .addColumn('id', key, (c) => c.notNull().unique())
+    .addColumn('partner_id', key, (c) => c.notNull().references('partners.id'))
+    .addColumn('deal_id', key, (c) => c.notNull())
+    .addColumn('touchpoint_type', key, (c) => c.notNull())
     .addColumn('timestamp', 'bigint', (c) => c.notNull())
     .addColumn('metadata', 'text')
     .addColumn('request_hash', 'text', (c) => c.notNull())
@@ -41,12 +45,12 @@ async function up(db: Kysely<any>, postgres: boolean): Promise<void> {
 
   await db.schema
     .createTable('deals')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', key, (c) => c.primaryKey())
     .addColumn('amount', 'bigint', (c) => c.notNull())
-    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('currency', key, (c) => c.notNull())
     .addColumn('closed_at', 'bigint', (c) => c.notNull())
-    .addColumn('attribution_model', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('attribution_model', key, (c) => c.notNull())
+    .addColumn('status', key, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -54,19 +58,19 @@ async function up(db: Kysely<any>, postgres: boolean): Promise<void> {
 
   await db.schema
     .createTable('api_keys')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', key, (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('prefix', 'text', (c) => c.notNull())
-    .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('prefix', key, (c) => c.notNull())
+    .addColumn('key_hash', key, (c) => c.notNull().unique())
     .addColumn('scopes', 'text', (c) => c.notNull())
-    .addColumn('partner_id', 'text', (c) => c.references('partners.id'))
+    .addColumn('partner_id', key, (c) => c.references('partners.id'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('revoked_at', 'bigint')
     .execute();
 
   await db.schema
     .createTable('settings')
-    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('key', key, (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();

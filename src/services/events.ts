@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, notFound, type FieldError } from '../errors.js';
 import type { TouchpointType } from '../domain/attribution/index.js';
-import type { Db } from '../storage/db.js';
+import { isUniqueViolation, type Db } from '../storage/db.js';
 import * as events from '../storage/events.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { EventRow } from '../storage/schema.js';
@@ -30,23 +30,37 @@ export interface RecordedEvent {
  * with a different body it is a conflict. Nothing is stored for an unknown partner.
  */
 export async function recordEvent(ctx: ServiceContext, input: EventInput): Promise<RecordedEvent> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
     const plan = await planEvents(trx, [input], ctx.now(), (_index, field) => field);
     await events.insertEvents(trx, plan.newRows);
     await syncAfterTouchpointChanges(trx, ctx, { added: plan.newRows });
     const event = plan.newRows[0] ?? plan.replays[0];
     return { event: event!, created: plan.newRows.length === 1 };
-  });
+  }));
 }
 
 /** Records up to 1000 touchpoints, all or nothing. */
 export async function recordEventBatch(ctx: ServiceContext, inputs: readonly EventInput[]) {
-  return ctx.db.transaction().execute(async (trx) => {
+  return retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
     const plan = await planEvents(trx, inputs, ctx.now(), (index, field) => `events/${index}/${field}`);
     await events.insertEvents(trx, plan.newRows);
     await syncAfterTouchpointChanges(trx, ctx, { added: plan.newRows });
     return { inserted: plan.newRows.length, duplicates: plan.replays.length };
-  });
+  }));
+}
+
+/**
+ * Two instances can both see an event id as new and race to insert it; the loser's unique
+ * violation rolls its transaction back. Run once more: it then sees the winner's row and answers
+ * as a replay (or a conflict), as if the requests had come one after the other.
+ */
+async function retryOnceOnDuplicateId<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return write();
+  }
 }
 
 export async function removeEvent(ctx: ServiceContext, id: string): Promise<EventRow> {

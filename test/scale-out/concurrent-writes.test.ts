@@ -38,11 +38,9 @@ describe.skipIf(skip)(`the same write on two instances at once${skip ? ` (skippe
     expect(outcomes).toEqual(Array(ROUNDS).fill([201, 409]));
   });
 
-  // KNOWN BUG (reported): both instances plan the event as new, the second insert hits the unique
-  // index on events.id and the request fails with a 500 instead of a 200 replay. The fix belongs in
-  // src/services/events.ts (retry the transaction once on a unique violation). `it.fails` turns
-  // red when it is fixed: then make this a plain `it`.
-  it.fails('records an idempotent event once and answers the retry 200 with the stored event', async () => {
+  // Both instances plan the event as new; the loser's insert hits the unique index on events.id,
+  // and its retry (src/services/events.ts) answers as a replay.
+  it('records an idempotent event once and answers the retry 200 with the stored event', async () => {
     const outcomes = await both('/events', (round) => ({
       id: `evt-${round}`,
       partner_id: 'p1',

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { authPlugin } from './http/plugins/auth.js';
@@ -7,6 +7,7 @@ import { errorsPlugin } from './http/plugins/errors.js';
 import { openApiPlugin } from './http/plugins/openapi.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
 import { securityPlugin } from './http/plugins/security.js';
+import { createResponseSerializer } from './http/response-serializer.js';
 import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { attributionRoutes } from './http/routes/attribution.js';
@@ -54,7 +55,7 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(createResponseSerializer(config.nodeEnv !== 'production'));
   // JSON only: a text/plain body must be a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {

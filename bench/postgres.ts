@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Cleanup } from './processes.js';
+
+/**
+ * Creates a throw-away database next to the one `serverUrl` names and returns its URL;
+ * the cleanup drops it (forcing out any connection left behind).
+ */
+export async function createThrowawayDatabase(cleanup: Cleanup, serverUrl: string, label: string): Promise<string> {
+  const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
+  await withAdminClient(serverUrl, (client) => client.query(`create database ${name}`));
+  cleanup.add(`drop database ${name}`, async () => {
+    await withAdminClient(serverUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+  });
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withAdminClient<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The server's version and the settings that matter for write throughput, for the report. */
+export async function describePostgres(serverUrl: string): Promise<string> {
+  return withAdminClient(serverUrl, async (client) => {
+    const { rows } = await client.query<{ name: string; setting: string }>(
+      "select name, setting from pg_settings where name in ('server_version', 'synchronous_commit', 'fsync', 'shared_buffers', 'max_connections')",
+    );
+    return rows.map((row) => `${row.name}=${row.setting}`).join(', ');
+  });
+}

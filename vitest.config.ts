@@ -21,8 +21,9 @@ const project = (name: string, dialect: 'sqlite' | 'postgres', include: string[]
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: CI has 2 cores for three projects and spawned servers.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/helpers/global-setup.ts'],
     projects: [

@@ -168,5 +168,5 @@ describe('stored results and analytics after random writes', () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, 180_000);
 });

@@ -74,7 +74,7 @@ describe('GET /exports/payouts.csv', () => {
     const rows = await payouts('?start_date=2025-01-01');
     expect(rows).toHaveLength(1200);
     expect(new Set(rows.map((row) => row.deal_id)).size).toBe(1200);
-  });
+  }, 180_000);
 
   it('needs a read key', async () => {
     expect((await t.as(undefined).get('/exports/payouts.csv')).statusCode).toBe(401);

@@ -43,7 +43,7 @@ export function spawnServer(cwd: string, env: Record<string, string>, port?: num
 }
 
 /** Waits until /health answers, or fails with what the process printed. */
-export async function waitForHealthy(server: ServerProcess, timeoutMs = 20_000): Promise<void> {
+export async function waitForHealthy(server: ServerProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null) throw new Error(`server exited early:\n${server.output()}`);

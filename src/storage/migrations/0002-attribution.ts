@@ -5,7 +5,7 @@ import type { Dialect } from '../db.js';
 
 /** Stored attribution results, their per-partner shares, and the rollups analytics reads. */
 export const attributionMigration = (dialect: Dialect): Migration => ({
-  up: (db) => up(db, dialect === 'sqlite' ? withoutRowid : (table) => table),
+  up: (db) => up(db, dialect),
   down,
 });
 
@@ -17,13 +17,17 @@ export const attributionMigration = (dialect: Dialect): Migration => ({
 const withoutRowid = (table: CreateTableBuilder<any, any>) => table.modifyEnd(sql`without rowid`);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations see the schema as it was, not as it is
-async function up(db: Kysely<any>, clustered: typeof withoutRowid): Promise<void> {
+async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const clustered = dialect === 'sqlite' ? withoutRowid : <T>(table: T) => table;
+  // Ids and codes compare byte by byte, like 0001's columns they are joined with: on PostgreSQL a
+  // join between columns of different collations cannot use the primary key's index.
+  const key = dialect === 'postgres' ? sql`text collate "C"` : 'text';
   await db.schema
     .createTable('attribution_results')
-    .addColumn('deal_id', 'text', (c) => c.primaryKey())
+    .addColumn('deal_id', key, (c) => c.primaryKey())
     .addColumn('revision', 'bigint', (c) => c.notNull())
-    .addColumn('model', 'text')
-    .addColumn('currency', 'text')
+    .addColumn('model', key)
+    .addColumn('currency', key)
     .addColumn('amount', 'bigint')
     .addColumn('closed_at', 'bigint')
     .addColumn('touchpoints', 'bigint')
@@ -55,13 +59,13 @@ async function up(db: Kysely<any>, clustered: typeof withoutRowid): Promise<void
 
   await db.schema
     .createTable('attribution_shares')
-    .addColumn('deal_id', 'text', (c) => c.notNull())
-    .addColumn('partner_id', 'text', (c) => c.notNull())
+    .addColumn('deal_id', key, (c) => c.notNull())
+    .addColumn('partner_id', key, (c) => c.notNull())
     .addColumn('payout', 'bigint', (c) => c.notNull())
     .addColumn('basis_points', 'bigint', (c) => c.notNull())
     .addColumn('touchpoints', 'bigint', (c) => c.notNull())
     .addColumn('roles', 'text', (c) => c.notNull())
-    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('currency', key, (c) => c.notNull())
     .addColumn('closed_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('attribution_shares_pk', ['deal_id', 'partner_id'])
     .$call(clustered)
@@ -81,9 +85,9 @@ async function up(db: Kysely<any>, clustered: typeof withoutRowid): Promise<void
 
   await db.schema
     .createTable('analytics_deal_days')
-    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('currency', key, (c) => c.notNull())
     .addColumn('day', 'bigint', (c) => c.notNull())
-    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('model', key, (c) => c.notNull())
     .addColumn('deals', 'bigint', (c) => c.notNull())
     .addColumn('revenue', 'bigint', (c) => c.notNull())
     .addColumn('attributed_revenue', 'bigint', (c) => c.notNull())
@@ -93,9 +97,9 @@ async function up(db: Kysely<any>, clustered: typeof withoutRowid): Promise<void
 
   await db.schema
     .createTable('analytics_partner_months')
-    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('currency', key, (c) => c.notNull())
     .addColumn('month', 'bigint', (c) => c.notNull())
-    .addColumn('partner_id', 'text', (c) => c.notNull())
+    .addColumn('partner_id', key, (c) => c.notNull())
     .addColumn('deals', 'bigint', (c) => c.notNull())
     .addColumn('payout', 'bigint', (c) => c.notNull())
     .addColumn('basis_points', 'bigint', (c) => c.notNull())
@@ -106,7 +110,7 @@ async function up(db: Kysely<any>, clustered: typeof withoutRowid): Promise<void
   await db.schema
     .createTable('analytics_touchpoint_days')
     .addColumn('day', 'bigint', (c) => c.notNull())
-    .addColumn('touchpoint_type', 'text', (c) => c.notNull())
+    .addColumn('touchpoint_type', key, (c) => c.notNull())
     .addColumn('touchpoints', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('analytics_touchpoint_days_pk', ['day', 'touchpoint_type'])
     .$call(clustered)

@@ -18,6 +18,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { partnerRoutes } from './http/routes/partners.js';
 import { settingsRoutes } from './http/routes/settings.js';
 import { createPayoutCipher } from './security/payout-cipher.js';
+import { createPropagationWorker } from './services/attribution/worker.js';
 import type { ServiceContext } from './services/context.js';
 import type { Db } from './storage/db.js';
 import { VERSION } from './version.js';
@@ -61,7 +62,15 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+
+  const worker = createPropagationWorker({ db, now, defaultModel: config.defaultModel }, {
+    info: (message) => app.log.info(message),
+    error: (details, message) => app.log.error(details, message),
+  });
+  // Pending work left by a crash (or by another instance) is taken up as soon as the app is ready.
+  app.addHook('onReady', async () => worker.start());
   app.addHook('onClose', async () => {
+    await worker.stop();
     await db.destroy();
   });
 
@@ -71,6 +80,7 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
     defaultCurrency: config.defaultCurrency,
     defaultModel: config.defaultModel,
     now,
+    pendingWork: worker,
   };
 
   await app.register(errorsPlugin);

@@ -5,10 +5,10 @@ import * as deals from '../storage/deals.js';
 import { isUniqueViolation } from '../storage/db.js';
 import { listEventsForDeal } from '../storage/events.js';
 import type { DealRow, DealUpdate } from '../storage/schema.js';
-import { syncDealAttributions } from './attribution-sync.js';
+import { markDealsPending } from '../storage/attribution-pending.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
-import { readAttributionSettings } from './settings.js';
+import { readAttributionSettings } from './attribution/settings-values.js';
 
 export type DealStatus = 'won' | 'lost';
 
@@ -39,7 +39,7 @@ export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<D
   const currency = input.currency ?? ctx.defaultCurrency;
   const amount = amountInMinorUnits(input.amount, currency);
   const now = ctx.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const created = await ctx.db.transaction().execute(async (trx) => {
     const id = input.id ?? newId('deal');
     if (await deals.findDeal(trx, id)) throw duplicateDeal(id);
     const row: DealRow = {
@@ -56,13 +56,15 @@ export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<D
     await deals.insertDeal(trx, row).catch((error: unknown) => {
       throw isUniqueViolation(error) ? duplicateDeal(id) : error;
     });
-    await syncDealAttributions(trx, ctx, [id]);
+    await markDealsPending(trx, [id], now);
     return row;
   });
+  ctx.pendingWork.notify();
+  return created;
 }
 
 export async function updateDeal(ctx: ServiceContext, id: string, changes: DealChanges): Promise<DealRow> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const updated = await ctx.db.transaction().execute(async (trx) => {
     const existing = await deals.findDeal(trx, id);
     if (!existing) throw notFound('Deal', id);
     const update: DealUpdate = { updated_at: ctx.now() };
@@ -77,9 +79,11 @@ export async function updateDeal(ctx: ServiceContext, id: string, changes: DealC
     if (changes.attribution_model !== undefined) update.attribution_model = changes.attribution_model;
     if (changes.status !== undefined) update.status = changes.status;
     await deals.updateDeal(trx, id, update);
-    await syncDealAttributions(trx, ctx, [id]);
+    await markDealsPending(trx, [id], update.updated_at!);
     return { ...existing, ...update } as DealRow;
   });
+  ctx.pendingWork.notify();
+  return updated;
 }
 
 export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRow> {

@@ -5,7 +5,7 @@ import { isUniqueViolation, type Db } from '../storage/db.js';
 import * as events from '../storage/events.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { EventRow } from '../storage/schema.js';
-import { syncAfterTouchpointChanges } from './attribution-sync.js';
+import { markTouchpointChanges } from './attribution/pending-work.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 
@@ -30,23 +30,29 @@ export interface RecordedEvent {
  * with a different body it is a conflict. Nothing is stored for an unknown partner.
  */
 export async function recordEvent(ctx: ServiceContext, input: EventInput): Promise<RecordedEvent> {
-  return retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
-    const plan = await planEvents(trx, [input], ctx.now(), (_index, field) => field);
+  const recorded = await retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.now();
+    const plan = await planEvents(trx, [input], now, (_index, field) => field);
     await events.insertEvents(trx, plan.newRows);
-    await syncAfterTouchpointChanges(trx, ctx, { added: plan.newRows });
+    await markTouchpointChanges(trx, now, { added: plan.newRows });
     const event = plan.newRows[0] ?? plan.replays[0];
     return { event: event!, created: plan.newRows.length === 1 };
   }));
+  if (recorded.created) ctx.pendingWork.notify();
+  return recorded;
 }
 
 /** Records up to 1000 touchpoints, all or nothing. */
 export async function recordEventBatch(ctx: ServiceContext, inputs: readonly EventInput[]) {
-  return retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
-    const plan = await planEvents(trx, inputs, ctx.now(), (index, field) => `events/${index}/${field}`);
+  const recorded = await retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.now();
+    const plan = await planEvents(trx, inputs, now, (index, field) => `events/${index}/${field}`);
     await events.insertEvents(trx, plan.newRows);
-    await syncAfterTouchpointChanges(trx, ctx, { added: plan.newRows });
+    await markTouchpointChanges(trx, now, { added: plan.newRows });
     return { inserted: plan.newRows.length, duplicates: plan.replays.length };
   }));
+  if (recorded.inserted > 0) ctx.pendingWork.notify();
+  return recorded;
 }
 
 /**
@@ -64,12 +70,14 @@ async function retryOnceOnDuplicateId<T>(write: () => Promise<T>): Promise<T> {
 }
 
 export async function removeEvent(ctx: ServiceContext, id: string): Promise<EventRow> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const removed = await events.deleteEvent(trx, id);
-    if (!removed) throw notFound('Event', id);
-    await syncAfterTouchpointChanges(trx, ctx, { removed: [removed] });
-    return removed;
+  const removed = await ctx.db.transaction().execute(async (trx) => {
+    const row = await events.deleteEvent(trx, id);
+    if (!row) throw notFound('Event', id);
+    await markTouchpointChanges(trx, ctx.now(), { removed: [row] });
+    return row;
   });
+  ctx.pendingWork.notify();
+  return removed;
 }
 
 /** An event as written; `seq` stays inside the database. */

@@ -4,7 +4,7 @@ import { maskPayoutDetails, type PayoutDetails } from '../security/payout-cipher
 import { isUniqueViolation } from '../storage/db.js';
 import * as partners from '../storage/partners.js';
 import type { PartnerRow, PartnerUpdate } from '../storage/schema.js';
-import { getPartnerAttributedRevenue } from './analytics-partner.js';
+import { getPartnerAttributedRevenue } from './analytics/partner.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 

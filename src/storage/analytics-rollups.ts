@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import { chunks } from './chunks.js';
 import type { Db } from './db.js';
 import type { AnalyticsDealDaysTable, AnalyticsPartnerMonthsTable, AnalyticsTouchpointDaysTable } from './schema.js';
 
@@ -11,7 +12,7 @@ export type TouchpointDayDelta = Insertable<AnalyticsTouchpointDaysTable>;
 
 /** Adds each row's figures to the rollup row with the same key (creating it at 0). */
 export async function addDealDayDeltas(db: Db, deltas: readonly DealDayDelta[]): Promise<void> {
-  for (const slice of slices(deltas)) {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
     await db
       .insertInto('analytics_deal_days')
       .values(slice)
@@ -27,7 +28,7 @@ export async function addDealDayDeltas(db: Db, deltas: readonly DealDayDelta[]):
 }
 
 export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMonthDelta[]): Promise<void> {
-  for (const slice of slices(deltas)) {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
     await db
       .insertInto('analytics_partner_months')
       .values(slice)
@@ -43,7 +44,7 @@ export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMont
 }
 
 export async function addTouchpointDayDeltas(db: Db, deltas: readonly TouchpointDayDelta[]): Promise<void> {
-  for (const slice of slices(deltas)) {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
     await db
       .insertInto('analytics_touchpoint_days')
       .values(slice)
@@ -63,10 +64,4 @@ export async function clearDerivedData(db: Db): Promise<void> {
   await db.deleteFrom('analytics_deal_days').execute();
   await db.deleteFrom('attribution_shares').execute();
   await db.deleteFrom('attribution_results').execute();
-}
-
-function slices<T>(rows: readonly T[]): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < rows.length; start += ROWS_PER_UPSERT) result.push(rows.slice(start, start + ROWS_PER_UPSERT));
-  return result;
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServiceContext } from '../../services/context.js';
-import { PAYOUT_COLUMNS, payoutRows } from '../../services/payout-export.js';
+import { PAYOUT_COLUMNS, payoutRows } from '../../services/analytics/payout-export.js';
 import { problemResponses } from '../problem.js';
 import { currencySchema } from '../schemas.js';
 import { periodQuery } from './analytics.js';

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ATTRIBUTION_MODELS, TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
 import type { ServiceContext } from '../../services/context.js';
-import { readAttributionSettings, updateAttributionSettings, type AttributionSettings } from '../../services/settings.js';
+import { readAttributionSettings, type AttributionSettings } from '../../services/attribution/settings-values.js';
+import { updateAttributionSettings } from '../../services/attribution/settings.js';
 import { problemResponses } from '../problem.js';
 
 const roleWeight = z.number().min(0).max(1_000_000).describe('Finite, >= 0');

@@ -68,7 +68,9 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
     error: (details, message) => app.log.error(details, message),
   });
   // Pending work left by a crash (or by another instance) is taken up as soon as the app is ready.
-  app.addHook('onReady', async () => worker.start());
+  app.addHook('onReady', async () => {
+    if (config.propagationWorker) worker.start();
+  });
   app.addHook('onClose', async () => {
     await worker.stop();
     await db.destroy();

@@ -67,6 +67,9 @@ export function createDatabase(options: DatabaseOptions): Db {
 }
 
 const STATEMENT_CACHE_SIZE = 500;
+// Long texts are `in (…)` lists and multi-row inserts: each length is its own statement, rarely
+// reused, and together they held ~100 MB of native memory (docs/benchmark.md). Not cached.
+const LONGEST_CACHED_STATEMENT = 2048;
 
 /**
  * better-sqlite3 with its prepared statements kept by SQL text. Kysely's driver prepares every
@@ -78,6 +81,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   return {
     close: () => sqlite.close(),
     prepare(text) {
+      if (text.length > LONGEST_CACHED_STATEMENT) return sqlite.prepare(text);
       let statement = statements.get(text);
       if (statement === undefined) {
         statement = sqlite.prepare(text);

@@ -30,6 +30,8 @@ export interface BenchContext {
   /** The service's documented paths (from /openapi.json), to skip what is not built yet. */
   paths: Set<string>;
   counter: TouchpointCounter;
+  /** The baseline's own touchpoints: a counter of its own, so its event ids never repeat either. */
+  baselineCounter: TouchpointCounter;
   rows: ResultRow[];
   notes: string[];
   windows: Window[];
@@ -158,12 +160,11 @@ export async function seedDeals(ctx: BenchContext): Promise<void> {
 }
 
 export async function postEvents(ctx: BenchContext): Promise<void> {
-  const baselineCounter = new TouchpointCounter(ctx.counter.deals, ctx.counter.partners);
   await comparePair(
     ctx,
     'POST /events',
     (who) => {
-      const counter = who === 'service' ? ctx.counter : baselineCounter;
+      const counter = who === 'service' ? ctx.counter : ctx.baselineCounter;
       return [{ method: 'POST', path: '/events', setupRequest: (request) => ({ ...request, body: JSON.stringify(counter.take()) }) }];
     },
     0.5,
@@ -183,13 +184,12 @@ export async function storedTouchpoints(ctx: BenchContext): Promise<number> {
 export async function batchIngestion(ctx: BenchContext, dealsRecorded: boolean): Promise<void> {
   const { batchSize, batchConnections } = ctx.options;
   const name = `POST /events/batch, deals ${dealsRecorded ? 'recorded' : 'not yet recorded'} (${formatCount(batchSize)} events)`;
-  const baselineCounter = new TouchpointCounter(ctx.counter.deals, ctx.counter.partners);
   const before = await storedTouchpoints(ctx);
   await comparePair(
     ctx,
     name,
     (who) => {
-      const counter = who === 'service' ? ctx.counter : baselineCounter;
+      const counter = who === 'service' ? ctx.counter : ctx.baselineCounter;
       return [{ method: 'POST', path: '/events/batch', setupRequest: (request) => ({ ...request, body: counter.batchBody(batchSize) }) }];
     },
     0.5,

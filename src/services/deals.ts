@@ -100,3 +100,10 @@ export async function getDealWithEvents(ctx: ServiceContext, id: string) {
 
 const duplicateDeal = (id: string) =>
   new AppError('conflict', `Deal '${id}' already exists`, [{ path: 'id', message: 'already exists' }]);
+
+export type Deal = DealRow;
+
+/** A page of deals, newest first, with the total matching the filter. */
+export async function listDealsPage(ctx: ServiceContext, query: deals.DealListQuery) {
+  return deals.listDeals(ctx.db, query);
+}

@@ -160,3 +160,8 @@ function canonical(value: unknown): unknown {
   }
   return value;
 }
+
+/** A page of touchpoints matching the filter, with the total. */
+export async function listEventsPage(ctx: ServiceContext, query: events.EventListQuery) {
+  return events.listEvents(ctx.db, query);
+}

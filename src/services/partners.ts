@@ -105,3 +105,10 @@ export async function getPartnerStats(ctx: ServiceContext, id: string) {
   const attributed_revenue = Object.fromEntries(revenue.map((row) => [row.currency, toMajorUnits(row.payout, row.currency)]));
   return { ...activity, attributed_revenue };
 }
+
+export type Partner = PartnerRow;
+
+/** A page of partners matching the filter, with the total. */
+export async function listPartnersPage(ctx: ServiceContext, query: partners.PartnerListQuery) {
+  return partners.listPartners(ctx.db, query);
+}

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../errors.js';
-import { createApiKey, SCOPES, scopesOf } from '../../services/api-keys.js';
+import { createApiKey, listApiKeysPage, revokeApiKeyById, SCOPES, scopesOf, type ApiKey } from '../../services/api-keys.js';
 import type { ServiceContext } from '../../services/context.js';
-import { listApiKeys, revokeApiKey } from '../../storage/api-keys.js';
-import type { ApiKeyRow } from '../../storage/schema.js';
 import { problemResponses } from '../problem.js';
 import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, toIso } from '../schemas.js';
 
@@ -61,7 +59,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       },
     },
     async (request) => {
-      const { data, total } = await listApiKeys(ctx.db, request.query);
+      const { data, total } = await listApiKeysPage(ctx.db, request.query);
       const { limit, offset } = request.query;
       return { data: data.map(toApiKeyResponse), pagination: { limit, offset, total } };
     },
@@ -79,13 +77,13 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       },
     },
     async (request, reply) => {
-      if (!(await revokeApiKey(ctx.db, request.params.id, ctx.now()))) throw notFound('API key', request.params.id);
+      if (!(await revokeApiKeyById(ctx.db, request.params.id, ctx.now()))) throw notFound('API key', request.params.id);
       return reply.code(204).send(null);
     },
   );
 };
 
-export function toApiKeyResponse(row: ApiKeyRow) {
+export function toApiKeyResponse(row: ApiKey) {
   return {
     id: row.id,
     name: row.name,

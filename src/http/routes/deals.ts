@@ -4,8 +4,6 @@ import { ATTRIBUTION_MODELS } from '../../domain/attribution/index.js';
 import { toMajorUnits } from '../../domain/money.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as deals from '../../services/deals.js';
-import { listDeals } from '../../storage/deals.js';
-import type { DealRow } from '../../storage/schema.js';
 import { problemResponses } from '../problem.js';
 import {
   currencySchema,
@@ -89,7 +87,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     },
     async (request) => {
       const { limit, offset, status, start_date, end_date } = request.query;
-      const { data, total } = await listDeals(ctx.db, { status, from: start_date, to: end_date, limit, offset });
+      const { data, total } = await deals.listDealsPage(ctx, { status, from: start_date, to: end_date, limit, offset });
       return { data: data.map(toDealResponse), pagination: { limit, offset, total } };
     },
   );
@@ -133,7 +131,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
   );
 };
 
-export function toDealResponse(row: DealRow) {
+export function toDealResponse(row: deals.Deal) {
   return {
     id: row.id,
     amount: toMajorUnits(row.amount, row.currency),

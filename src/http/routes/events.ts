@@ -4,7 +4,6 @@ import { TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as events from '../../services/events.js';
 import type { StoredEvent } from '../../services/events.js';
-import { listEvents } from '../../storage/events.js';
 import { problemResponses } from '../problem.js';
 import { dateRangeQuery, idParams, idSchema, isoTimestamp, paginated, paginationQuery, timestampInput, toIso } from '../schemas.js';
 
@@ -96,7 +95,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
     },
     async (request) => {
       const { limit, offset, start_date, end_date, deal_id, partner_id, touchpoint_type } = request.query;
-      const { data, total } = await listEvents(ctx.db, {
+      const { data, total } = await events.listEventsPage(ctx, {
         dealId: deal_id,
         partnerId: partner_id,
         touchpointType: touchpoint_type,

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pingDatabase, type Db } from '../../storage/db.js';
+import { isDatabaseReachable } from '../../services/health.js';
+import type { ServiceContext } from '../../services/context.js';
 
-export const healthRoutes: FastifyPluginAsyncZod<{ db: Db; version: string }> = async (app, { db, version }) => {
+export const healthRoutes: FastifyPluginAsyncZod<{ db: ServiceContext['db']; version: string }> = async (app, { db, version }) => {
   app.get(
     '/health',
     {
@@ -30,7 +31,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db; version: string }> = 
       },
     },
     async (_request, reply) =>
-      (await pingDatabase(db))
+      (await isDatabaseReachable(db))
         ? reply.send({ status: 'ready' as const })
         : reply.code(503).send({ status: 'unavailable' as const }),
   );

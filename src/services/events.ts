@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, notFound, type FieldError } from '../errors.js';
 import type { TouchpointType } from '../domain/attribution/index.js';
-import { isUniqueViolation, type Db } from '../storage/db.js';
+import { isForeignKeyViolation, isUniqueViolation, type Db } from '../storage/db.js';
 import * as events from '../storage/events.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { EventRow } from '../storage/schema.js';
@@ -30,29 +30,40 @@ export interface RecordedEvent {
  * with a different body it is a conflict. Nothing is stored for an unknown partner.
  */
 export async function recordEvent(ctx: ServiceContext, input: EventInput): Promise<RecordedEvent> {
-  const recorded = await retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
-    const now = ctx.now();
-    const plan = await planEvents(trx, [input], now, (_index, field) => field);
-    await events.insertEvents(trx, plan.newRows);
-    await markTouchpointChanges(trx, now, { added: plan.newRows });
-    const event = plan.newRows[0] ?? plan.replays[0];
-    return { event: event!, created: plan.newRows.length === 1 };
-  }));
-  if (recorded.created) ctx.pendingWork.notify();
-  return recorded;
+  const plan = await recordInTransaction(ctx, [input], (_index, field) => field);
+  return { event: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
 }
 
 /** Records up to 1000 touchpoints, all or nothing. */
 export async function recordEventBatch(ctx: ServiceContext, inputs: readonly EventInput[]) {
-  const recorded = await retryOnceOnDuplicateId(() => ctx.db.transaction().execute(async (trx) => {
-    const now = ctx.now();
-    const plan = await planEvents(trx, inputs, now, (index, field) => `events/${index}/${field}`);
-    await events.insertEvents(trx, plan.newRows);
-    await markTouchpointChanges(trx, now, { added: plan.newRows });
-    return { inserted: plan.newRows.length, duplicates: plan.replays.length };
-  }));
-  if (recorded.inserted > 0) ctx.pendingWork.notify();
-  return recorded;
+  const plan = await recordInTransaction(ctx, inputs, (index, field) => `events/${index}/${field}`);
+  return { inserted: plan.newRows.length, duplicates: plan.replays.length };
+}
+
+/**
+ * Inserts the new touchpoints, counts them and marks their deals pending, in one transaction.
+ * The common case costs one insert: unknown partners surface as the foreign key's violation
+ * and known ids as rows the insert skipped, and only then are they looked up to say which.
+ */
+async function recordInTransaction(ctx: ServiceContext, inputs: readonly EventInput[], itemPath: ItemPath): Promise<EventPlan> {
+  const now = ctx.now();
+  const rows = inputs.map((input) => toRow(input, requestHash(input), now));
+  let plan: EventPlan;
+  try {
+    plan = await retryOnceOnDuplicateId(() =>
+      ctx.db.transaction().execute(async (trx) => {
+        const written = await insertUnlessKnown(trx, rows, itemPath);
+        await markTouchpointChanges(trx, now, { added: written.newRows });
+        return written;
+      }),
+    );
+  } catch (error) {
+    // On PostgreSQL the failed statement ended the transaction: find the culprits outside it.
+    if (isForeignKeyViolation(error)) await rejectUnknownPartners(ctx.db, inputs, itemPath);
+    throw error;
+  }
+  if (plan.newRows.length > 0) ctx.pendingWork.notify();
+  return plan;
 }
 
 /**
@@ -91,8 +102,8 @@ interface EventPlan {
 /** Where a field of the index-th input sits in the request, for error paths. */
 type ItemPath = (index: number, field: string) => string;
 
-/** Decides, before anything is written, which inputs are new, which are replays, and what is wrong. */
-async function planEvents(db: Db, inputs: readonly EventInput[], now: number, itemPath: ItemPath): Promise<EventPlan> {
+/** Throws partner_not_found naming every item whose partner does not exist. */
+async function rejectUnknownPartners(db: Db, inputs: readonly EventInput[], itemPath: ItemPath): Promise<void> {
   const knownPartners = await findExistingPartnerIds(db, inputs.map((input) => input.partner_id));
   const unknownPartners: FieldError[] = [];
   inputs.forEach((input, index) => {
@@ -104,26 +115,30 @@ async function planEvents(db: Db, inputs: readonly EventInput[], now: number, it
     const first = inputs.find((input) => !knownPartners.has(input.partner_id))!;
     throw new AppError('partner_not_found', `Partner '${first.partner_id}' does not exist; nothing was stored`, unknownPartners);
   }
+}
 
-  const clientIds = inputs.flatMap((input) => (input.id === undefined ? [] : [input.id]));
-  const stored = new Map<string, StoredEvent>((await events.findEventsByIds(db, clientIds)).map((row) => [row.id, row]));
+/**
+ * Inserts the rows whose id is not stored yet. A skipped row is a replay when the stored event
+ * has the same request hash (an earlier item of the same batch counts too), a conflict otherwise.
+ */
+async function insertUnlessKnown(db: Db, rows: readonly StoredEvent[], itemPath: ItemPath): Promise<EventPlan> {
+  const inserted = await events.insertNewEvents(db, rows);
   const newRows: StoredEvent[] = [];
+  const skipped: { row: StoredEvent; index: number }[] = [];
+  rows.forEach((row, index) => {
+    // An id inserted once: its later repeats in the same batch were skipped.
+    if (inserted.delete(row.id)) newRows.push(row);
+    else skipped.push({ row, index });
+  });
+  if (skipped.length === 0) return { newRows, replays: [] };
+  const stored = new Map((await events.findEventsByIds(db, skipped.map(({ row }) => row.id))).map((row) => [row.id, row]));
   const replays: StoredEvent[] = [];
   const conflicts: FieldError[] = [];
-  inputs.forEach((input, index) => {
-    const hash = requestHash(input);
-    const previous = input.id === undefined ? undefined : stored.get(input.id);
-    if (previous && previous.request_hash !== hash) {
-      conflicts.push({ path: itemPath(index, 'id'), message: `event '${input.id}' exists with a different body` });
-    } else if (previous) {
-      replays.push(previous);
-    } else {
-      const row = toRow(input, hash, now);
-      newRows.push(row);
-      // A later item with the same id in the same batch is a replay of this one (or a conflict).
-      stored.set(row.id, row);
-    }
-  });
+  for (const { row, index } of skipped) {
+    const { seq: _seq, ...previous } = stored.get(row.id)!;
+    if (previous.request_hash === row.request_hash) replays.push(previous);
+    else conflicts.push({ path: itemPath(index, 'id'), message: `event '${row.id}' exists with a different body` });
+  }
   if (conflicts.length > 0) {
     throw new AppError('conflict', 'An event id was already used with a different body; nothing was stored', conflicts);
   }

@@ -4,13 +4,19 @@ import type { EventRow, NewEventRow } from './schema.js';
 // Stays well under SQLite's and PostgreSQL's bound-parameter limits (32766 / 65535).
 const INSERT_CHUNK_ROWS = 1000;
 
-export async function insertEvents(db: Db, rows: readonly NewEventRow[]): Promise<void> {
+/** Inserts the rows whose id is not stored yet; returns the ids it inserted. */
+export async function insertNewEvents(db: Db, rows: readonly NewEventRow[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
   for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    await db
+    const written = await db
       .insertInto('events')
       .values(rows.slice(start, start + INSERT_CHUNK_ROWS))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
       .execute();
+    for (const row of written) inserted.add(row.id);
   }
+  return inserted;
 }
 
 export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {

@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { AnalyticsDealDaysTable, AnalyticsPartnerMonthsTable, AnalyticsTouchpointDaysTable } from './schema.js';
 
@@ -44,6 +45,11 @@ export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMont
 }
 
 export async function addTouchpointDayDeltas(db: Db, deltas: readonly TouchpointDayDelta[]): Promise<void> {
+  if (deltas.length === 1) {
+    const { day, touchpoint_type, touchpoints } = deltas[0]!;
+    await addOneTouchpointDayDelta(db, [day, touchpoint_type, touchpoints]);
+    return;
+  }
   for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
     await db
       .insertInto('analytics_touchpoint_days')
@@ -56,6 +62,18 @@ export async function addTouchpointDayDeltas(db: Db, deltas: readonly Touchpoint
       .execute();
   }
 }
+
+// POST /events: one touchpoint, one row; compiled once.
+const addOneTouchpointDayDelta = compileOnce(3, (db, [day, touchpoint_type, touchpoints]) =>
+  db
+    .insertInto('analytics_touchpoint_days')
+    .values({ day, touchpoint_type, touchpoints } as unknown as TouchpointDayDelta)
+    .onConflict((oc) =>
+      oc.columns(['day', 'touchpoint_type']).doUpdateSet((eb) => ({
+        touchpoints: eb('analytics_touchpoint_days.touchpoints', '+', eb.ref('excluded.touchpoints')),
+      })),
+    ),
+);
 
 /** Empties every rollup and stored result, for a rebuild from the source tables. */
 export async function clearDerivedData(db: Db): Promise<void> {

@@ -1,5 +1,6 @@
 import { sql, type OnConflictBuilder } from 'kysely';
 import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
 import type { Database } from './schema.js';
 
@@ -12,6 +13,10 @@ import type { Database } from './schema.js';
  * queue the deal again. Ids go in sorted order, so two writers never deadlock on each other.
  */
 export async function markDealsPending(db: Db, dealIds: readonly string[], now: number): Promise<void> {
+  if (dealIds.length === 1) {
+    await markOneDealPending(db, [dealIds[0], now]);
+    return;
+  }
   for (const chunk of chunks([...dealIds].sort())) {
     await db
       .insertInto('attribution_pending')
@@ -20,6 +25,14 @@ export async function markDealsPending(db: Db, dealIds: readonly string[], now: 
       .execute();
   }
 }
+
+// Every single-deal write: compiled once.
+const markOneDealPending = compileOnce(2, (db, [deal_id, enqueued_at]) =>
+  db
+    .insertInto('attribution_pending')
+    .values({ deal_id: deal_id!, enqueued_at: enqueued_at as unknown as number })
+    .onConflict(keepButLock),
+);
 
 /** Queues every deal whose stored result uses one of `models` (a settings change those models read). */
 export async function markResultsOfModelsPending(db: Db, models: readonly string[], now: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { AttributionResultRow, AttributionShareRow, DealRow } from './schema.js';
 
@@ -19,45 +20,60 @@ export interface DealWithResult {
 export async function findDealsWithResults(db: Db, dealIds: readonly string[], settingsKey: string): Promise<DealWithResult[]> {
   const found: DealWithResult[] = [];
   for (const chunk of chunks(dealIds)) {
-    const rows = await db
-      .selectFrom('deals')
-      .leftJoin('attribution_results as result', 'result.deal_id', 'deals.id')
-      .leftJoin('attribution_pending as pending', 'pending.deal_id', 'deals.id')
-      .selectAll('deals')
-      .select((eb) => eb.selectFrom('settings').select('value').where('key', '=', settingsKey).as('settings_value'))
-      .select([
-        'pending.deal_id as pending_deal_id',
-        'result.model as result_model',
-        'result.currency as result_currency',
-        'result.amount_minor as result_amount_minor',
-        'result.closed_at as result_closed_at',
-        'result.touchpoints as result_touchpoints',
-        'result.fallback as result_fallback',
-        'result.settings_revision as result_settings_revision',
-        'result.calculated_at as result_calculated_at',
-      ])
-      .where('deals.id', 'in', chunk)
-      .execute();
-    for (const row of rows) {
-      const { result_model, result_currency, result_amount_minor, result_closed_at, result_touchpoints, ...rest } = row;
-      const { result_fallback, result_settings_revision, result_calculated_at, settings_value, pending_deal_id, ...deal } = rest;
-      const result: ResultColumns | undefined =
-        result_model === null
-          ? undefined
-          : {
-              model: result_model,
-              currency: result_currency!,
-              amount_minor: result_amount_minor!,
-              closed_at: result_closed_at!,
-              touchpoints: result_touchpoints!,
-              fallback: result_fallback!,
-              settings_revision: result_settings_revision!,
-              calculated_at: result_calculated_at!,
-            };
-      found.push({ deal, result, settings: settings_value, pending: pending_deal_id !== null });
-    }
+    const rows = await dealsWithResults(db, settingsKey).where('deals.id', 'in', chunk).execute();
+    found.push(...rows.map(toDealWithResult));
   }
   return found;
+}
+
+/** One deal with its stored result, the settings and whether it is pending: GET /attribution's first read. */
+export async function findDealWithResult(db: Db, dealId: string, settingsKey: string): Promise<DealWithResult | undefined> {
+  const [row] = await dealWithResult(db, [dealId, settingsKey]);
+  return row && toDealWithResult(row);
+}
+
+const dealsWithResults = (db: Db, settingsKey: string) =>
+  db
+    .selectFrom('deals')
+    .leftJoin('attribution_results as result', 'result.deal_id', 'deals.id')
+    .leftJoin('attribution_pending as pending', 'pending.deal_id', 'deals.id')
+    .selectAll('deals')
+    .select((eb) => eb.selectFrom('settings').select('value').where('key', '=', settingsKey).as('settings_value'))
+    .select([
+      'pending.deal_id as pending_deal_id',
+      'result.model as result_model',
+      'result.currency as result_currency',
+      'result.amount_minor as result_amount_minor',
+      'result.closed_at as result_closed_at',
+      'result.touchpoints as result_touchpoints',
+      'result.fallback as result_fallback',
+      'result.settings_revision as result_settings_revision',
+      'result.calculated_at as result_calculated_at',
+    ]);
+
+type DealWithResultRow = Awaited<ReturnType<ReturnType<typeof dealsWithResults>['execute']>>[number];
+
+const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsKey]) =>
+  dealsWithResults(db, settingsKey!).where('deals.id', '=', dealId!),
+);
+
+function toDealWithResult(row: DealWithResultRow): DealWithResult {
+  const { result_model, result_currency, result_amount_minor, result_closed_at, result_touchpoints, ...rest } = row;
+  const { result_fallback, result_settings_revision, result_calculated_at, settings_value, pending_deal_id, ...deal } = rest;
+  const result: ResultColumns | undefined =
+    result_model === null
+      ? undefined
+      : {
+          model: result_model,
+          currency: result_currency!,
+          amount_minor: result_amount_minor!,
+          closed_at: result_closed_at!,
+          touchpoints: result_touchpoints!,
+          fallback: result_fallback!,
+          settings_revision: result_settings_revision!,
+          calculated_at: result_calculated_at!,
+        };
+  return { deal, result, settings: settings_value, pending: pending_deal_id !== null };
 }
 
 export async function findShareRows(db: Db, dealIds: readonly string[]): Promise<AttributionShareRow[]> {
@@ -70,7 +86,11 @@ export async function findShareRows(db: Db, dealIds: readonly string[]): Promise
 
 /** A deal's stored shares with the partners' current names. */
 export async function findSharesWithNames(db: Db, dealId: string) {
-  return db
+  return sharesWithNames(db, [dealId]);
+}
+
+const sharesWithNames = compileOnce<ShareWithName>(1, (db, [dealId]) =>
+  db
     .selectFrom('attribution_shares')
     .innerJoin('partners', 'partners.id', 'attribution_shares.partner_id')
     .select([
@@ -81,8 +101,16 @@ export async function findSharesWithNames(db: Db, dealId: string) {
       'attribution_shares.roles',
       'partners.name as partner_name',
     ])
-    .where('attribution_shares.deal_id', '=', dealId)
-    .execute();
+    .where('attribution_shares.deal_id', '=', dealId!),
+);
+
+export interface ShareWithName {
+  partner_id: string;
+  payout: number;
+  basis_points: number;
+  touchpoints: number;
+  roles: string;
+  partner_name: string;
 }
 
 /** A deal's new result with its shares, or `columns: undefined` to remove its stored result. */

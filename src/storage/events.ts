@@ -1,3 +1,4 @@
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { EventRow, NewEventRow } from './schema.js';
 
@@ -6,6 +7,11 @@ const INSERT_CHUNK_ROWS = 1000;
 
 /** Inserts the rows whose id is not stored yet; returns the ids it inserted. */
 export async function insertNewEvents(db: Db, rows: readonly NewEventRow[]): Promise<Set<string>> {
+  if (rows.length === 1) {
+    const row = rows[0]!;
+    const values = [row.id, row.partner_id, row.deal_id, row.touchpoint_type, row.timestamp, row.metadata, row.request_hash, row.created_at];
+    return new Set((await insertOneNewEvent(db, values)).map((written) => written.id));
+  }
   const inserted = new Set<string>();
   for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
     const written = await db
@@ -18,6 +24,16 @@ export async function insertNewEvents(db: Db, rows: readonly NewEventRow[]): Pro
   }
   return inserted;
 }
+
+// POST /events: the single-row insert, compiled once.
+const insertOneNewEvent = compileOnce<{ id: string }>(8, (db, [id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at]) =>
+  db
+    .insertInto('events')
+    // Placeholders stand in for the values; their types are the caller's.
+    .values({ id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at } as unknown as NewEventRow)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+);
 
 export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
   return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();

@@ -8,7 +8,7 @@ import {
 import { byPayoutThenPartner } from '../../domain/ranking.js';
 import { AppError, notFound } from '../../errors.js';
 import { findPartnerNames, hasTouchpointOnDeal, listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
-import { findDealsWithResults, findSharesWithNames, type DealWithResult, type ResultColumns } from '../../storage/attribution-results.js';
+import { findDealWithResult, findSharesWithNames, type DealWithResult, type ResultColumns } from '../../storage/attribution-results.js';
 import type { DealRow } from '../../storage/schema.js';
 import type { ServiceContext } from '../context.js';
 import { computeAttribution, ownModelOf, type AttributionOverrides } from './compute.js';
@@ -94,10 +94,10 @@ export async function compareAttributionModels(ctx: ServiceContext, dealId: stri
  * not exist (or a partner-bound caller has no touchpoint on it), 409 `deal_not_won` when lost.
  */
 async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null) {
-  let [found] = await findDealsWithResults(ctx.db, [dealId], ATTRIBUTION_SETTINGS_KEY);
+  let found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
   if (found?.pending || (found && computedUnderOlderSettings(found, ctx))) {
     await (found.pending ? finishPendingDeal(ctx, dealId) : recomputeDealNow(ctx, dealId));
-    [found] = await findDealsWithResults(ctx.db, [dealId], ATTRIBUTION_SETTINGS_KEY);
+    found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
   }
   if (!found) throw notFound('Deal', dealId);
   if (viewerPartnerId && !(await hasTouchpointOnDeal(ctx.db, dealId, viewerPartnerId))) throw notFound('Deal', dealId);

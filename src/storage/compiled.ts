@@ -1,0 +1,39 @@
+import { CompiledQuery, type Compilable } from 'kysely';
+import { isPostgres, type Db } from './db.js';
+
+/** One call's values, in the order the builder names them. */
+type Values = readonly unknown[];
+
+/**
+ * A query whose SQL is built once per engine; each call then only binds its values. Kysely
+ * otherwise rebuilds and recompiles the same tree on every call (10–15 % of the hot routes'
+ * CPU, docs/benchmark.md). `build` receives placeholders in place of the values: it must use
+ * them only as values (never to choose the query's shape).
+ * @example
+ * const findKey = compileOnce<{ id: string }>(1, (db, [hash]) => db.selectFrom('api_keys').select('id').where('key_hash', '=', hash));
+ * await findKey(db, ['…']);
+ */
+export function compileOnce<Row>(arity: number, build: (db: Db, values: readonly string[]) => Compilable<Row>) {
+  const compiled = new Map<boolean, { sql: string; slots: (number | { value: unknown })[] }>();
+  const placeholders = Array.from({ length: arity }, (_, index) => `\u0000compiled-value-${index}\u0000`);
+  const slotOf = new Map(placeholders.map((placeholder, index) => [placeholder, index]));
+
+  const compile = (db: Db) => {
+    const postgres = isPostgres(db);
+    let entry = compiled.get(postgres);
+    if (!entry) {
+      const query = build(db, placeholders).compile();
+      const slots = query.parameters.map((parameter) => slotOf.get(parameter as string) ?? { value: parameter });
+      entry = { sql: query.sql, slots };
+      compiled.set(postgres, entry);
+    }
+    return entry;
+  };
+
+  return async (db: Db, values: Values): Promise<Row[]> => {
+    const { sql, slots } = compile(db);
+    const parameters = slots.map((slot) => (typeof slot === 'number' ? values[slot] : slot.value));
+    const result = await db.executeQuery<Row>(CompiledQuery.raw(sql, parameters));
+    return result.rows;
+  };
+}

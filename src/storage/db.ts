@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -20,10 +21,18 @@ export interface DatabaseOptions {
   postgresSchema?: string | undefined;
 }
 
-// pg returns bigint and numeric as strings by default; every bigint we store (money in minor
-// units, epoch milliseconds, counts) fits in a double's 53 bits, so numbers are the honest type.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+// Each driver is loaded only when the configuration names its engine: a SQLite instance never
+// loads pg, a PostgreSQL one never loads better-sqlite3 (memory, start-up time).
+const load = createRequire(import.meta.url);
+
+function loadPg(): typeof pg {
+  const driver = load('pg') as typeof pg;
+  // pg returns bigint and numeric as strings by default; every bigint we store (money in minor
+  // units, epoch milliseconds, counts) fits in a double's 53 bits, so numbers are the honest type.
+  driver.types.setTypeParser(driver.types.builtins.INT8, (value) => Number(value));
+  driver.types.setTypeParser(driver.types.builtins.NUMERIC, (value) => Number(value));
+  return driver;
+}
 
 const POSTGRES_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -39,7 +48,7 @@ export function createDatabase(options: DatabaseOptions): Db {
   if (options.databaseUrl) {
     const schema = options.postgresSchema;
     if (schema !== undefined && !POSTGRES_IDENTIFIER.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
-    const pool = new pg.Pool({
+    const pool = new (loadPg().Pool)({
       connectionString: options.databaseUrl,
       max: options.databasePoolSize ?? 10,
       // A database that does not answer makes requests (and /ready) fail instead of queueing forever.
@@ -52,7 +61,8 @@ export function createDatabase(options: DatabaseOptions): Db {
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (options.dbPath !== ':memory:') mkdirSync(dirname(options.dbPath), { recursive: true });
-  const sqlite = new SQLite(options.dbPath);
+  const SQLiteDatabase = load('better-sqlite3') as typeof SQLite;
+  const sqlite = new SQLiteDatabase(options.dbPath);
   sqlite.pragma('journal_mode = WAL');
   // With WAL, NORMAL loses nothing when the process dies (kill -9); only a power cut or OS crash
   // can roll back the last transactions. See docs/operations.md.

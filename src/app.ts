@@ -63,10 +63,17 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
     reply.header('x-request-id', request.id);
   });
 
-  const worker = createPropagationWorker({ db, now, defaultModel: config.defaultModel }, {
-    info: (message) => app.log.info(message),
-    error: (details, message) => app.log.error(details, message),
+  // Requests being served: the propagation worker gives them most of the machine.
+  let inFlight = 0;
+  app.addHook('onRequest', async (_request, reply) => {
+    inFlight++;
+    reply.raw.once('close', () => inFlight--);
   });
+  const worker = createPropagationWorker(
+    { db, now, defaultModel: config.defaultModel },
+    { info: (message) => app.log.info(message), error: (details, message) => app.log.error(details, message) },
+    () => inFlight > 0,
+  );
   // Pending work left by a crash (or by another instance) is taken up as soon as the app is ready.
   app.addHook('onReady', async () => {
     if (config.propagationWorker) worker.start();

@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ATTRIBUTION_MODELS, type AttributionModel } from '../../domain/attribution/index.js';
+import type { AttributionModel } from '../../domain/attribution/index.js';
 import { toMajorUnits } from '../../domain/money.js';
 import * as attribution from '../../services/attribution/read.js';
 import type { AttributionEntry, AttributionView } from '../../services/attribution/read.js';
 import type { ServiceContext } from '../../services/context.js';
 import { problemResponses } from '../problem.js';
-import { idSchema, isoTimestamp, toIso } from '../schemas.js';
+import { attributionModelSchema as attributionModel, idSchema, isoTimestamp, toIso } from '../schemas.js';
 
-const attributionModel = z.enum(ATTRIBUTION_MODELS);
 const dealParams = z.object({ dealId: idSchema });
 
 const halfLifeDays = z.coerce

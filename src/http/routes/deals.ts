@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ATTRIBUTION_MODELS } from '../../domain/attribution/index.js';
 import { toMajorUnits } from '../../domain/money.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as deals from '../../services/deals.js';
@@ -12,6 +11,7 @@ import {
   idSchema,
   isoTimestamp,
   paginated,
+  attributionModelSchema as attributionModel,
   paginationQuery,
   timestampInput,
   toIso,
@@ -19,7 +19,6 @@ import {
 import { eventResponse, toEventResponse } from './events.js';
 
 const dealStatus = z.enum(['won', 'lost']);
-const attributionModel = z.enum(ATTRIBUTION_MODELS);
 const amount = z
   .number()
   .positive()

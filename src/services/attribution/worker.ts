@@ -13,9 +13,20 @@ export interface WorkerTimings {
   coalesceMs: number;
   /** The longest pause between retries while the database fails: ms. */
   maxBackoffMs: number;
+  /**
+   * While requests are being served, the worker pauses this many times as long as its last
+   * step took: it then uses at most 1 / (1 + yieldFactor) of the time, and writes keep most of
+   * the machine. Readers never wait for that: they finish what they read themselves.
+   */
+  yieldFactor: number;
+  /** The longest such pause: ms. */
+  maxYieldMs: number;
 }
 
-const DEFAULT_TIMINGS: WorkerTimings = { idleMs: 1000, coalesceMs: 5, maxBackoffMs: 10_000 };
+const DEFAULT_TIMINGS: WorkerTimings = { idleMs: 1000, coalesceMs: 5, maxBackoffMs: 10_000, yieldFactor: 3, maxYieldMs: 500 };
+
+/** Whether the instance is serving requests right now. */
+export type BusySignal = () => boolean;
 
 export interface PropagationWorker extends PendingWorkSignal {
   start(): void;
@@ -29,29 +40,39 @@ export interface PropagationWorker extends PendingWorkSignal {
  * other instances, or left by a crash). A failing step is logged once, retried with a
  * doubling pause, and the recovery is logged once too.
  */
-export function createPropagationWorker(ctx: DrainContext, log: WorkerLog, timings: Partial<WorkerTimings> = {}): PropagationWorker {
-  const { idleMs, coalesceMs, maxBackoffMs } = { ...DEFAULT_TIMINGS, ...timings };
+export function createPropagationWorker(
+  ctx: DrainContext,
+  log: WorkerLog,
+  busy: BusySignal = () => false,
+  timings: Partial<WorkerTimings> = {},
+): PropagationWorker {
+  const { idleMs, coalesceMs, maxBackoffMs, yieldFactor, maxYieldMs } = { ...DEFAULT_TIMINGS, ...timings };
   let running: Promise<void> | undefined;
   let stopped = false;
   let woken = false;
   let failures = 0;
   let interrupt: (() => void) | undefined;
+  // Only an idle sleep ends early when a write arrives; a backoff or a yield runs its course.
+  let idle = false;
 
-  const pause = (ms: number) =>
+  const pause = (ms: number, wakeable = false) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         interrupt = undefined;
+        idle = false;
         resolve();
       }
       interrupt = done;
+      idle = wakeable;
     });
 
   async function loop(): Promise<void> {
     while (!stopped) {
       woken = false;
       let taken = 0;
+      const started = performance.now();
       try {
         taken = await drainPendingStep(ctx);
         if (failures > 0) log.info(`change propagation: the database answers again after ${failures} failed attempts; resuming`);
@@ -62,8 +83,9 @@ export function createPropagationWorker(ctx: DrainContext, log: WorkerLog, timin
       }
       if (stopped) return;
       if (failures > 0) await pause(Math.min(maxBackoffMs, 100 * 2 ** (failures - 1)));
-      else if (taken === 0 && !woken) await pause(idleMs);
+      else if (taken === 0 && !woken) await pause(idleMs, true);
       else if (taken === 0) await pause(coalesceMs);
+      else if (busy()) await pause(Math.min(maxYieldMs, yieldFactor * (performance.now() - started)));
     }
   }
 
@@ -73,8 +95,7 @@ export function createPropagationWorker(ctx: DrainContext, log: WorkerLog, timin
     },
     notify() {
       woken = true;
-      // Only an idle sleep is cut short; a backoff stays a backoff.
-      if (failures === 0 && interrupt) {
+      if (idle && interrupt) {
         const wake = interrupt;
         interrupt = undefined;
         setTimeout(wake, coalesceMs);

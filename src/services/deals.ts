@@ -3,7 +3,7 @@ import type { AttributionModel } from '../domain/attribution/index.js';
 import { currencyDigits, toMajorUnits, toMinorUnits } from '../domain/money.js';
 import * as deals from '../storage/deals.js';
 import { isUniqueViolation } from '../storage/db.js';
-import { listEventsForDeal } from '../storage/events.js';
+import { listDealTouchpoints } from '../storage/touchpoints.js';
 import type { DealRow, DealUpdate } from '../storage/schema.js';
 import { markDealsPending } from '../storage/attribution-pending.js';
 import type { ServiceContext } from './context.js';
@@ -93,9 +93,9 @@ export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRow>
 }
 
 /** The deal with its touchpoints, oldest first. */
-export async function getDealWithEvents(ctx: ServiceContext, id: string) {
+export async function getDealWithTouchpoints(ctx: ServiceContext, id: string) {
   const deal = await getDeal(ctx, id);
-  return { deal, events: await listEventsForDeal(ctx.db, id) };
+  return { deal, events: await listDealTouchpoints(ctx.db, id) };
 }
 
 const duplicateDeal = (id: string) =>

@@ -6,7 +6,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
  */
 export interface Database {
   partners: PartnersTable;
-  events: EventsTable;
+  events: TouchpointsTable;
   deals: DealsTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;
@@ -32,7 +32,8 @@ export interface PartnersTable {
   updated_at: number;
 }
 
-export interface EventsTable {
+/** The `events` table: the API calls a touchpoint an event, the code below the HTTP layer a touchpoint. */
+export interface TouchpointsTable {
   /** Recording order: ties between equal timestamps are broken by it. */
   seq: Generated<number>;
   id: string;
@@ -147,8 +148,8 @@ export interface AnalyticsTouchpointDaysTable {
 export type PartnerRow = Selectable<PartnersTable>;
 export type NewPartnerRow = Insertable<PartnersTable>;
 export type PartnerUpdate = Updateable<PartnersTable>;
-export type EventRow = Selectable<EventsTable>;
-export type NewEventRow = Insertable<EventsTable>;
+export type TouchpointRecord = Selectable<TouchpointsTable>;
+export type NewTouchpointRecord = Insertable<TouchpointsTable>;
 export type DealRow = Selectable<DealsTable>;
 export type NewDealRow = Insertable<DealsTable>;
 export type DealUpdate = Updateable<DealsTable>;

@@ -106,7 +106,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       },
     },
     async (request) => {
-      const { deal, events } = await deals.getDealWithEvents(ctx, request.params.id);
+      const { deal, events } = await deals.getDealWithTouchpoints(ctx, request.params.id);
       return { ...toDealResponse(deal), events: events.map(toEventResponse) };
     },
   );

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { AppError, notFound, type FieldError } from '../errors.js';
 import type { TouchpointType } from '../domain/attribution/index.js';
 import { isForeignKeyViolation, isUniqueViolation, type Db } from '../storage/db.js';
-import * as events from '../storage/events.js';
+import * as store from '../storage/touchpoints.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
-import type { EventRow } from '../storage/schema.js';
+import type { TouchpointRecord } from '../storage/schema.js';
 import { markTouchpointChanges } from './attribution/pending-work.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 
-export interface EventInput {
+export interface TouchpointInput {
   id?: string | undefined;
   partner_id: string;
   deal_id: string;
@@ -19,23 +19,23 @@ export interface EventInput {
   metadata?: Record<string, unknown> | undefined;
 }
 
-export interface RecordedEvent {
-  event: StoredEvent;
+export interface RecordedTouchpoint {
+  touchpoint: StoredTouchpoint;
   /** False when the same id and body had been recorded before (an idempotent replay). */
   created: boolean;
 }
 
 /**
- * Records one touchpoint. A replay of a known id with the same body returns the stored event;
+ * Records one touchpoint. A replay of a known id with the same body returns the stored touchpoint;
  * with a different body it is a conflict. Nothing is stored for an unknown partner.
  */
-export async function recordEvent(ctx: ServiceContext, input: EventInput): Promise<RecordedEvent> {
+export async function recordTouchpoint(ctx: ServiceContext, input: TouchpointInput): Promise<RecordedTouchpoint> {
   const plan = await recordInTransaction(ctx, [input], (_index, field) => field);
-  return { event: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
+  return { touchpoint: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
 }
 
 /** Records up to 1000 touchpoints, all or nothing. */
-export async function recordEventBatch(ctx: ServiceContext, inputs: readonly EventInput[]) {
+export async function recordTouchpointBatch(ctx: ServiceContext, inputs: readonly TouchpointInput[]) {
   const plan = await recordInTransaction(ctx, inputs, (index, field) => `events/${index}/${field}`);
   return { inserted: plan.newRows.length, duplicates: plan.replays.length };
 }
@@ -45,10 +45,10 @@ export async function recordEventBatch(ctx: ServiceContext, inputs: readonly Eve
  * The common case costs one insert: unknown partners surface as the foreign key's violation
  * and known ids as rows the insert skipped, and only then are they looked up to say which.
  */
-async function recordInTransaction(ctx: ServiceContext, inputs: readonly EventInput[], itemPath: ItemPath): Promise<EventPlan> {
+async function recordInTransaction(ctx: ServiceContext, inputs: readonly TouchpointInput[], itemPath: ItemPath): Promise<TouchpointPlan> {
   const now = ctx.now();
   const rows = inputs.map((input) => toRow(input, requestHash(input), now));
-  let plan: EventPlan;
+  let plan: TouchpointPlan;
   try {
     plan = await retryOnceOnDuplicateId(() =>
       ctx.db.transaction().execute(async (trx) => {
@@ -67,7 +67,7 @@ async function recordInTransaction(ctx: ServiceContext, inputs: readonly EventIn
 }
 
 /**
- * Two instances can both see an event id as new and race to insert it; the loser's unique
+ * Two instances can both see a touchpoint id as new and race to insert it; the loser's unique
  * violation rolls its transaction back. Run once more: it then sees the winner's row and answers
  * as a replay (or a conflict), as if the requests had come one after the other.
  */
@@ -80,9 +80,9 @@ async function retryOnceOnDuplicateId<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function removeEvent(ctx: ServiceContext, id: string): Promise<EventRow> {
+export async function removeTouchpoint(ctx: ServiceContext, id: string): Promise<TouchpointRecord> {
   const removed = await ctx.db.transaction().execute(async (trx) => {
-    const row = await events.deleteEvent(trx, id);
+    const row = await store.deleteTouchpoint(trx, id);
     if (!row) throw notFound('Event', id);
     await markTouchpointChanges(trx, ctx.now(), { removed: [row] });
     return row;
@@ -91,19 +91,19 @@ export async function removeEvent(ctx: ServiceContext, id: string): Promise<Even
   return removed;
 }
 
-/** An event as written; `seq` stays inside the database. */
-export type StoredEvent = Omit<EventRow, 'seq'>;
+/** A touchpoint as written; `seq` stays inside the database. */
+export type StoredTouchpoint = Omit<TouchpointRecord, 'seq'>;
 
-interface EventPlan {
-  newRows: StoredEvent[];
-  replays: StoredEvent[];
+interface TouchpointPlan {
+  newRows: StoredTouchpoint[];
+  replays: StoredTouchpoint[];
 }
 
 /** Where a field of the index-th input sits in the request, for error paths. */
 type ItemPath = (index: number, field: string) => string;
 
 /** Throws partner_not_found naming every item whose partner does not exist. */
-async function rejectUnknownPartners(db: Db, inputs: readonly EventInput[], itemPath: ItemPath): Promise<void> {
+async function rejectUnknownPartners(db: Db, inputs: readonly TouchpointInput[], itemPath: ItemPath): Promise<void> {
   const knownPartners = await findExistingPartnerIds(db, inputs.map((input) => input.partner_id));
   const unknownPartners: FieldError[] = [];
   inputs.forEach((input, index) => {
@@ -118,21 +118,21 @@ async function rejectUnknownPartners(db: Db, inputs: readonly EventInput[], item
 }
 
 /**
- * Inserts the rows whose id is not stored yet. A skipped row is a replay when the stored event
+ * Inserts the rows whose id is not stored yet. A skipped row is a replay when the stored touchpoint
  * has the same request hash (an earlier item of the same batch counts too), a conflict otherwise.
  */
-async function insertUnlessKnown(db: Db, rows: readonly StoredEvent[], itemPath: ItemPath): Promise<EventPlan> {
-  const inserted = await events.insertNewEvents(db, rows);
-  const newRows: StoredEvent[] = [];
-  const skipped: { row: StoredEvent; index: number }[] = [];
+async function insertUnlessKnown(db: Db, rows: readonly StoredTouchpoint[], itemPath: ItemPath): Promise<TouchpointPlan> {
+  const inserted = await store.insertNewTouchpoints(db, rows);
+  const newRows: StoredTouchpoint[] = [];
+  const skipped: { row: StoredTouchpoint; index: number }[] = [];
   rows.forEach((row, index) => {
     // An id inserted once: its later repeats in the same batch were skipped.
     if (inserted.delete(row.id)) newRows.push(row);
     else skipped.push({ row, index });
   });
   if (skipped.length === 0) return { newRows, replays: [] };
-  const stored = new Map((await events.findEventsByIds(db, skipped.map(({ row }) => row.id))).map((row) => [row.id, row]));
-  const replays: StoredEvent[] = [];
+  const stored = new Map((await store.findTouchpointsByIds(db, skipped.map(({ row }) => row.id))).map((row) => [row.id, row]));
+  const replays: StoredTouchpoint[] = [];
   const conflicts: FieldError[] = [];
   for (const { row, index } of skipped) {
     const { seq: _seq, ...previous } = stored.get(row.id)!;
@@ -145,7 +145,7 @@ async function insertUnlessKnown(db: Db, rows: readonly StoredEvent[], itemPath:
   return { newRows, replays };
 }
 
-function toRow(input: EventInput, hash: string, now: number): StoredEvent {
+function toRow(input: TouchpointInput, hash: string, now: number): StoredTouchpoint {
   return {
     id: input.id ?? newId('evt'),
     partner_id: input.partner_id,
@@ -159,7 +159,7 @@ function toRow(input: EventInput, hash: string, now: number): StoredEvent {
 }
 
 /** The request's meaning, hashed: key order and timestamp spelling do not matter, omissions do. */
-function requestHash(input: EventInput): string {
+function requestHash(input: TouchpointInput): string {
   const meaning = [input.partner_id, input.deal_id, input.touchpoint_type, input.timestamp ?? null, canonical(input.metadata ?? null)];
   return createHash('sha256').update(JSON.stringify(meaning)).digest('base64url');
 }
@@ -177,6 +177,6 @@ function canonical(value: unknown): unknown {
 }
 
 /** A page of touchpoints matching the filter, with the total. */
-export async function listEventsPage(ctx: ServiceContext, query: events.EventListQuery) {
-  return events.listEvents(ctx.db, query);
+export async function listTouchpointsPage(ctx: ServiceContext, query: store.TouchpointListQuery) {
+  return store.listTouchpoints(ctx.db, query);
 }

@@ -30,7 +30,8 @@ function shapleyByPermutations(players: readonly string[], value: (set: Readonly
       for (const player of order) {
         const before = value(joined);
         joined.add(player);
-        totals[players.indexOf(player)] += value(joined) - before;
+        const index = players.indexOf(player);
+        totals[index] = (totals[index] ?? 0) + value(joined) - before;
       }
       return;
     }

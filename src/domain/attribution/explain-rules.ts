@@ -91,13 +91,12 @@ const RULES: Readonly<Record<ModelName, RuleMaker>> = {
     const halfLife = formatNumber(options.halfLifeDays, 4);
     return touchpoints.map((_, i) => {
       const [age, weight] = [ages[i] ?? 0, weights[i] ?? 0];
+      const ageText = `age ${formatNumber(age / MS_PER_DAY, 2)} days`;
+      if (youngest > 0 && age === youngest) return { weight, rule: `${ageText}, the youngest: weight 1` };
+      // Weights are measured from the youngest touchpoint (same ratios, no underflow); say so when it matters.
+      const older = youngest > 0 ? ` (${formatNumber((age - youngest) / MS_PER_DAY, 2)} days older than the youngest)` : '';
       const exponent = formatNumber((age - youngest) / (options.halfLifeDays * MS_PER_DAY), 4);
-      const from =
-        youngest === 0 ? '' : `, ${formatNumber((age - youngest) / MS_PER_DAY, 2)} past the youngest touchpoint`;
-      return {
-        weight,
-        rule: `age ${formatNumber(age / MS_PER_DAY, 2)} days${from}, half-life ${halfLife}: 2^(-${exponent}) = ${formatNumber(weight, 4)}`,
-      };
+      return { weight, rule: `${ageText}${older}, half-life ${halfLife}: 2^(-${exponent}) = ${formatNumber(weight, 4)}` };
     });
   },
   linear: ({ touchpoints }) => touchpoints.map(() => ({ weight: 1, rule: '1 per touchpoint' })),

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { fitMarkov } from '../src/domain/attribution/markov.js';
 import type { PartnerPath } from '../src/domain/attribution/partner-path.js';
 import { fitShapley } from '../src/domain/attribution/shapley.js';
-import { isWonDeal, partnerId, touchpoint } from './dataset.js';
+import { isWonDeal, touchpoint } from './dataset.js';
 
 const { values } = parseArgs({
   options: { deals: { type: 'string' }, touchpoints: { type: 'string' }, partners: { type: 'string' } },
@@ -32,26 +32,29 @@ function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MB`;
 }
 
+/** Wall time and this process's CPU time (user + system) of `run`, in ms: on a shared machine the CPU time is the steadier figure. */
+function timed<T>(run: () => T): { result: T; wallMs: number; cpuMs: number } {
+  const [wall, cpu] = [performance.now(), process.cpuUsage()];
+  const result = run();
+  const used = process.cpuUsage(cpu);
+  return { result, wallMs: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 };
+}
+
 const paths = buildPaths();
-void partnerId;
 global.gc?.();
 const before = process.memoryUsage();
-let started = performance.now();
-const markov = fitMarkov(paths, 1);
-const markovMs = performance.now() - started;
+const { result: markov, wallMs: markovMs, cpuMs: markovCpu } = timed(() => fitMarkov(paths, 1));
 const afterMarkov = process.memoryUsage();
-started = performance.now();
-const shapley = fitShapley(paths, 1);
-const shapleyMs = performance.now() - started;
+const { result: shapley, wallMs: shapleyMs, cpuMs: shapleyCpu } = timed(() => fitShapley(paths, 1));
 const afterShapley = process.memoryUsage();
 
 console.log(`data: ${deals} deals, ${touchpoints} touchpoints, ${markov.partners.length} partners in the fit`);
 console.log(
-  `markov: ${markovMs.toFixed(0)} ms, ${markov.transitions.length} transitions, ` +
+  `markov: ${markovMs.toFixed(0)} ms wall, ${markovCpu.toFixed(0)} ms CPU, ${markov.transitions.length} transitions, ` +
     `heap +${mb(afterMarkov.heapUsed - before.heapUsed)}, rss +${mb(afterMarkov.rss - before.rss)}`,
 );
 console.log(
-  `shapley: ${shapleyMs.toFixed(0)} ms, ${shapley.coalitions.length} coalitions, ` +
+  `shapley: ${shapleyMs.toFixed(0)} ms wall, ${shapleyCpu.toFixed(0)} ms CPU, ${shapley.coalitions.length} coalitions, ` +
     `heap +${mb(afterShapley.heapUsed - afterMarkov.heapUsed)}`,
 );
 console.log(`peak rss ${mb(afterShapley.rss)}`);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fitMarkov, type MarkovFit, type PartnerPath } from '../../../src/domain/attribution/index.js';
 import { solveAbsorbingChain } from '../../../src/domain/attribution/absorbing-chain.js';
+import { factorLU, inverseDiagonal, solveLU } from '../../../src/domain/attribution/dense-lu.js';
 
 const path = (partners: string, won: boolean): PartnerPath => ({ partners: partners === '' ? [] : partners.split('>'), won });
 const repeat = (times: number, p: PartnerPath) => Array.from({ length: times }, () => p);
@@ -236,9 +237,9 @@ describe('solveAbsorbingChain', () => {
     expect([...solution.selfVisits].map((x) => +x.toFixed(12))).toEqual([1.333333333333, 1.333333333333]);
   });
 
-  it('matches a dense Gauss-Jordan inverse on random chains of 1 to 11 states (the blocked paths)', () => {
+  it('matches a dense Gauss-Jordan inverse on random chains of 1-11 and 30-90 states (past the block sizes)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (size, seed) => {
+      fc.property(fc.oneof(fc.integer({ min: 1, max: 11 }), fc.integer({ min: 30, max: 90 })), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (size, seed) => {
         let state = seed;
         const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
         const transient = Array.from({ length: size }, (_, i) => {
@@ -259,6 +260,36 @@ describe('solveAbsorbingChain', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('dense LU past its tile size', () => {
+  it('solves a 600-state chain to a residual under 1e-12, and its inverse diagonal matches column solves', () => {
+    const n = 600;
+    let state = 42;
+    const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
+    const rows = Array.from({ length: n }, (_, i) => {
+      const row = new Float64Array(n);
+      for (let k = 0; k < 40; k += 1) {
+        const j = Math.floor(random() * n);
+        if (j !== i) row[j] = (row[j] ?? 0) - 0.9 / 40;
+      }
+      row[i] = 1;
+      return row;
+    });
+    const original = rows.map((row) => Float64Array.from(row));
+    const b = Float64Array.from({ length: n }, () => random());
+    factorLU(rows);
+    const x = solveLU(rows, b);
+    for (let i = 0; i < n; i += 1) {
+      const ax = (original[i] as Float64Array).reduce((sum, a, j) => sum + a * (x[j] as number), 0);
+      expect(Math.abs(ax - (b[i] as number))).toBeLessThan(1e-12);
+    }
+    const diagonal = inverseDiagonal(rows);
+    for (const p of [0, 1, 31, 32, 299, 511, 512, 513, 599]) {
+      const column = solveLU(rows, Float64Array.from({ length: n }, (_, i) => (i === p ? 1 : 0)));
+      expect(diagonal[p]).toBeCloseTo(column[p] as number, 12);
+    }
   });
 });
 

@@ -3,7 +3,8 @@ import { toExactIntegers } from '../exact-weights.js';
 import { allocateBasisPoints, currencyDigits } from '../money.js';
 import type { Touchpoint } from '../touchpoint.js';
 import { excludedRule, fallbackRules, touchpointRules } from './explain-rules.js';
-import type { ModelName } from './models.js';
+import { WEIGHT_SCALE } from './fitted-weight.js';
+import { isDataDrivenModel, type ModelName } from './models.js';
 import type { AttributionOptions } from './options.js';
 import { weighDeal } from './weigh-deal.js';
 import type { AttributionDeal } from './weigher.js';
@@ -17,7 +18,11 @@ export interface TouchpointExplanation {
 
 export interface PartnerExplanation {
   partnerId: string;
-  /** The partner's weight in the split (1 each under the equal fallback). */
+  /**
+   * The partner's weight in the split (1 each under the equal fallback). For markov and shapley
+   * the fitted value it stands for (0.9), while `share` is over the integer weights (10⁻⁹ units)
+   * that were split, in the same ratio.
+   */
   weight: number;
   /** weight / sum of weights, exactly, reduced; decimal strings of integers. */
   share: { numerator: string; denominator: string };
@@ -88,19 +93,23 @@ export function explainAttribution(
   const split = splitExactly(deal.amount, weights);
   const basisPoints = allocateBasisPoints(weights);
   const digits = currencyDigits(deal.currency);
+  // Fitted weights are integers of 10⁻⁹ for allocate(); people read them as the value they stand for (0.9, not 900000000).
+  const shown = isDataDrivenModel(model) && !fallback ? (weight: number) => weight / WEIGHT_SCALE : (weight: number) => weight;
 
   const explained = partners.map((partnerId, i): PartnerExplanation => {
     const { numerator, denominator } = split.shares[i] as ExactShare;
     return {
       partnerId,
-      weight: weights[i] ?? 0,
+      weight: shown(weights[i] ?? 0),
       share: { numerator: String(numerator), denominator: String(denominator) },
       exactPayout: formatRational(BigInt(deal.amount) * numerator, denominator, digits),
       payout: split.payouts[i] ?? 0,
       roundingUnits: split.roundingUnits[i] ?? 0,
       basisPoints: basisPoints[i] ?? 0,
       touchpoints: counted.flatMap((touchpoint, t) =>
-        touchpoint.partnerId === partnerId ? [{ touchpoint, ...(rules[t] as { weight: number; rule: string }) }] : [],
+        touchpoint.partnerId === partnerId
+          ? [{ touchpoint, weight: shown(rules[t]?.weight ?? 0), rule: rules[t]?.rule ?? '' }]
+          : [],
       ),
     };
   });

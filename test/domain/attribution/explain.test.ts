@@ -75,13 +75,13 @@ describe('explainAttribution: one worked example per model (docs/models.md)', ()
     ]],
     // Fit 12 by hand: P(won) = 5/7; without p1 1/14, so 0.9; without p2 20/49, so 3/7 = 0.428571429 (rounded to 1e-9).
     ['markov', [
-      { partner: ['p1', 900_000_000, '300000000/442857143', '33870.967731009365…', 3_387_097, 1], touchpoints: [[1, 900_000_000, 'removal effect 0.9 of fit 12'], [3, 0, 'repeat: the removal effect counts once per partner']] },
-      { partner: ['p2', 428_571_429, '142857143/442857143', '16129.032268990634…', 1_612_903, 0], touchpoints: [[2, 428_571_429, 'removal effect 0.428571429 of fit 12']] },
+      { partner: ['p1', 0.9, '300000000/442857143', '33870.967731009365…', 3_387_097, 1], touchpoints: [[1, 0.9, 'removal effect 0.9 of fit 12'], [3, 0, 'repeat: the removal effect counts once per partner']] },
+      { partner: ['p2', 0.428571429, '142857143/442857143', '16129.032268990634…', 1_612_903, 0], touchpoints: [[2, 0.428571429, 'removal effect 0.428571429 of fit 12']] },
     ]],
     // v({p1}) = 2/3, v({p2}) = 0, v({p1, p2}) = 3/3: p1 (2/3 + 1)/2 = 5/6, p2 (0 + 1/3)/2 = 1/6.
     ['shapley', [
-      { partner: ['p1', 833_333_333, '833333333/1000000000', '41666.66665', 4_166_667, 1], touchpoints: [[1, 833_333_333, 'Shapley value 0.833333333 over 2 partners of fit 12'], [3, 0, 'repeat: the Shapley value counts once per partner']] },
-      { partner: ['p2', 166_666_667, '166666667/1000000000', '8333.33335', 833_333, 0], touchpoints: [[2, 166_666_667, 'Shapley value 0.166666667 over 2 partners of fit 12']] },
+      { partner: ['p1', 0.833333333, '833333333/1000000000', '41666.66665', 4_166_667, 1], touchpoints: [[1, 0.833333333, 'Shapley value 0.833333333 over 2 partners of fit 12'], [3, 0, 'repeat: the Shapley value counts once per partner']] },
+      { partner: ['p2', 0.166666667, '166666667/1000000000', '8333.33335', 833_333, 0], touchpoints: [[2, 0.166666667, 'Shapley value 0.166666667 over 2 partners of fit 12']] },
     ]],
   ])('%s', (model, expected) => {
     expect(summary(explainAttribution(deal, touchpoints, model, options))).toEqual(expected);

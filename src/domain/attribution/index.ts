@@ -8,7 +8,8 @@ export {
 } from './explain.js';
 export { WEIGHT_SCALE, formatFittedWeight, toFittedWeight } from './fitted-weight.js';
 export { MS_PER_DAY, isWithinLookback, splitByLookback } from './lookback.js';
-export { fitMarkov, type MarkovFit, type MarkovPartner, type MarkovTransition } from './markov.js';
+export { fitMarkov, fitMarkovCounts, type MarkovFit, type MarkovPartner, type MarkovTransition } from './markov.js';
+export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
 export {
   ATTRIBUTION_MODELS,
   DATA_DRIVEN_MODELS,
@@ -28,11 +29,15 @@ export {
 export { coalitionKey, coalitionOf, dealPath, type PartnerPath } from './partner-path.js';
 export { ROLE_DISPLAY_ORDER, describeRoles } from './roles.js';
 export {
+  countShapleyPath,
+  emptyShapleyCounts,
   fitShapley,
+  fitShapleyCounts,
   shapleyFromCoalitions,
   shapleyValues,
   winRate,
   type ShapleyCoalition,
+  type ShapleyCounts,
   type ShapleyFit,
   type ValuedCoalition,
 } from './shapley.js';

@@ -1,5 +1,13 @@
 import { solveAbsorbingChain } from './absorbing-chain.js';
 import { toFittedWeight } from './fitted-weight.js';
+import {
+  countMarkovPath,
+  emptyMarkovCounts,
+  LOST_KEY,
+  START_KEY,
+  WON_KEY,
+  type MarkovCounts,
+} from './markov-counts.js';
 import { compareIds, type PartnerPath } from './partner-path.js';
 
 /** The non-partner states of the chain. */
@@ -53,38 +61,49 @@ export interface MarkovFit {
  * - Removing a partner sends every transition into it to lost; its removal
  *   effect is `P(visit p) · P(won | at p) / P(won)`, from one factorisation.
  *
- * The result depends only on the multiset of paths, not on their order.
+ * The result depends only on the multiset of paths, not on their order. To
+ * stream deals instead of holding every path, accumulate with
+ * `countMarkovPath` and fit with {@link fitMarkovCounts}.
  *
  * @example
  * fitMarkov([{ partners: ['a', 'b'], won: true }, { partners: ['a'], won: false }], 1);
  * // a: removal effect 1 (every win passes a), b: 1 — both are needed
  */
-export function fitMarkov(paths: readonly PartnerPath[], version: number): MarkovFit {
-  const ids = partnerIdsOf(paths);
-  const index = new Map(ids.map((id, i) => [id, i]));
-  const counts = countTransitions(paths, index);
-  const n = ids.length;
-  const stride = n + 3;
-  const outOf = new Float64Array(n + 1);
-  for (const [key, count] of counts.edges) {
-    const from = Math.floor(key / stride);
-    outOf[from] = (outOf[from] as number) + count;
-  }
+export function fitMarkov(paths: Iterable<PartnerPath>, version: number): MarkovFit {
+  const counts = emptyMarkovCounts();
+  for (const path of paths) countMarkovPath(counts, path);
+  return fitMarkovCounts(counts, version);
+}
 
+/**
+ * {@link fitMarkov} from counts accumulated with `countMarkovPath`.
+ *
+ * @example
+ * fitMarkovCounts(counts, 12);
+ */
+export function fitMarkovCounts(counts: MarkovCounts, version: number): MarkovFit {
+  const ids = [...counts.pathsPerPartner.keys()].sort(compareIds);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const n = ids.length;
   const transient = ids.map(() => new Float64Array(n));
   const toWon = new Float64Array(n);
   const start = new Float64Array(n);
   const transitions: MarkovTransition[] = [];
-  // Start's edges first, then each partner's in id order.
-  const order = (key: number) => (key < n * stride ? key + stride : key - n * stride);
-  for (const key of [...counts.edges.keys()].sort((a, b) => order(a) - order(b))) {
-    const count = counts.edges.get(key) ?? 0;
-    const [from, to] = [Math.floor(key / stride), key % stride];
-    const probability = count / (outOf[from] as number);
-    if (from === n) start[to] = probability;
-    else if (to < n) (transient[from] as Float64Array)[to] = probability;
-    else if (to === n + 1) toWon[from] = probability;
-    transitions.push(describeTransition(ids, from, to, count, probability));
+  // Start's edges first, then each partner's in id order; targets by id, then won, then lost.
+  const targetOrder = (key: string) => index.get(key) ?? (key === WON_KEY ? n : n + 1);
+  for (const from of [START_KEY, ...ids]) {
+    const out = counts.transitions.get(from);
+    if (out === undefined) continue;
+    const total = [...out.values()].reduce((sum, count) => sum + count, 0);
+    const row = from === START_KEY ? start : (transient[index.get(from) as number] as Float64Array);
+    for (const to of [...out.keys()].sort((a, b) => targetOrder(a) - targetOrder(b))) {
+      const count = out.get(to) as number;
+      const probability = count / total;
+      const target = index.get(to);
+      if (target !== undefined) row[target] = probability;
+      else if (to === WON_KEY) toWon[index.get(from) as number] = probability;
+      transitions.push(describeTransition(from, to, count, probability));
+    }
   }
 
   const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start });
@@ -94,69 +113,18 @@ export function fitMarkov(paths: readonly PartnerPath[], version: number): Marko
       ? ((solution.visits[i] as number) * (solution.winFrom[i] as number)) / (solution.selfVisits[i] as number)
       : 0;
     const removalEffect = conversion > 0 ? Math.min(1, Math.max(0, throughPartner / conversion)) : 0;
-    return { partnerId, removalEffect, weight: toFittedWeight(removalEffect), paths: counts.pathsPerPartner[i] ?? 0 };
+    const paths = counts.pathsPerPartner.get(partnerId) ?? 0;
+    return { partnerId, removalEffect, weight: toFittedWeight(removalEffect), paths };
   });
   return { model: 'markov', version, wonDeals: counts.won, lostDeals: counts.lost, conversion, partners, transitions };
 }
 
-function partnerIdsOf(paths: readonly PartnerPath[]): string[] {
-  const ids = new Set<string>();
-  for (const path of paths) for (const partnerId of path.partners) ids.add(partnerId);
-  return [...ids].sort(compareIds);
-}
-
-interface TransitionCounts {
-  /** Key `from * (n + 3) + to`; partners are 0..n-1, start n, won n+1, lost n+2. */
-  edges: Map<number, number>;
-  pathsPerPartner: Int32Array;
-  won: number;
-  lost: number;
-}
-
-function countTransitions(paths: readonly PartnerPath[], index: ReadonlyMap<string, number>): TransitionCounts {
-  const n = index.size;
-  const stride = n + 3;
-  const edges = new Map<number, number>();
-  const pathsPerPartner = new Int32Array(n);
-  const lastSeenOnPath = new Int32Array(n).fill(-1);
-  let [won, lost] = [0, 0];
-  const add = (from: number, to: number) => {
-    const key = from * stride + to;
-    edges.set(key, (edges.get(key) ?? 0) + 1);
-  };
-  paths.forEach((path, pathNumber) => {
-    if (path.partners.length === 0) return;
-    let previous = n;
-    for (const partnerId of path.partners) {
-      const state = index.get(partnerId) as number;
-      if (lastSeenOnPath[state] !== pathNumber) {
-        lastSeenOnPath[state] = pathNumber;
-        pathsPerPartner[state] = (pathsPerPartner[state] ?? 0) + 1;
-      }
-      if (state === previous) continue;
-      add(previous, state);
-      previous = state;
-    }
-    add(previous, path.won ? n + 1 : n + 2);
-    if (path.won) won += 1;
-    else lost += 1;
-  });
-  return { edges, pathsPerPartner, won, lost };
-}
-
-function describeTransition(
-  ids: readonly string[],
-  from: number,
-  to: number,
-  count: number,
-  probability: number,
-): MarkovTransition {
-  const n = ids.length;
-  const toState = to < n ? 'partner' : to === n + 1 ? 'won' : 'lost';
+function describeTransition(from: string, to: string, count: number, probability: number): MarkovTransition {
+  const toState = to === WON_KEY ? 'won' : to === LOST_KEY ? 'lost' : 'partner';
   return {
-    from: from === n ? 'start' : (ids[from] as string),
-    fromState: from === n ? 'start' : 'partner',
-    to: to < n ? (ids[to] as string) : toState,
+    from: from === START_KEY ? 'start' : from,
+    fromState: from === START_KEY ? 'start' : 'partner',
+    to: toState === 'partner' ? to : toState,
     toState,
     count,
     probability,

@@ -24,6 +24,46 @@ export interface ValuedCoalition {
   value: number;
 }
 
+/** Won and lost deals per exact partner set, accumulated path by path (so deals can be streamed). */
+export interface ShapleyCounts {
+  byKey: Map<string, ShapleyCoalition>;
+  won: number;
+  lost: number;
+}
+
+/**
+ * @example
+ * const counts = emptyShapleyCounts();
+ * for (const path of page) countShapleyPath(counts, path);
+ */
+export function emptyShapleyCounts(): ShapleyCounts {
+  return { byKey: new Map(), won: 0, lost: 0 };
+}
+
+/**
+ * Adds one deal to its exact partner set's count. An empty path adds nothing.
+ *
+ * @example
+ * countShapleyPath(counts, { partners: ['b', 'a', 'b'], won: true }); // {a, b}: won + 1
+ */
+export function countShapleyPath(counts: ShapleyCounts, path: PartnerPath): void {
+  if (path.partners.length === 0) return;
+  const partnerIds = coalitionOf(path.partners);
+  const key = coalitionKey(partnerIds);
+  let coalition = counts.byKey.get(key);
+  if (coalition === undefined) {
+    coalition = { partnerIds, won: 0, lost: 0 };
+    counts.byKey.set(key, coalition);
+  }
+  if (path.won) {
+    coalition.won += 1;
+    counts.won += 1;
+  } else {
+    coalition.lost += 1;
+    counts.lost += 1;
+  }
+}
+
 /**
  * Fits `shapley`: counts won and lost deals per exact partner set. Paths with
  * no partner are left out. Depends only on the multiset of paths.
@@ -32,28 +72,23 @@ export interface ValuedCoalition {
  * fitShapley([{ partners: ['b', 'a'], won: true }, { partners: ['a', 'b', 'a'], won: false }], 3);
  * // → coalitions [{ partnerIds: ['a', 'b'], won: 1, lost: 1 }]
  */
-export function fitShapley(paths: readonly PartnerPath[], version: number): ShapleyFit {
-  const byKey = new Map<string, ShapleyCoalition>();
-  let [wonDeals, lostDeals] = [0, 0];
-  for (const path of paths) {
-    if (path.partners.length === 0) continue;
-    const partnerIds = coalitionOf(path.partners);
-    const key = coalitionKey(partnerIds);
-    let coalition = byKey.get(key);
-    if (coalition === undefined) {
-      coalition = { partnerIds, won: 0, lost: 0 };
-      byKey.set(key, coalition);
-    }
-    if (path.won) {
-      coalition.won += 1;
-      wonDeals += 1;
-    } else {
-      coalition.lost += 1;
-      lostDeals += 1;
-    }
-  }
-  const coalitions = [...byKey.entries()].sort(([a], [b]) => compareIds(a, b)).map(([, coalition]) => coalition);
-  return { model: 'shapley', version, wonDeals, lostDeals, coalitions };
+export function fitShapley(paths: Iterable<PartnerPath>, version: number): ShapleyFit {
+  const counts = emptyShapleyCounts();
+  for (const path of paths) countShapleyPath(counts, path);
+  return fitShapleyCounts(counts, version);
+}
+
+/**
+ * {@link fitShapley} from counts accumulated with {@link countShapleyPath}; the coalitions are copied.
+ *
+ * @example
+ * fitShapleyCounts(counts, 12);
+ */
+export function fitShapleyCounts(counts: ShapleyCounts, version: number): ShapleyFit {
+  const coalitions = [...counts.byKey.entries()]
+    .sort(([a], [b]) => compareIds(a, b))
+    .map(([, coalition]) => ({ ...coalition, partnerIds: [...coalition.partnerIds] }));
+  return { model: 'shapley', version, wonDeals: counts.won, lostDeals: counts.lost, coalitions };
 }
 
 /** A coalition's value: its win rate. */

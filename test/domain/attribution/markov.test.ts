@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitMarkov, type MarkovFit, type PartnerPath } from '../../../src/domain/attribution/index.js';
+import {
+  countMarkovPath,
+  emptyMarkovCounts,
+  fitMarkov,
+  fitMarkovCounts,
+  type MarkovFit,
+  type PartnerPath,
+} from '../../../src/domain/attribution/index.js';
 import { solveAbsorbingChain } from '../../../src/domain/attribution/absorbing-chain.js';
 import { factorLU, inverseDiagonal, solveLU } from '../../../src/domain/attribution/dense-lu.js';
 
@@ -207,6 +214,17 @@ describe('fitMarkov properties', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('is the same fitted from counts streamed in pages', () => {
+    fc.assert(
+      fc.property(paths, fc.integer({ min: 1, max: 5 }), (data, pageSize) => {
+        const counts = emptyMarkovCounts();
+        for (let i = 0; i < data.length; i += pageSize) for (const p of data.slice(i, i + pageSize)) countMarkovPath(counts, p);
+        expect(fitMarkovCounts(counts, 3)).toEqual(fitMarkov(data, 3));
+      }),
+      { numRuns: 100 },
     );
   });
 

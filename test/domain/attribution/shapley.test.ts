@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  countShapleyPath,
+  emptyShapleyCounts,
   fitShapley,
+  fitShapleyCounts,
   shapleyFromCoalitions,
   shapleyValues,
   type PartnerPath,
@@ -83,6 +86,13 @@ describe('fitShapley', () => {
         { partnerIds: ['c'], won: 0, lost: 1 },
       ],
     });
+  });
+
+  it('is the same fitted from counts streamed one deal at a time', () => {
+    const data = [path('b>a>b', true), path('a>b', false), path('a', true)];
+    const counts = emptyShapleyCounts();
+    for (const deal of data) countShapleyPath(counts, deal);
+    expect(fitShapleyCounts(counts, 2)).toEqual(fitShapley(data, 2));
   });
 
   it('skips deals with no partner', () => {

@@ -10,9 +10,6 @@ import {
 } from './markov-counts.js';
 import { compareIds, type PartnerPath } from './partner-path.js';
 
-/** The non-partner states of the chain. */
-export type MarkovEndpoint = 'start' | 'won' | 'lost';
-
 /** One edge of the fitted chain. `from`/`to` are a partner id or the endpoint named by `fromState`/`toState`. */
 export interface MarkovTransition {
   from: string;

@@ -13,6 +13,7 @@ import { createResponseSerializer } from './http/response-serializer.js';
 import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { attributionRoutes } from './http/routes/attribution.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { dealRoutes } from './http/routes/deals.js';
 import { eventRoutes } from './http/routes/events.js';
 import { exportRoutes } from './http/routes/exports.js';
@@ -33,6 +34,8 @@ export interface AppDependencies {
   /** Where JSON log lines go (tests capture them); standard output when absent. */
   logStream?: NodeJS.WritableStream | undefined;
   now?: () => number;
+  /** The built dashboard (dist/dashboard by default). */
+  dashboardDir?: string | undefined;
   /** The size and age of the attribution backlog, for /metrics; the gauges are absent without it. */
   pendingWork?: PendingWorkProvider | undefined;
 }
@@ -44,7 +47,7 @@ const REDACTED = ['req.headers["x-api-key"]', 'req.headers.authorization', '*.pa
  * Builds the whole service without listening, so tests drive the same app with `inject`.
  * The order below is the order requests meet things.
  */
-export async function buildApp({ config, db: rawDb, redis, logStream, now = Date.now, pendingWork }: AppDependencies) {
+export async function buildApp({ config, db: rawDb, redis, logStream, now = Date.now, pendingWork, dashboardDir }: AppDependencies) {
   if (!config.payoutEncryptionKey) throw new Error('PAYOUT_ENCRYPTION_KEY is required to build the app');
   const logger: FastifyServerOptions['logger'] = {
     level: config.logLevel,
@@ -96,6 +99,7 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   await app.register(settingsRoutes, { ctx });
   await app.register(analyticsRoutes, { ctx });
   await app.register(exportRoutes, { ctx });
+  await app.register(dashboardRoutes, { directory: dashboardDir });
 
   return app;
 }

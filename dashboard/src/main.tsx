@@ -128,4 +128,6 @@ function NavLink({ route, filters, current, label }: { route: Route; filters: Fi
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const container = document.getElementById('app')!;
+container.textContent = ''; // the "Loading…" line shown until this script runs
+render(<App />, container);

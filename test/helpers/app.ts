@@ -40,7 +40,7 @@ export interface Api {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { now?: () => number; pendingWork?: AppDependencies['pendingWork'] } = {},
+  options: { now?: () => number; pendingWork?: AppDependencies['pendingWork']; dashboardDir?: string } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   try {
@@ -91,13 +91,13 @@ export async function createTestKey(db: Db, scopes: Scope[], partnerId?: string)
 export async function startInstance(
   config: Config,
   db: Db,
-  options: { now?: () => number; redis?: Redis; pendingWork?: AppDependencies['pendingWork'] } = {},
+  options: { now?: () => number; redis?: Redis; pendingWork?: AppDependencies['pendingWork']; dashboardDir?: string } = {},
 ): Promise<Pick<TestApp, 'app' | 'db' | 'config' | 'logs' | 'as' | 'close'>> {
   let logText = '';
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => (logText += chunk.toString('utf8')));
-  const { redis, pendingWork } = options;
-  const app = await buildApp({ config, db, logStream, redis, pendingWork, ...(options.now ? { now: options.now } : {}) }).catch(
+  const { redis, pendingWork, dashboardDir } = options;
+  const app = await buildApp({ config, db, logStream, redis, pendingWork, dashboardDir, ...(options.now ? { now: options.now } : {}) }).catch(
     async (error: unknown) => {
       await db.destroy();
       throw error;

@@ -50,6 +50,8 @@ export const dashboardRoutes: FastifyPluginAsync<{ directory?: string }> = async
   app.get('/dashboard/*', { config, schema }, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     if (path === '' || path === 'index.html') return sendIndex(reply);
+    // Only files under the build: a `..` segment would be refused by send as a 403 error, not answered as missing.
+    if (path.split(/[\\/]/).includes('..')) return reply.callNotFound();
     return reply.sendFile(path, { maxAge: '365d', immutable: true });
   });
 };

@@ -1,4 +1,5 @@
 import type { ChartConfiguration } from 'chart.js';
+import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { ChartCanvas, PALETTE } from '../chart';
 import { FigureCard, Panel } from '../components';
@@ -15,11 +16,17 @@ export function DealView({ id, filters, portalPartner }: { id: string; filters: 
       <a href={hrefOf(portalPartner ? { view: 'partner', id: portalPartner } : { view: 'overview' }, filters)}>{portalPartner ? 'Your payouts' : 'Overview'}</a> › Deal
     </p>
   );
-  if (portalPartner) return <PortalDeal id={id} path={path} crumbs={crumbs} />;
-  return <FullDeal id={id} path={path} crumbs={crumbs} />;
+  const title = (
+    <div class="view-title">
+      {crumbs}
+      <h1>Deal {id}</h1>
+    </div>
+  );
+  if (portalPartner) return <PortalDeal path={path} title={title} />;
+  return <FullDeal path={path} title={title} />;
 }
 
-function FullDeal({ id, path, crumbs }: { id: string; path: string; crumbs: preact.ComponentChildren }) {
+function FullDeal({ path, title }: { path: string; title: ComponentChildren }) {
   const deal = useApi<Deal>(`/deals/${path}`);
   const comparison = useApi<Comparison>(`/attribution/${path}/compare`);
   const names = useMemo(() => {
@@ -29,10 +36,7 @@ function FullDeal({ id, path, crumbs }: { id: string; path: string; crumbs: prea
   }, [comparison]);
   return (
     <div class="grid">
-      <div class="view-title">
-        {crumbs}
-        <h1>Deal {id}</h1>
-      </div>
+      {title}
       <Panel title="Deal" loaded={deal} onRetry={deal.reload} wide>
         {(data) => (
           <dl class="figures">
@@ -54,14 +58,11 @@ function FullDeal({ id, path, crumbs }: { id: string; path: string; crumbs: prea
   );
 }
 
-function PortalDeal({ id, path, crumbs }: { id: string; path: string; crumbs: preact.ComponentChildren }) {
+function PortalDeal({ path, title }: { path: string; title: ComponentChildren }) {
   const attribution = useApi<Attribution>(`/attribution/${path}`);
   return (
     <div class="grid">
-      <div class="view-title">
-        {crumbs}
-        <h1>Deal {id}</h1>
-      </div>
+      {title}
       <Panel title="Your line on this deal" loaded={attribution} onRetry={attribution.reload} wide>
         {(data) => {
           const line = data.attributions[0];

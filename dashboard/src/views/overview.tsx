@@ -6,9 +6,10 @@ import { formatCount, formatDateTime, formatMoney, formatMonth, formatPercent, T
 import { hrefOf, type Filters } from '../router';
 import type { Analytics, Page } from '../types';
 import { useApi } from '../use-api';
-import { horizontalMoneyChart, moneyByMonthChart, touchpointMixChart } from './charts';
+import { horizontalMoneyChart, moneyByMonthChart } from './charts';
 import { GettingStarted } from './empty-state';
 import { periodParams } from './period';
+import { TouchpointMix } from './touchpoint-mix';
 
 /** Every figure of the overview comes from one GET /analytics; a second request only when it is empty. */
 export function OverviewView({ filters }: { filters: Filters }) {
@@ -31,7 +32,7 @@ export function OverviewView({ filters }: { filters: Filters }) {
         {(data) => <Leaderboard data={data} filters={filters} />}
       </Panel>
       <Panel title="Touchpoint mix" loaded={analytics} onRetry={analytics.reload}>
-        {(data) => <TouchpointMix data={data} />}
+        {(data) => <TouchpointMix touchpoints={data.touchpoints} whose="All" />}
       </Panel>
       <Panel title="Model usage" loaded={analytics} onRetry={analytics.reload}>
         {(data) => <ModelUsage data={data} />}
@@ -123,25 +124,6 @@ function Leaderboard({ data, filters }: { data: Analytics; filters: Filters }) {
         { key: 'share', label: 'Average share', numeric: true, sortValue: (row) => row.avg_percentage, render: (row) => formatPercent(row.avg_percentage) },
       ]}
     />
-  );
-}
-
-function TouchpointMix({ data }: { data: Analytics }) {
-  const config = useMemo(() => touchpointMixChart(data.touchpoints), [data]);
-  if (data.touchpoints.length === 0) return <p class="empty">No touchpoints in this period.</p>;
-  return (
-    <>
-      <ChartCanvas config={config} summary="Touchpoints by type; the table beside lists the counts." />
-      <DataTable
-        caption="Touchpoints by type"
-        rows={data.touchpoints}
-        rowKey={(row) => row.touchpoint_type}
-        columns={[
-          { key: 'type', label: 'Type', render: (row) => row.touchpoint_type },
-          { key: 'count', label: 'Touchpoints', numeric: true, render: (row) => formatCount(row.count) },
-        ]}
-      />
-    </>
   );
 }
 

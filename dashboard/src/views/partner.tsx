@@ -7,8 +7,9 @@ import { hrefOf, type Filters } from '../router';
 import type { PartnerAnalytics } from '../types';
 import { asApiError, useApi } from '../use-api';
 import type { ApiError } from '../api';
-import { moneyByMonthChart, touchpointMixChart } from './charts';
+import { moneyByMonthChart } from './charts';
 import { periodParams } from './period';
+import { TouchpointMix } from './touchpoint-mix';
 
 /** One partner: monthly payouts, its deals with share and payout, its touchpoint mix, its CSV. One request. */
 export function PartnerView({ id, filters, portal }: { id: string; filters: Filters; portal: boolean }) {
@@ -43,7 +44,7 @@ export function PartnerView({ id, filters, portal }: { id: string; filters: Filt
         {(data) => <PartnerDeals data={data} filters={filters} />}
       </Panel>
       <Panel title="Touchpoint mix" loaded={analytics} onRetry={analytics.reload}>
-        {(data) => <PartnerTouchpoints data={data} />}
+        {(data) => <TouchpointMix touchpoints={data.touchpoints} whose="The partner's" />}
       </Panel>
     </div>
   );
@@ -117,24 +118,5 @@ function PartnerDeals({ data, filters }: { data: PartnerAnalytics; filters: Filt
         { key: 'payout', label: 'Payout', numeric: true, sortValue: (row) => row.payout, render: (row) => formatMoney(row.payout, row.currency) },
       ]}
     />
-  );
-}
-
-function PartnerTouchpoints({ data }: { data: PartnerAnalytics }) {
-  const config = useMemo(() => touchpointMixChart(data.touchpoints), [data]);
-  if (data.touchpoints.length === 0) return <p class="empty">No touchpoints in this period.</p>;
-  return (
-    <>
-      <ChartCanvas config={config} summary="The partner's touchpoints by type; the table beside lists the counts." />
-      <DataTable
-        caption="Touchpoints by type"
-        rows={data.touchpoints}
-        rowKey={(row) => row.touchpoint_type}
-        columns={[
-          { key: 'type', label: 'Type', render: (row) => row.touchpoint_type },
-          { key: 'count', label: 'Touchpoints', numeric: true, render: (row) => formatCount(row.count) },
-        ]}
-      />
-    </>
   );
 }

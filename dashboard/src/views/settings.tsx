@@ -12,7 +12,7 @@ export function SettingsView() {
     <div class="grid">
       <h1 class="view-title">Settings</h1>
       <Panel title="Attribution settings" loaded={settings} onRetry={settings.reload} wide>
-        {(data) => <SettingsForm settings={data} onSaved={settings.reload} />}
+        {(data) => <SettingsForm settings={data} />}
       </Panel>
     </div>
   );
@@ -29,7 +29,7 @@ const draftOf = (settings: Settings): Draft => ({
 // An empty or non-numeric field is sent as it is typed, so the API's own message explains it.
 const numberOrText = (text: string): number | string => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text);
 
-function SettingsForm({ settings, onSaved }: { settings: Settings; onSaved: () => void }) {
+function SettingsForm({ settings }: { settings: Settings }) {
   const [draft, setDraft] = useState(() => draftOf(settings));
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<ApiError | null>(null);
@@ -42,13 +42,14 @@ function SettingsForm({ settings, onSaved }: { settings: Settings; onSaved: () =
     setFieldErrors({});
     setFailure(null);
     try {
-      await send('PATCH', '/settings', {
+      const saved = await send<Settings>('PATCH', '/settings', {
         default_model: draft.default_model,
         half_life_days: numberOrText(draft.half_life_days),
         role_weights: Object.fromEntries(Object.entries(draft.role_weights).map(([type, weight]) => [type, numberOrText(weight)])),
       });
+      // The form stays (reloading the panel would unmount it and its "Saved"), showing what the API stored.
+      if (saved) setDraft(draftOf(saved));
       setStatus('saved');
-      onSaved();
     } catch (caught) {
       const error = asApiError(caught);
       setStatus('idle');

@@ -127,6 +127,16 @@ describe('the dashboard in Chromium', () => {
     const deals = page.locator('section', { has: page.getByRole('heading', { name: 'Deals' }) });
     expect(await deals.locator('tbody tr').count()).toBe(Math.min(10, partner.deals.length));
     await screenshot(page, 'partner-1280');
+    // Monthly payouts: the API's months, with the months between them it earned nothing in as zeros.
+    const monthly = page.locator('section', { has: page.getByRole('heading', { name: 'Payouts by month' }) });
+    await monthly.getByText('Show as a table').click();
+    const shownPayouts = await monthly.locator('tbody tr td:nth-child(3)').allTextContents();
+    const months = partner.monthly.map((row: { month: string }) => row.month);
+    const span = (Number(months.at(-1).slice(0, 4)) - Number(months[0].slice(0, 4))) * 12 + Number(months.at(-1).slice(5)) - Number(months[0].slice(5)) + 1;
+    expect(shownPayouts).toHaveLength(span);
+    expect(shownPayouts.filter((text) => text !== usd.format(0))).toEqual(
+      partner.monthly.filter((row: { attributed_revenue: number }) => row.attributed_revenue > 0).map((row: { attributed_revenue: number }) => usd.format(row.attributed_revenue)),
+    );
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download payouts CSV' }).click()]);
     expect(file.suggestedFilename()).toBe(`payouts-${top.partner_id}.csv`);
     const csv = readFileSync(await file.path(), 'utf8');

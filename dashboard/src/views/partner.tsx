@@ -75,11 +75,12 @@ function CsvButton({ id, filters }: { id: string; filters: Filters }) {
 }
 
 function MonthlyPayouts({ data }: { data: PartnerAnalytics }) {
+  const monthly = useMemo(() => withEmptyMonths(data.monthly), [data]);
   const config = useMemo(
-    () => moneyByMonthChart(data.monthly.map((row) => row.month), [{ label: 'Payouts', values: data.monthly.map((row) => row.attributed_revenue) }], data.currency),
-    [data],
+    () => moneyByMonthChart(monthly.map((row) => row.month), [{ label: 'Payouts', values: monthly.map((row) => row.attributed_revenue) }], data.currency),
+    [monthly],
   );
-  if (data.monthly.length === 0) return <p class="empty">No payouts in this period.</p>;
+  if (monthly.length === 0) return <p class="empty">No payouts in this period.</p>;
   return (
     <>
       <ChartCanvas config={config} summary={`Payouts in ${data.currency} by month; the table below lists them.`} />
@@ -87,7 +88,7 @@ function MonthlyPayouts({ data }: { data: PartnerAnalytics }) {
         <summary>Show as a table</summary>
         <DataTable
           caption="Payouts by month of closing (UTC)"
-          rows={data.monthly}
+          rows={monthly}
           rowKey={(row) => row.month}
           pageSize={24}
           columns={[
@@ -119,4 +120,22 @@ function PartnerDeals({ data, filters }: { data: PartnerAnalytics; filters: Filt
       ]}
     />
   );
+}
+
+/**
+ * The partner's months from first to last with the months it earned nothing in as zeros, so
+ * the chart's bars stand at their true distance (the overview's series comes filled already).
+ */
+function withEmptyMonths(rows: PartnerAnalytics['monthly']): PartnerAnalytics['monthly'] {
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (!first || !last) return [];
+  const byMonth = new Map(rows.map((row) => [row.month, row]));
+  const index = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+  const filled: PartnerAnalytics['monthly'] = [];
+  for (let month = index(first.month); month <= index(last.month); month++) {
+    const label = `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`;
+    filled.push(byMonth.get(label) ?? { month: label, deals: 0, attributed_revenue: 0 });
+  }
+  return filled;
 }

@@ -11,6 +11,10 @@ export async function findActiveApiKeyByHash(db: Db, keyHash: string): Promise<A
   return (await activeKeyByHash(db, [keyHash]))[0];
 }
 
+export async function findApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 // Every request runs it.
 const activeKeyByHash = compileOnce<ApiKeyRow>(1, (db, [keyHash]) =>
   db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash!).where('revoked_at', 'is', null),

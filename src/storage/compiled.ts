@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable } from 'kysely';
+import { createQueryId, type Compilable, type CompiledQuery, type RootOperationNode } from 'kysely';
 import { isPostgres, type Db } from './db.js';
 
 /** One call's values, in the order the builder names them. */
@@ -14,7 +14,7 @@ type Values = readonly unknown[];
  * await findKey(db, ['…']);
  */
 export function compileOnce<Row>(arity: number, build: (db: Db, values: readonly string[]) => Compilable<Row>) {
-  const compiled = new Map<boolean, { sql: string; slots: (number | { value: unknown })[] }>();
+  const compiled = new Map<boolean, { sql: string; node: RootOperationNode; slots: (number | { value: unknown })[] }>();
   const placeholders = Array.from({ length: arity }, (_, index) => `\u0000compiled-value-${index}\u0000`);
   const slotOf = new Map(placeholders.map((placeholder, index) => [placeholder, index]));
 
@@ -24,16 +24,20 @@ export function compileOnce<Row>(arity: number, build: (db: Db, values: readonly
     if (!entry) {
       const query = build(db, placeholders).compile();
       const slots = query.parameters.map((parameter) => slotOf.get(parameter as string) ?? { value: parameter });
-      entry = { sql: query.sql, slots };
+      entry = { sql: query.sql, node: query.query, slots };
       compiled.set(postgres, entry);
     }
     return entry;
   };
 
   return async (db: Db, values: Values): Promise<Row[]> => {
-    const { sql, slots } = compile(db);
+    const { sql, node, slots } = compile(db);
     const parameters = slots.map((slot) => (typeof slot === 'number' ? values[slot] : slot.value));
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(sql, parameters));
+    // Plugins still see the query (the metrics time it); one that rewrote it would be ignored.
+    const queryId = createQueryId();
+    db.getExecutor().transformQuery(node, queryId);
+    const query: CompiledQuery<Row> = { sql, parameters, query: node, queryId };
+    const result = await db.executeQuery<Row>(query);
     return result.rows;
   };
 }

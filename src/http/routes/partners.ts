@@ -4,6 +4,7 @@ import type { ServiceContext } from '../../services/context.js';
 import * as partners from '../../services/partners.js';
 import { listPartners } from '../../storage/partners.js';
 import type { PartnerRow } from '../../storage/schema.js';
+import { majorUnitsJson } from '../json-decimal.js';
 import { problemResponses } from '../problem.js';
 import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, payoutDetailsSchema, singleLineText, toIso } from '../schemas.js';
 import { ownPartnerOnly } from '../partner-scope.js';
@@ -91,7 +92,9 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     async (request) => {
       const id = ownPartnerOnly(request.principal, request.params.id);
       const partner = await partners.getPartner(ctx, id);
-      return { ...toPartnerResponse(partner), stats: await partners.getPartnerStats(ctx, id) };
+      const { revenue, ...activity } = await partners.getPartnerStats(ctx, id);
+      const attributed_revenue = Object.fromEntries(revenue.map((row) => [row.currency, majorUnitsJson(row.payout, row.currency)]));
+      return { ...toPartnerResponse(partner), stats: { ...activity, attributed_revenue } };
     },
   );
 

@@ -13,8 +13,13 @@ describe('the maximum amount', () => {
   it('refuses an amount over the maximum with a 400 that names the maximum, storing nothing', async () => {
     const before = await databaseWriteMark(t.db);
     // 71000000000000.01 used to be stored as .02: past 15 digits a double no longer holds the cents.
-    for (const amount of [71000000000000.01, 50_000_000_000_000, 100_000_000_000.01]) {
-      const res = await t.api.post('/deals', { amount, currency: 'USD' });
+    for (const amount of ['71000000000000.01', '50000000000000', '100000000000.01']) {
+      const res = await t.api.inject({
+        method: 'POST',
+        url: '/deals',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"amount":${amount},"currency":"USD"}`,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().errors).toEqual([{ path: 'amount', message: 'must be at most 100000000000.00 USD' }]);
     }

@@ -1,6 +1,5 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { neutralizeCsvCell } from '../../src/http/csv.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 /** Issue 11, points 5 (secrets and logs) and 6 (CSV cells a spreadsheet would run). */
@@ -86,17 +85,5 @@ describe('CSV cells', () => {
     expect(rows.map((row) => row.partner_name).sort()).toEqual(["'+1+1", "'-2+3", '\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)", 'Plain']);
     expect(new Set(rows.map((row) => row.deal_id))).toEqual(new Set(["'-cmd"]));
     expect(rows.every((row) => row.payout === '100.00' && row.deal_amount === '500.00')).toBe(true);
-  });
-
-  it.each([
-    ['=1+2', "'=1+2"],
-    ['\tx', "'\tx"],
-    ['\rx', "'\rx"],
-    ['-300.00', '-300.00'],
-    ['+5', '+5'],
-    ['-', "'-"],
-    ['a=b', 'a=b'],
-  ])('%j becomes %j', (cell, expected) => {
-    expect(neutralizeCsvCell(cell)).toBe(expected);
   });
 });

@@ -37,6 +37,9 @@ interface Generated {
   payload: string | undefined;
 }
 
+// What an HTTP header can carry at all: Node refuses the rest before it is sent.
+const printable = (text: string) => text.replace(/[^\t\x20-\x7e]/g, '?');
+
 const encode = (text: string) => {
   try {
     return encodeURIComponent(text);
@@ -57,18 +60,29 @@ function requestFor(operation: Operation): fc.Arbitrary<Generated> {
   const contentType = fc.constantFrom('application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined);
   const key = fc.constantFrom(t.adminKey, t.adminKey, t.adminKey, writeKey, undefined, 'sk_not-a-key', '\u00ff');
   const requestId = fc.option(hostileString, { freq: 3 });
+  const headerValue = hostileString.map(printable);
+  const extraHeaders = fc.record(
+    {
+      authorization: fc.oneof(headerValue.map((value) => `Bearer ${value}`), headerValue),
+      accept: fc.constantFrom('*/*', 'text/csv', 'application/xml', 'text/html'),
+      origin: fc.constantFrom('https://app.example.com', 'null'),
+      'x-forwarded-for': headerValue,
+      'accept-encoding': fc.constantFrom('gzip', 'br', 'identity', 'x-unknown'),
+    },
+    { requiredKeys: [] },
+  );
   const method = fc.oneof({ weight: 9, arbitrary: fc.constant(operation.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT') });
 
   return fc
-    .record({ method, pathValues, query, extraQuery, body, mutate: bodyMutation, contentType, key, requestId })
-    .map(({ method, pathValues, query, extraQuery, body, mutate, contentType, key, requestId }) => {
+    .record({ method, pathValues, query, extraQuery, body, mutate: bodyMutation, contentType, key, requestId, extraHeaders })
+    .map(({ method, pathValues, query, extraQuery, body, mutate, contentType, key, requestId, extraHeaders }) => {
       let index = 0;
       const path = operation.path.replace(/\{[^}]+\}/g, () => encode(pathValues[index++] ?? ''));
       const pairs = Object.entries(query).map(([name, value]) => `${encode(name)}=${encode(value ?? '')}`);
       if (extraQuery) pairs.push(`${encode(extraQuery[0])}=${encode(extraQuery[1])}`);
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...extraHeaders };
       if (key !== undefined) headers['x-api-key'] = key;
-      if (requestId !== null) headers['x-request-id'] = requestId.replace(/[^\t\x20-\x7e]/g, '?');
+      if (requestId !== null) headers['x-request-id'] = printable(requestId);
       const withBody = body !== undefined && method !== 'GET' && method !== 'DELETE';
       if (withBody && contentType !== undefined) headers['content-type'] = contentType;
       return { method, url: pairs.length ? `${path}?${pairs.join('&')}` : path, headers, payload: withBody ? mutate(JSON.stringify(body) ?? 'null') : undefined };

@@ -2,19 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { ErrorCode } from '../errors.js';
-import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from './problem.js';
-
-/**
- * The catalogue code for an HTTP status the framework or a plugin chose on its own, so that even
- * an error we did not foresee answers with our problem+json and a stable code.
- */
-export function codeForStatus(status: number): ErrorCode {
-  const exact = (Object.keys(PROBLEMS) as ErrorCode[]).find(
-    (code) => PROBLEMS[code].status === status && code !== 'deal_not_won' && code !== 'partner_not_found',
-  );
-  if (exact) return exact;
-  return status >= 500 ? 'internal' : 'validation_failed';
-}
+import { codeForStatus, PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from './problem.js';
 
 /**
  * Errors Fastify raises before a route is found, which never reach the error handler:

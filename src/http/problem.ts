@@ -24,6 +24,18 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/**
+ * The catalogue code for an HTTP status the framework or a plugin chose on its own, so that even
+ * an error we did not foresee answers with our problem+json and a stable code.
+ */
+export function codeForStatus(status: number): ErrorCode {
+  const exact = (Object.keys(PROBLEMS) as ErrorCode[]).find(
+    (code) => PROBLEMS[code].status === status && code !== 'deal_not_won' && code !== 'partner_not_found',
+  );
+  if (exact) return exact;
+  return status >= 500 ? 'internal' : 'validation_failed';
+}
+
 export interface ProblemBody {
   type: string;
   title: string;

@@ -3,8 +3,7 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDomainError } from '../../domain/errors.js';
 import { AppError, type ErrorCode, type FieldError } from '../../errors.js';
-import { codeForStatus } from '../framework-errors.js';
-import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem.js';
+import { codeForStatus, PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem.js';
 
 /** Fastify's own client errors, by their code, in our catalogue's terms. */
 const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {

@@ -23,7 +23,7 @@ import { ATTRIBUTION_SETTINGS_KEY, readAttributionSettings, SETTINGS_DEPENDENT_M
 export type DrainContext = Pick<ServiceContext, 'db' | 'now' | 'defaultModel'>;
 
 // One transaction's worth: bounds both its memory and how long it holds its locks.
-const DEALS_PER_DRAIN = 500;
+export const DEALS_PER_DRAIN = 500;
 
 /** The facts of a touchpoint that propagation needs. */
 export interface TouchpointFacts {

@@ -1,5 +1,5 @@
 import type { PendingWorkSignal } from '../context.js';
-import { drainPendingStep, type DrainContext } from './pending-work.js';
+import { DEALS_PER_DRAIN, drainPendingStep, type DrainContext } from './pending-work.js';
 
 export interface WorkerLog {
   info(message: string): void;
@@ -21,9 +21,15 @@ export interface WorkerTimings {
   yieldFactor: number;
   /** The longest such pause: ms. */
   maxYieldMs: number;
+  /**
+   * The worker yields only while it has emptied the queue within this long: ms. Past it, the
+   * backlog has outgrown the share yielding leaves, and the worker takes all it needs, so no
+   * reader ever inherits more than a few seconds of writes.
+   */
+  maxLagMs: number;
 }
 
-const DEFAULT_TIMINGS: WorkerTimings = { idleMs: 1000, coalesceMs: 5, maxBackoffMs: 10_000, yieldFactor: 3, maxYieldMs: 500 };
+const DEFAULT_TIMINGS: WorkerTimings = { idleMs: 1000, coalesceMs: 5, maxBackoffMs: 10_000, yieldFactor: 3, maxYieldMs: 500, maxLagMs: 5000 };
 
 /** Whether the instance is serving requests right now. */
 export type BusySignal = () => boolean;
@@ -46,7 +52,8 @@ export function createPropagationWorker(
   busy: BusySignal = () => false,
   timings: Partial<WorkerTimings> = {},
 ): PropagationWorker {
-  const { idleMs, coalesceMs, maxBackoffMs, yieldFactor, maxYieldMs } = { ...DEFAULT_TIMINGS, ...timings };
+  const { idleMs, coalesceMs, maxBackoffMs, yieldFactor, maxYieldMs, maxLagMs } = { ...DEFAULT_TIMINGS, ...timings };
+  let emptiedAt = performance.now();
   let running: Promise<void> | undefined;
   let stopped = false;
   let woken = false;
@@ -75,6 +82,7 @@ export function createPropagationWorker(
       const started = performance.now();
       try {
         taken = await drainPendingStep(ctx);
+        if (taken < DEALS_PER_DRAIN) emptiedAt = performance.now();
         if (failures > 0) log.info(`change propagation: the database answers again after ${failures} failed attempts; resuming`);
         failures = 0;
       } catch (error) {
@@ -85,7 +93,9 @@ export function createPropagationWorker(
       if (failures > 0) await pause(Math.min(maxBackoffMs, 100 * 2 ** (failures - 1)));
       else if (taken === 0 && !woken) await pause(idleMs, true);
       else if (taken === 0) await pause(coalesceMs);
-      else if (busy()) await pause(Math.min(maxYieldMs, yieldFactor * (performance.now() - started)));
+      else if (busy() && performance.now() - emptiedAt < maxLagMs) {
+        await pause(Math.min(maxYieldMs, yieldFactor * (performance.now() - started)));
+      }
     }
   }
 

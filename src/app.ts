@@ -3,6 +3,8 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { authPlugin } from './http/plugins/auth.js';
+import { databaseHealthPlugin } from './http/plugins/database-health.js';
+import { drainPlugin } from './http/plugins/drain.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { openApiPlugin } from './http/plugins/openapi.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
@@ -52,6 +54,8 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
     forceCloseConnections: 'idle',
+    // The drain plugin answers in our problem+json shape instead.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -74,6 +78,8 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
   };
 
   await app.register(errorsPlugin);
+  await app.register(drainPlugin);
+  await app.register(databaseHealthPlugin, { db });
   await app.register(securityPlugin, { corsOrigin: config.corsOrigin });
   await app.register(rateLimitPlugin, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redis });
   await app.register(authPlugin, { db });

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'partner_not_found',
   'rate_limited',
   'internal',
+  'unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

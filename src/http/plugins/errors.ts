@@ -3,7 +3,8 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDomainError } from '../../domain/errors.js';
 import { AppError, type ErrorCode, type FieldError } from '../../errors.js';
-import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem.js';
+import { classifyDatabaseError, type DatabaseFailure } from '../../storage/availability.js';
+import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../problem.js';
 
 /** Fastify's own client errors, by their code, in our catalogue's terms. */
 const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
@@ -37,6 +38,10 @@ export const errorsPlugin = fp(
       const frameworkCode = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
       if (frameworkCode) return sendProblem(reply, frameworkCode, frameworkDetail(error));
 
+      // An outage, not a bug: no stack per request (the database monitor logs the change once).
+      const failure = classifyDatabaseError(error);
+      if (failure) return sendProblem(reply, 'unavailable', UNAVAILABLE_DETAIL[failure]);
+
       request.log.error({ err: error }, 'unhandled error');
       return sendProblem(reply, 'internal', `Something went wrong; quote request id ${request.id} when reporting it`);
     });
@@ -48,7 +53,13 @@ export const errorsPlugin = fp(
   { name: 'errors' },
 );
 
+const UNAVAILABLE_DETAIL: Record<DatabaseFailure, string> = {
+  unavailable: 'The database is not answering; retry after the Retry-After delay',
+  writes_refused: 'The database cannot store anything right now (disk full or read-only); retry later',
+};
+
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, errors?: readonly FieldError[]) {
+  if (code === 'unavailable') reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   return reply
     .code(PROBLEMS[code].status)
     .type(PROBLEM_CONTENT_TYPE)

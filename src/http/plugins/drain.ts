@@ -28,6 +28,10 @@ export const drainPlugin = fp(
       }
       inFlight.set(request, Date.now());
     });
+    // A request that was already in flight ends its keep-alive connection too, or it would hold the drain.
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close');
+    });
     const done = async (request: FastifyRequest) => {
       inFlight.delete(request);
     };

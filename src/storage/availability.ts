@@ -96,8 +96,12 @@ export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
     return failure && this.clock() - failure.at < WRITE_FAILURE_MEMORY_MS ? failure.error : undefined;
   }
 
-  recordSuccess(wrote: boolean): void {
-    if (this.#down) {
+  /**
+   * @param startedAt when the query was sent: one sent before the outage began and answered
+   *   since says nothing about recovery (a stopping server finishes some queries as it goes).
+   */
+  recordSuccess(wrote: boolean, startedAt: number = this.clock()): void {
+    if (this.#down && startedAt >= this.#down.since) {
       const { since, failures } = this.#down;
       this.#down = undefined;
       this.emit('available', this.clock() - since, failures);

@@ -43,9 +43,10 @@ class ObservedConnection implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const startedAt = Date.now();
     try {
       const result = await this.inner.executeQuery<R>(compiledQuery);
-      this.monitor.recordSuccess(WRITE_QUERIES.has(compiledQuery.query.kind));
+      this.monitor.recordSuccess(WRITE_QUERIES.has(compiledQuery.query.kind), startedAt);
       return result;
     } catch (error) {
       this.fail(error);

@@ -41,7 +41,7 @@ export const rateLimitPlugin = fp(
     const onError = (error: Error) => {
       if (!available) return;
       available = false;
-      app.log.warn({ err: error }, 'Redis unavailable: rate limits are not enforced until it answers again');
+      app.log.warn({ cause: error.message }, 'Redis unavailable: rate limits are not enforced until it answers again');
     };
     const onReady = () => {
       if (available) return;

@@ -48,8 +48,10 @@ export function describeDatabaseError(error: unknown): string {
   return code ? `${String(code)}: ${error.message}` : error.message;
 }
 
-/** A write that failed this long ago still makes the database "not accepting writes". */
+/** A refused write this long ago, with none stored since, still makes the database "not accepting writes". */
 const WRITE_FAILURE_MEMORY_MS = 10_000;
+/** Writes count as accepted again (logged once) when one is stored this long after the last refusal. */
+const WRITES_ACCEPTED_AFTER_MS = 5_000;
 /** While the database is down, at most one summary line this often. */
 const SUMMARY_INTERVAL_MS = 30_000;
 
@@ -62,7 +64,7 @@ export interface DatabaseMonitorEvents {
   available: [outageMs: number, failures: number];
   /** The first refused write after a success. */
   'writes-refused': [error: unknown];
-  /** A write succeeded after writes were refused. */
+  /** A write was stored at least 5 s after the last refused one. */
   'writes-accepted': [];
 }
 
@@ -74,6 +76,8 @@ export interface DatabaseMonitorEvents {
 export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
   #down: { since: number; failures: number; reported: number; lastSummary: number } | undefined;
   #lastWriteFailure: { at: number; error: unknown } | undefined;
+  #lastWriteSuccess = 0;
+  #refusingWrites = false;
 
   /**
    * @param probe queries the database and says why it cannot take writes, without writing
@@ -90,25 +94,33 @@ export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
     return this.#down === undefined;
   }
 
-  /** The refused write of the last few seconds, if any. */
+  /** The write refused in the last few seconds, unless one was stored since. */
   recentWriteFailure(): unknown {
     const failure = this.#lastWriteFailure;
-    return failure && this.clock() - failure.at < WRITE_FAILURE_MEMORY_MS ? failure.error : undefined;
+    if (!failure || this.#lastWriteSuccess > failure.at) return undefined;
+    return this.clock() - failure.at < WRITE_FAILURE_MEMORY_MS ? failure.error : undefined;
+  }
+
+  /** A write was stored (committed). */
+  recordWriteSuccess(): void {
+    const now = this.clock();
+    this.#lastWriteSuccess = now;
+    // Some writes still fit on a nearly full disk: wait for a quiet spell before saying it is over.
+    if (this.#refusingWrites && now - (this.#lastWriteFailure?.at ?? 0) >= WRITES_ACCEPTED_AFTER_MS) {
+      this.#refusingWrites = false;
+      this.emit('writes-accepted');
+    }
   }
 
   /**
    * @param startedAt when the query was sent: one sent before the outage began and answered
    *   since says nothing about recovery (a stopping server finishes some queries as it goes).
    */
-  recordSuccess(wrote: boolean, startedAt: number = this.clock()): void {
+  recordSuccess(startedAt: number = this.clock()): void {
     if (this.#down && startedAt >= this.#down.since) {
       const { since, failures } = this.#down;
       this.#down = undefined;
       this.emit('available', this.clock() - since, failures);
-    }
-    if (wrote && this.#lastWriteFailure) {
-      this.#lastWriteFailure = undefined;
-      this.emit('writes-accepted');
     }
   }
 
@@ -116,8 +128,11 @@ export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
     const kind = classifyDatabaseError(error);
     const now = this.clock();
     if (kind === 'writes_refused') {
-      if (!this.#lastWriteFailure) this.emit('writes-refused', error);
       this.#lastWriteFailure = { at: now, error };
+      if (!this.#refusingWrites) {
+        this.#refusingWrites = true;
+        this.emit('writes-refused', error);
+      }
       return;
     }
     if (kind !== 'unavailable') return;

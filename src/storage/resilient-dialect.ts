@@ -35,6 +35,9 @@ export function observedDialect(inner: Dialect, monitor: DatabaseMonitor, onErro
 
 class ObservedConnection implements DatabaseConnection {
   broken = false;
+  inTransaction = false;
+  /** A write succeeded in the open transaction: it is stored when the COMMIT succeeds. */
+  wroteInTransaction = false;
 
   constructor(
     readonly inner: DatabaseConnection,
@@ -46,7 +49,11 @@ class ObservedConnection implements DatabaseConnection {
     const startedAt = Date.now();
     try {
       const result = await this.inner.executeQuery<R>(compiledQuery);
-      this.monitor.recordSuccess(WRITE_QUERIES.has(compiledQuery.query.kind), startedAt);
+      this.monitor.recordSuccess(startedAt);
+      if (WRITE_QUERIES.has(compiledQuery.query.kind)) {
+        if (this.inTransaction) this.wroteInTransaction = true;
+        else this.monitor.recordWriteSuccess();
+      }
       return result;
     } catch (error) {
       this.fail(error);
@@ -90,16 +97,24 @@ class ObservedDriver implements Driver {
     }
   }
 
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(connection, settings);
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await this.inner.beginTransaction(connection, settings);
+    const observed = connection as ObservedConnection;
+    observed.inTransaction = true;
+    observed.wroteInTransaction = false;
   }
 
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(connection);
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const observed = connection as ObservedConnection;
+    await this.inner.commitTransaction(connection);
+    observed.inTransaction = false;
+    if (observed.wroteInTransaction) this.monitor.recordWriteSuccess();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if ((connection as ObservedConnection).broken) return;
+    const observed = connection as ObservedConnection;
+    observed.inTransaction = false;
+    if (observed.broken) return;
     try {
       await this.inner.rollbackTransaction(connection);
     } catch {

@@ -22,11 +22,14 @@ export const databaseHealthPlugin = fp(
         log.error({ cause: describeDatabaseError(error) }, 'database refuses writes: writes get 503 and /ready answers 503'),
       'writes-accepted': () => log.info('database accepts writes again'),
     };
-    monitor.on('unavailable', handlers.unavailable);
-    monitor.on('still-unavailable', handlers['still-unavailable']);
-    monitor.on('available', handlers.available);
-    monitor.on('writes-refused', handlers['writes-refused']);
-    monitor.on('writes-accepted', handlers['writes-accepted']);
+    // From the moment it serves: server.ts reports start-up attempts itself.
+    app.addHook('onReady', async () => {
+      monitor.on('unavailable', handlers.unavailable);
+      monitor.on('still-unavailable', handlers['still-unavailable']);
+      monitor.on('available', handlers.available);
+      monitor.on('writes-refused', handlers['writes-refused']);
+      monitor.on('writes-accepted', handlers['writes-accepted']);
+    });
     app.addHook('onClose', async () => {
       monitor.off('unavailable', handlers.unavailable);
       monitor.off('still-unavailable', handlers['still-unavailable']);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,6 +183,44 @@ describe.skipIf(skip)(`faults on PostgreSQL and Redis${skip ? ` (skipped: ${skip
       answered503: failed,
       ...stored,
     });
+  });
+
+  it('keeps TCP keep-alive on every connection to the database', async ({ skip: skipTest }) => {
+    expect((await api('/partners/p-fault')).status).toBe(200);
+    const ss = spawnSync('ss', ['-tnoH', 'state', 'established', `dport = :${postgres.port}`], { encoding: 'utf8' });
+    if (ss.status !== 0) skipTest('no ss (iproute2) to read socket timers');
+    const ours = ss.stdout.trim().split('\n').filter(Boolean);
+    expect(ours.length).toBeGreaterThan(0);
+    for (const line of ours) expect(line).toMatch(/timer:\(keepalive/);
+  });
+
+  it('a database that refuses writes (read-only, as a standby after a failover): writes get 503, /ready 503, and it heals', async () => {
+    await postgres.query(`alter system set default_transaction_read_only = on`);
+    await postgres.query(`select pg_reload_conf()`);
+    try {
+      await waitFor('/ready 503', async () => (await probeReady()).status === 503, 10_000);
+      const write = await api('/partners', { method: 'POST', body: JSON.stringify({ id: 'p-readonly', name: 'RO', email: 'ro@example.com' }) });
+      expect(write.status).toBe(503);
+      expect(((await write.json()) as { code: string }).code).toBe('unavailable');
+      expect((await api('/partners/p-fault')).status).toBe(200);
+      await waitFor('the refusal in the log', () => count('database refuses writes: writes get 503 and /ready answers 503') === 1, 5_000);
+      const line = logLines().find((entry) => entry.msg === 'database refuses writes: writes get 503 and /ready answers 503');
+      expect(line?.cause).toMatch(/^25006/);
+    } finally {
+      await postgres.query(`alter system reset default_transaction_read_only`);
+      await postgres.query(`select pg_reload_conf()`);
+    }
+    await waitFor('a write accepted', async () => (await api('/partners', { method: 'POST', body: JSON.stringify({ id: 'p-readonly', name: 'RO', email: 'ro@example.com' }) })).status === 201);
+    await waitFor('/ready 200', async () => (await probeReady()).status === 200);
+  });
+
+  it('a wrong database name stops the start at once, naming DATABASE_URL', async () => {
+    const wrong = await startServer({ DATABASE_URL: postgres.url.replace(/\/postgres$/, '/missing'), LOG_LEVEL: 'warn' }, false);
+    const started = Date.now();
+    const { code } = await wrong.exited;
+    expect(code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(wrong.output().trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: DATABASE_URL does not answer: 3D000: database "missing" does not exist/)]);
   });
 
   it('pg_terminate_backend on every connection under load: the process lives and the pool replaces them', async () => {

@@ -65,8 +65,9 @@ export function createDatabase(options: DatabaseOptions): Db {
       connectionTimeoutMillis: options.databaseConnectTimeoutMs ?? 5_000,
       statement_timeout: queryTimeoutMs,
       query_timeout: queryTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
-      // A peer that vanished without closing (a failover, a cut network) is noticed in about a
-      // minute by the kernel instead of the usual two hours.
+      // A peer that vanished without closing (a failover, a cut network) is eventually dropped by
+      // the kernel (probes from 10 s idle, then at the system's interval) instead of never; queries
+      // on it are bounded sooner by query_timeout.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),

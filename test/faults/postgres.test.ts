@@ -310,6 +310,20 @@ describe.skipIf(skip)(`faults on PostgreSQL and Redis${skip ? ` (skipped: ${skip
     expect(Date.now() - frozen).toBeGreaterThan(0);
   });
 
+  it('start-up with a frozen Redis stops with one line naming REDIS_URL, instead of hanging', async () => {
+    redis.freeze();
+    try {
+      const started = Date.now();
+      const hung = await startServer({ LOG_LEVEL: 'warn' }, false);
+      const { code } = await hung.exited;
+      expect(code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(hung.output().trim().split('\n').at(-1)).toMatch(/^Invalid configuration: REDIS_URL does not answer: Command timed out/);
+    } finally {
+      redis.thaw();
+    }
+  });
+
   it('start-up with the database down waits, one line per attempt, and serves once it is up', async () => {
     await postgres.stop('fast');
     const stopped = Date.now();

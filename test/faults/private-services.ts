@@ -30,10 +30,23 @@ const hasRedis = () => spawnSync('redis-server', ['--version']).status === 0;
 
 /** Why the private servers cannot run here, or undefined when they can. */
 export function missingPrivateServices(): string | undefined {
+  return required(whyMissing());
+}
+
+function whyMissing(): string | undefined {
   if (!postgresBin()) return `no PostgreSQL binaries under ${POSTGRES_ROOT} (apt-get install postgresql)`;
   if (userInfo().uid !== 0 || !postgresUser()) return 'initdb needs root and a postgres user';
   if (!hasRedis()) return 'no redis-server on the PATH (apt-get install redis-server)';
   return undefined;
+}
+
+/**
+ * Passes a reason to skip through, unless REQUIRE_FAULT_TESTS is set (CI sets it): there a fault
+ * test that cannot run is a failure, not a skip nobody reads.
+ */
+export function required(reason: string | undefined): string | undefined {
+  if (reason && process.env.REQUIRE_FAULT_TESTS) throw new Error(`REQUIRE_FAULT_TESTS is set, but the fault tests cannot run: ${reason}`);
+  return reason;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, spawnServer, waitForHealthy, type ServerProcess } from '../process/server-process.js';
+import { required } from './private-services.js';
 import { isAcknowledged, WriteLoad } from './write-load.js';
 
 /**
@@ -27,7 +28,7 @@ function missingMounts(): string | undefined {
   }
 }
 
-const skip = missingMounts();
+const skip = required(missingMounts());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(skip)(`faults on SQLite${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -96,7 +97,8 @@ describe.skipIf(skip)(`faults on SQLite${skip ? ` (skipped: ${skip})` : ''}`, ()
     const duplicated = [...stored].filter(([, copies]) => copies > 1);
     expect(lost).toEqual([]);
     expect(duplicated).toEqual([]);
-    return { acknowledged: load.acknowledged.size, lost: lost.length, duplicated: duplicated.length };
+    const storedWithout2xx = [...stored.keys()].filter((id) => !load.acknowledged.has(id)).length;
+    return { acknowledged: load.acknowledged.size, lost: lost.length, duplicated: duplicated.length, storedWithout2xx };
   }
 
   it('a full disk: SQLITE_FULL is logged once, writes get 503, /ready says 503, and freeing space recovers it', async () => {

@@ -90,6 +90,19 @@ export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
     super();
   }
 
+  /**
+   * Listens with every handler given.
+   * @returns what stops listening.
+   * @example const stop = monitor.subscribe({ unavailable: (error) => log(error) });
+   */
+  subscribe(handlers: { [E in keyof DatabaseMonitorEvents]?: (...args: DatabaseMonitorEvents[E]) => void }): () => void {
+    const entries = Object.entries(handlers) as [keyof DatabaseMonitorEvents, never][];
+    for (const [event, handler] of entries) this.on(event, handler);
+    return () => {
+      for (const [event, handler] of entries) this.off(event, handler);
+    };
+  }
+
   get available(): boolean {
     return this.#down === undefined;
   }

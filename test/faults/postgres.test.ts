@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, spawnServer, waitForHealthy, type ServerProcess } from '../process/server-process.js';
 import { missingPrivateServices, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
+import { sleep, waitFor } from './wait.js';
 import { isAcknowledged, WriteLoad } from './write-load.js';
 
 /**
@@ -21,7 +22,6 @@ const QUERY_TIMEOUT_MS = 3_000;
 const CLIENT_MARGIN_MS = 2_000;
 const SHUTDOWN_TIMEOUT_MS = 3_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(skip)(`faults on PostgreSQL and Redis${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let postgres: PrivatePostgres;
@@ -55,15 +55,6 @@ describe.skipIf(skip)(`faults on PostgreSQL and Redis${skip ? ` (skipped: ${skip
     const res = await fetch(`${target.url}/ready`, { signal: AbortSignal.timeout(30_000) });
     await res.text();
     return { status: res.status, ms: Date.now() - started };
-  }
-
-  async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<number> {
-    const started = Date.now();
-    while (Date.now() - started < timeoutMs) {
-      if (await Promise.resolve().then(check).catch(() => false)) return Date.now() - started;
-      await sleep(50);
-    }
-    throw new Error(`timed out waiting for ${what}`);
   }
 
   /** Every acknowledged write is stored once; returns the figures. */

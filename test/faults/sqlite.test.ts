@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, spawnServer, waitForHealthy, type ServerProcess } from '../process/server-process.js';
 import { required } from './private-services.js';
+import { sleep, waitFor } from './wait.js';
 import { isAcknowledged, WriteLoad } from './write-load.js';
 
 /**
@@ -29,7 +30,6 @@ function missingMounts(): string | undefined {
 }
 
 const skip = required(missingMounts());
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(skip)(`faults on SQLite${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const work = mkdtempSync(join(tmpdir(), 'attribution-sqlite-fault-'));
@@ -63,15 +63,6 @@ describe.skipIf(skip)(`faults on SQLite${skip ? ` (skipped: ${skip})` : ''}`, ()
     const res = await fetch(`${server.url}/ready`, { signal: AbortSignal.timeout(30_000) });
     const body = (await res.json()) as { reason?: string };
     return { status: res.status, reason: body.reason, ms: Date.now() - started };
-  }
-
-  async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<number> {
-    const started = Date.now();
-    while (Date.now() - started < timeoutMs) {
-      if (await Promise.resolve().then(check).catch(() => false)) return Date.now() - started;
-      await sleep(50);
-    }
-    throw new Error(`timed out waiting for ${what}`);
   }
 
   const logLines = (server: ServerProcess) =>

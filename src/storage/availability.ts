@@ -70,7 +70,7 @@ export interface DatabaseMonitorEvents {
 
 /**
  * What the database layer has seen lately: whether the database answers and accepts writes.
- * Every query reports here (see resilient-dialect.ts); the HTTP layer logs its events once per
+ * Every query reports here (see observed-dialect.ts); the HTTP layer logs its events once per
  * change, and /ready reads it.
  */
 export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {

@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { DatabaseMonitor, registerMonitor } from './availability.js';
-import { discardingBrokenClients, observedDialect } from './resilient-dialect.js';
+import { discardingBrokenClients, observedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -74,7 +74,7 @@ export function createDatabase(options: DatabaseOptions): Db {
     });
     // A connection that breaks emits 'error' on its client, idle or checked out (PostgreSQL
     // stopped, restarted, pg_terminate_backend). Without a listener that error kills the process;
-    // the query in flight fails on its own, and the pool drops the client (see resilient-dialect.ts).
+    // the query in flight fails on its own, and the pool drops the client (see observed-dialect.ts).
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     const postgres = new Kysely<Database>({ dialect: observedDialect(new PostgresDialect({ pool: discardingBrokenClients(pool) }), monitor) });

@@ -9,7 +9,7 @@ const MAX_DELAY_MS = 5_000;
 
 /**
  * Runs `start` (migrations, first-start key) until it succeeds, retrying while the database is
- * unavailable, with a doubling delay and one log line per failed attempt, for at most `timeoutMs`.
+ * unavailable or refuses writes, with a doubling delay and one log line per failed attempt, for at most `timeoutMs`.
  * A supervisor that starts the service before the database (a reboot, docker compose) then needs
  * no crash loop.
  * @throws ConfigError naming DATABASE_URL when it refuses the login or the database, or still does
@@ -26,7 +26,8 @@ export async function waitForDatabase<T>(
     } catch (error) {
       const code = String((error as { code?: unknown } | null)?.code ?? '');
       if (CONFIGURATION_ERRORS.has(code)) throw new ConfigError(variable, `does not answer: ${describeDatabaseError(error)}`);
-      if (classifyDatabaseError(error) !== 'unavailable') throw error;
+      // Unavailable, or refusing writes for now (a lock held by a backup, a full disk): both may pass.
+      if (classifyDatabaseError(error) === undefined) throw error;
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new ConfigError(variable, `does not answer after ${attempt} attempts in ${Math.round(timeoutMs / 1000)} s: ${describeDatabaseError(error)}`);

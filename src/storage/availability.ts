@@ -18,8 +18,10 @@ const PG_CONNECTION_MESSAGE = /Connection terminated|timeout exceeded when tryin
 const PG_UNAVAILABLE = /^(08...|57P0[123]|57014|53300|53200)$/;
 // 53100 disk full, 25006 read-only transaction (a standby after a failover).
 const PG_WRITES_REFUSED = new Set(['53100', '25006']);
-const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|NOMEM|PROTOCOL)/;
-const SQLITE_WRITES_REFUSED = /^SQLITE_(FULL|READONLY)/;
+const SQLITE_UNAVAILABLE = /^SQLITE_(CANTOPEN|IOERR|NOMEM|PROTOCOL)/;
+// In WAL mode readers never wait, so a lock held too long (a backup, another writer) and an I/O
+// error on writing stop writes only: reads, and `select 1` in /ready's probe, still succeed.
+const SQLITE_WRITES_REFUSED = /^SQLITE_(FULL|READONLY|BUSY|LOCKED|IOERR_(WRITE|FSYNC|DIR_FSYNC|TRUNCATE))/;
 
 /** The kind of failure `error` is, or undefined when it is not the database's availability. */
 export function classifyDatabaseError(error: unknown): DatabaseFailure | undefined {

@@ -12,6 +12,7 @@ import {
 } from '../storage/analytics.js';
 import { findPartnerNames } from '../storage/attribution-inputs.js';
 import { DAYS, MONTHS, splitPeriod, type Period } from './analytics-buckets.js';
+import { sumRevenueByMonth } from './analytics-monthly.js';
 import { syncOutdatedResults } from './attribution-sync.js';
 import type { ServiceContext } from './context.js';
 
@@ -54,8 +55,10 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
       const ranking = partners.sort(byPayoutThenId).slice(0, query.partnersLimit);
       const names = await findPartnerNames(trx, ranking.map((row) => row.partner_id));
       const recentDeals = await listRecentDeals(trx, currency, period.from, period.to, RECENT_DEALS);
+      const monthly = await sumRevenueByMonth(trx, currency, period);
       return {
         overview: overviewOf(models, partners.length, touchpoints),
+        monthly,
         partners: ranking.map((row) => ({
           partner_id: row.partner_id,
           name: names.get(row.partner_id) ?? row.partner_id,

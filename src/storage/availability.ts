@@ -166,16 +166,21 @@ export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
   }
 }
 
+/** What a Kysely instance shares with every instance derived from it (withPlugin, transactions). */
+interface HasAdapter {
+  getExecutor(): { readonly adapter: object };
+}
+
 const monitors = new WeakMap<object, DatabaseMonitor>();
 
-/** The monitor of a database made by createDatabase. */
-export function monitorOf(db: object): DatabaseMonitor {
-  const monitor = monitors.get(db);
+/** The monitor of a database made by createDatabase, or of an instance derived from one (withPlugin, a transaction). */
+export function monitorOf(db: HasAdapter): DatabaseMonitor {
+  const monitor = monitors.get(db.getExecutor().adapter);
   if (!monitor) throw new Error('monitorOf: this database was not opened by createDatabase');
   return monitor;
 }
 
 /** Called once by createDatabase. */
-export function registerMonitor(db: object, monitor: DatabaseMonitor): void {
-  monitors.set(db, monitor);
+export function registerMonitor(db: HasAdapter, monitor: DatabaseMonitor): void {
+  monitors.set(db.getExecutor().adapter, monitor);
 }

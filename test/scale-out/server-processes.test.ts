@@ -92,6 +92,7 @@ describe.skipIf(skip)(`real server processes on PostgreSQL and Redis${skip ? ` (
     expect(code).toBe(1);
     const lines = server.output().trim().split('\n');
     expect(lines.at(-1)).toMatch(new RegExp(`^Invalid configuration: ${variable} does not answer`));
-    for (const line of lines.slice(0, -1)) expect(JSON.parse(line)).toMatchObject({ msg: 'database unavailable at start-up; retrying' });
+    const attempts = lines.filter((line) => line.includes('database unavailable at start-up; retrying'));
+    expect(attempts.length > 0).toBe(variable === 'DATABASE_URL');
   });
 });

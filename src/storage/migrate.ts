@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet, sql } f
 import { dialectOf, type Db, type Dialect } from './db.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { attributionMigration } from './migrations/0002-attribution.js';
+import { payoutMasksMigration } from './migrations/0003-payout-masks.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-attribution': attributionMigration(dialect),
+    '0003-payout-masks': payoutMasksMigration(),
   };
 }
 

@@ -83,6 +83,10 @@ const environmentSchema = z.object({
   DB_PATH: z.string().min(1).default('./data/attribution.db'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: positiveInt.default(10),
+  DATABASE_CONNECT_TIMEOUT: duration.default(5_000),
+  DATABASE_QUERY_TIMEOUT: duration.default(15_000),
+  DATABASE_START_TIMEOUT: duration.default(60_000),
+  SHUTDOWN_TIMEOUT: duration.default(10_000),
   CORS_ORIGIN: z.string().min(1).default('*'),
   RATE_LIMIT_MAX: positiveInt.default(100),
   RATE_LIMIT_WINDOW: duration.default(15 * 60_000),
@@ -107,6 +111,14 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   /** PostgreSQL connections per instance. */
   databasePoolSize: number;
+  /** PostgreSQL: how long to wait for a new connection before the request fails (503). */
+  databaseConnectTimeoutMs: number;
+  /** Longest a statement may run (PostgreSQL) or wait for the file lock (SQLite). */
+  databaseQueryTimeoutMs: number;
+  /** How long start-up retries a database that does not answer before giving up. */
+  databaseStartTimeoutMs: number;
+  /** After SIGTERM, how long in-flight requests may take before the process exits 1 anyway. */
+  shutdownTimeoutMs: number;
   corsOrigin: string;
   rateLimitMax: number;
   rateLimitWindowMs: number;
@@ -159,6 +171,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dbPath: e.DB_PATH,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
+    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT,
+    databaseStartTimeoutMs: e.DATABASE_START_TIMEOUT,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     corsOrigin: e.CORS_ORIGIN,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW,

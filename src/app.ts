@@ -98,7 +98,7 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   });
   const worker = createPropagationWorker(
     { db, now, defaultModel: config.defaultModel },
-    { info: (message) => app.log.info(message), error: (details, message) => app.log.error(details, message) },
+    { info: (message) => app.log.info(message), warn: (details, message) => app.log.warn(details, message) },
     () => inFlight > 0,
   );
   // Pending work left by a crash (or by another instance) is taken up as soon as the app is ready.

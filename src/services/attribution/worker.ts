@@ -3,7 +3,8 @@ import { DEALS_PER_DRAIN, drainPendingStep, type DrainContext } from './pending-
 
 export interface WorkerLog {
   info(message: string): void;
-  error(details: { err: unknown }, message: string): void;
+  /** A database fault is expected operation, not a bug: its reason and code, never a stack. */
+  warn(details: { reason: string; code: string | undefined }, message: string): void;
 }
 
 export interface WorkerTimings {
@@ -33,6 +34,11 @@ const DEFAULT_TIMINGS: WorkerTimings = { idleMs: 1000, coalesceMs: 5, maxBackoff
 
 /** Whether the instance is serving requests right now. */
 export type BusySignal = () => boolean;
+
+const reasonOf = (error: unknown) => ({
+  reason: error instanceof Error ? error.message : String(error),
+  code: (error as { code?: unknown } | null)?.code === undefined ? undefined : String((error as { code: unknown }).code),
+});
 
 export interface PropagationWorker extends PendingWorkSignal {
   start(): void;
@@ -86,7 +92,7 @@ export function createPropagationWorker(
         if (failures > 0) log.info(`change propagation: the database answers again after ${failures} failed attempts; resuming`);
         failures = 0;
       } catch (error) {
-        if (failures === 0) log.error({ err: error }, 'change propagation: a step failed; retrying with backoff');
+        if (failures === 0) log.warn(reasonOf(error), 'change propagation: a step failed; retrying with backoff');
         failures++;
       }
       if (stopped) return;

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { openPostgresStore, openSqliteStore, servicePragmas, type BaselineStore, type CopySource, type Row } from './baseline-store.js';
+import { openPostgresStore, openSqliteStore, servicePragmas, type BaselineStore, type CopySource, type EventRow, type Row } from './baseline-store.js';
 
 const port = Number(process.env.BASELINE_PORT);
 const store: BaselineStore = process.env.BASELINE_DATABASE_URL
@@ -38,11 +38,8 @@ interface EventInput {
   metadata?: Record<string, unknown>;
 }
 
-async function postEvent(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const text = await readBody(request);
-  const input = JSON.parse(text) as EventInput;
-  const now = Date.now();
-  const row = {
+function toRow(input: EventInput, hashed: string, now: number): EventRow {
+  return {
     id: input.id ?? `evt_${randomUUID().replaceAll('-', '')}`,
     partner_id: input.partner_id,
     deal_id: input.deal_id,
@@ -50,9 +47,15 @@ async function postEvent(request: IncomingMessage, response: ServerResponse): Pr
     timestamp: input.timestamp === undefined ? now : Date.parse(input.timestamp),
     metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
     // The service stores a hash of the request's meaning; hashing the body is the same work.
-    request_hash: createHash('sha256').update(text).digest('base64url'),
+    request_hash: createHash('sha256').update(hashed).digest('base64url'),
     created_at: now,
   };
+}
+
+async function postEvent(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const text = await readBody(request);
+  const input = JSON.parse(text) as EventInput;
+  const row = toRow(input, text, Date.now());
   await store.insertEvent(row);
   send(response, 201, {
     ...row,
@@ -61,6 +64,14 @@ async function postEvent(request: IncomingMessage, response: ServerResponse): Pr
     metadata: input.metadata ?? null,
     created_at: iso(row.created_at),
   });
+}
+
+/** The bare batch: parse the body, hash each item, insert every row in one transaction. */
+async function postEventBatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { events } = JSON.parse(await readBody(request)) as { events: EventInput[] };
+  const now = Date.now();
+  await store.insertEvents(events.map((input) => toRow(input, JSON.stringify(input), now)));
+  send(response, 201, { inserted: events.length, duplicates: 0 });
 }
 
 async function getPartners(url: URL, response: ServerResponse): Promise<void> {
@@ -96,7 +107,7 @@ async function getAttribution(dealId: string, response: ServerResponse): Promise
     .sort((a, b) => b.payout - a.payout || String(a.partner_id).localeCompare(String(b.partner_id)));
   send(response, 200, {
     deal_id: dealId,
-    total_amount: Number(result.amount) / 100,
+    total_amount: Number(result.amount_minor) / 100,
     currency: result.currency,
     model: result.model,
     attributions,
@@ -110,6 +121,7 @@ const server = createServer((request, response) => {
   const route = `${request.method} ${url.pathname}`;
   let handled: Promise<void> | void;
   if (route === 'POST /events') handled = postEvent(request, response);
+  else if (route === 'POST /events/batch') handled = postEventBatch(request, response);
   else if (route === 'GET /partners') handled = getPartners(url, response);
   else if (request.method === 'GET' && url.pathname.startsWith('/attribution/')) {
     handled = getAttribution(decodeURIComponent(url.pathname.slice('/attribution/'.length)), response);

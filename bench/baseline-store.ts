@@ -11,6 +11,8 @@ import { migrateToLatest } from '../src/storage/migrate.js';
  */
 export interface BaselineStore {
   insertEvent(row: EventRow): Promise<void>;
+  /** Inserts the rows in one transaction. */
+  insertEvents(rows: readonly EventRow[]): Promise<void>;
   listPartners(limit: number, offset: number): Promise<{ rows: Row[]; total: number }>;
   /** The stored attribution result of a deal and its share rows, or undefined. */
   readAttribution(dealId: string): Promise<{ result: Row; shares: Row[] } | undefined>;
@@ -93,9 +95,16 @@ export async function openSqliteStore(path: string): Promise<BaselineStore> {
   const countPartners = db.prepare(COUNT_PARTNERS);
   let readAttribution: { result: SQLite.Statement; shares: SQLite.Statement } | undefined;
 
+  const insertEvents = db.transaction((rows: readonly EventRow[]) => {
+    for (const row of rows) insertEvent.run(row);
+  });
+
   return {
     async insertEvent(row) {
       insertEvent.run(row);
+    },
+    async insertEvents(rows) {
+      insertEvents(rows);
     },
     async listPartners(limit, offset) {
       const rows = listPartners.all(limit, offset) as Row[];
@@ -174,6 +183,14 @@ export async function openPostgresStore(url: string): Promise<BaselineStore> {
           row.request_hash,
           row.created_at,
         ]),
+      );
+    },
+    async insertEvents(rows) {
+      // One multi-row insert (8 parameters a row) in one transaction, as the driver allows.
+      const values = rows.map((_, row) => `(${Array.from({ length: 8 }, (_, column) => `$${row * 8 + column + 1}`).join(', ')})`);
+      await pool.query(
+        `${INSERT_EVENT}${values.join(', ')}`,
+        rows.flatMap((row) => [row.id, row.partner_id, row.deal_id, row.touchpoint_type, row.timestamp, row.metadata, row.request_hash, row.created_at]),
       );
     },
     async listPartners(limit, offset) {

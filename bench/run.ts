@@ -121,6 +121,7 @@ async function benchmark(options: BenchOptions, cleanup: Cleanup): Promise<void>
     headers,
     paths: new Set(Object.keys(openapi.paths ?? {})),
     counter: new TouchpointCounter(options.deals, options.partners),
+    baselineCounter: new TouchpointCounter(options.deals, options.partners),
     rows: [],
     notes: [],
     windows: [],

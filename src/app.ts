@@ -27,6 +27,8 @@ import { healthRoutes } from './http/routes/health.js';
 import { partnerRoutes } from './http/routes/partners.js';
 import { settingsRoutes } from './http/routes/settings.js';
 import { createPayoutCipher } from './security/payout-cipher.js';
+import { readPendingWork } from './services/attribution/pending-work.js';
+import { createPropagationWorker } from './services/attribution/worker.js';
 import type { ServiceContext } from './services/context.js';
 import type { Db } from './storage/db.js';
 import { withQueryTiming } from './storage/query-timing.js';
@@ -42,7 +44,7 @@ export interface AppDependencies {
   now?: () => number;
   /** The built dashboard (dist/dashboard by default). */
   dashboardDir?: string | undefined;
-  /** The size and age of the attribution backlog, for /metrics; the gauges are absent without it. */
+  /** The size and age of the attribution backlog, for /metrics; `readPendingWork` on `db` when absent. */
   pendingWork?: PendingWorkProvider | undefined;
 }
 
@@ -85,11 +87,28 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  app.addHook('onClose', async () => {
-    await rawDb.destroy();
-  });
+
   const metrics = new Registry();
   const db = withQueryTiming(rawDb, createQueryDurationObserver(metrics));
+  // Requests being served: the propagation worker gives them most of the machine.
+  let inFlight = 0;
+  app.addHook('onRequest', async (_request, reply) => {
+    inFlight++;
+    reply.raw.once('close', () => inFlight--);
+  });
+  const worker = createPropagationWorker(
+    { db, now, defaultModel: config.defaultModel },
+    { info: (message) => app.log.info(message), warn: (details, message) => app.log.warn(details, message) },
+    () => inFlight > 0,
+  );
+  // Pending work left by a crash (or by another instance) is taken up as soon as the app is ready.
+  app.addHook('onReady', async () => {
+    if (config.propagationWorker) worker.start();
+  });
+  app.addHook('onClose', async () => {
+    await worker.stop();
+    await rawDb.destroy();
+  });
 
   const ctx: ServiceContext = {
     db,
@@ -97,6 +116,7 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
     defaultCurrency: config.defaultCurrency,
     defaultModel: config.defaultModel,
     now,
+    pendingWork: worker,
   };
 
   await app.register(errorsPlugin);
@@ -108,7 +128,11 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   await app.register(notFoundPlugin);
   await app.register(inputGuardPlugin);
   await app.register(openApiPlugin, { version: VERSION });
-  await app.register(metricsPlugin, { registry: metrics, public: config.metricsPublic, pendingWork });
+  await app.register(metricsPlugin, {
+    registry: metrics,
+    public: config.metricsPublic,
+    pendingWork: pendingWork ?? (() => readPendingWork(rawDb)),
+  });
 
   await app.register(healthRoutes, { db, version: VERSION });
   await app.register(partnerRoutes, { ctx });

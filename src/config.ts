@@ -101,36 +101,42 @@ const environmentSchema = z.object({
   METRICS_PUBLIC: booleanFlag.default(false),
   BODY_LIMIT: byteSize.default(1024 * 1024),
   PAYOUT_ENCRYPTION_KEY: encryptionKey.optional(),
+  PROPAGATION_WORKER: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on').transform((value) => value === 'on'),
 });
 
-export type Config = Readonly<{
-  port: number;
-  host: string;
-  nodeEnv: 'development' | 'production' | 'test';
-  dbPath: string;
-  databaseUrl: string | undefined;
+/** The configuration as the code reads it: the environment, parsed and renamed. */
+const configSchema = environmentSchema.transform((e) => ({
+  port: e.PORT,
+  host: e.HOST,
+  nodeEnv: e.NODE_ENV,
+  dbPath: e.DB_PATH,
+  databaseUrl: e.DATABASE_URL,
   /** PostgreSQL connections per instance. */
-  databasePoolSize: number;
+  databasePoolSize: e.DATABASE_POOL_SIZE,
   /** PostgreSQL: how long to wait for a new connection before the request fails (503). */
-  databaseConnectTimeoutMs: number;
+  databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
   /** Longest a statement may run (PostgreSQL) or wait for the file lock (SQLite). */
-  databaseQueryTimeoutMs: number;
+  databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT,
   /** How long start-up retries a database that does not answer before giving up. */
-  databaseStartTimeoutMs: number;
+  databaseStartTimeoutMs: e.DATABASE_START_TIMEOUT,
   /** After SIGTERM, how long in-flight requests may take before the process exits 1 anyway. */
-  shutdownTimeoutMs: number;
-  corsOrigin: string;
-  rateLimitMax: number;
-  rateLimitWindowMs: number;
-  redisUrl: string | undefined;
-  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
-  defaultCurrency: string;
-  defaultModel: z.infer<typeof environmentSchema>['DEFAULT_MODEL'];
-  trustProxy: boolean;
-  metricsPublic: boolean;
-  bodyLimit: number;
-  payoutEncryptionKey: string | undefined;
-}>;
+  shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+  corsOrigin: e.CORS_ORIGIN,
+  rateLimitMax: e.RATE_LIMIT_MAX,
+  rateLimitWindowMs: e.RATE_LIMIT_WINDOW,
+  redisUrl: e.REDIS_URL,
+  logLevel: e.LOG_LEVEL,
+  defaultCurrency: e.DEFAULT_CURRENCY,
+  defaultModel: e.DEFAULT_MODEL,
+  trustProxy: e.TRUST_PROXY,
+  metricsPublic: e.METRICS_PUBLIC,
+  bodyLimit: e.BODY_LIMIT,
+  payoutEncryptionKey: e.PAYOUT_ENCRYPTION_KEY,
+  /** Whether this instance drains pending work in the background (readers always finish what they read). */
+  propagationWorker: e.PROPAGATION_WORKER,
+}));
+
+export type Config = Readonly<z.output<typeof configSchema>>;
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, reason: string) {
@@ -156,35 +162,12 @@ export function readEnvFiles(directory: string): Record<string, string> {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = environmentSchema.safeParse(present);
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
     const shown = present[variable] === undefined ? '' : ` (got "${String(present[variable]).slice(0, 80)}")`;
     throw new ConfigError(variable, `is invalid: ${issue.message}${shown}`);
   }
-  const e = parsed.data;
-  return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    nodeEnv: e.NODE_ENV,
-    dbPath: e.DB_PATH,
-    databaseUrl: e.DATABASE_URL,
-    databasePoolSize: e.DATABASE_POOL_SIZE,
-    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
-    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT,
-    databaseStartTimeoutMs: e.DATABASE_START_TIMEOUT,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
-    corsOrigin: e.CORS_ORIGIN,
-    rateLimitMax: e.RATE_LIMIT_MAX,
-    rateLimitWindowMs: e.RATE_LIMIT_WINDOW,
-    redisUrl: e.REDIS_URL,
-    logLevel: e.LOG_LEVEL,
-    defaultCurrency: e.DEFAULT_CURRENCY,
-    defaultModel: e.DEFAULT_MODEL,
-    trustProxy: e.TRUST_PROXY,
-    metricsPublic: e.METRICS_PUBLIC,
-    bodyLimit: e.BODY_LIMIT,
-    payoutEncryptionKey: e.PAYOUT_ENCRYPTION_KEY,
-  });
+  return Object.freeze(parsed.data);
 }

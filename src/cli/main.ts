@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFrom } from '../bootstrap.js';
 import { ConfigError, type Config } from '../config.js';
 import { createApiKey, SCOPES, scopesOf, type Scope } from '../services/api-keys.js';
+import { rebuildAttributionData } from '../services/attribution/rebuild.js';
 import { listApiKeys, revokeApiKey } from '../storage/api-keys.js';
 import { createDatabase, type Db } from '../storage/db.js';
 import { migrateToLatest } from '../storage/migrate.js';
@@ -9,6 +10,7 @@ import { migrateToLatest } from '../storage/migrate.js';
 const USAGE = `Usage: npm run cli -- <command>
 
   migrate                                         apply pending database migrations
+  rebuild                                         recompute every stored result and rollup (after a restore or an SQL import)
   keys create --name NAME --scopes read,write[,admin] [--partner PARTNER_ID]
   keys list
   keys revoke KEY_ID
@@ -21,6 +23,18 @@ const commands: Record<string, Command> = {
     const { results = [] } = await migrateToLatest(db, config.databaseUrl);
     if (results.length === 0) console.log('Already up to date.');
     for (const result of results) console.log(`${result.status}: ${result.migrationName}`);
+  },
+  async rebuild(db, _args, config) {
+    const started = Date.now();
+    let shown = -1;
+    const { deals, touchpoints } = await rebuildAttributionData({ db, now: Date.now, defaultModel: config.defaultModel }, (done, total) => {
+      const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+      if (percent === shown) return;
+      shown = percent;
+      process.stderr.write(`rebuild: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} deals (${percent} %)\n`);
+    });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`Rebuilt the results of ${deals} deals and the rollups of ${touchpoints} touchpoints in ${seconds} s.`);
   },
   async 'keys create'(db, args) {
     const { values } = parseArgs({

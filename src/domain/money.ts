@@ -184,3 +184,15 @@ export function allocateBasisPoints(weights: readonly number[]): number[] {
 function compareBigDescending(a: bigint, b: bigint): number {
   return a > b ? -1 : a < b ? 1 : 0;
 }
+
+/**
+ * Minor units as a fixed-point decimal string, exact for any safe integer.
+ * @example formatMinorUnits(123405, 'USD') // '1234.05'
+ * @example formatMinorUnits(3333, 2)       // '33.33'
+ */
+export function formatMinorUnits(minor: number, currencyOrDigits: string | number): string {
+  const digits = typeof currencyOrDigits === 'number' ? currencyOrDigits : currencyDigits(currencyOrDigits);
+  const sign = minor < 0 ? '-' : '';
+  const text = Math.abs(minor).toString().padStart(digits + 1, '0');
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ATTRIBUTION_MODELS } from '../domain/attribution/index.js';
 import { isCurrencyCode } from '../domain/money.js';
 
 /** Client-supplied ids: a CRM's id is welcome. `.` and `..` are not: clients normalise them out of paths. */
@@ -50,6 +51,9 @@ export const paginationQuery = {
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 };
+
+/** The one schema for a model name, wherever one is accepted or answered. */
+export const attributionModelSchema = z.enum(ATTRIBUTION_MODELS).meta({ example: 'role-based' });
 
 export const currencySchema = z
   .string()

@@ -80,3 +80,20 @@ export function principalOf(row: ApiKeyRow): Principal {
 }
 
 export const scopesOf = (row: ApiKeyRow) => row.scopes.split(',') as Scope[];
+
+export type ApiKey = ApiKeyRow;
+
+/** The key with this id, revoked or not. */
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKey | undefined> {
+  return apiKeys.findApiKey(db, id);
+}
+
+/** A page of keys (never their secrets), with the total. */
+export async function listApiKeysPage(db: Db, page: { limit: number; offset: number }) {
+  return apiKeys.listApiKeys(db, page);
+}
+
+/** Revokes the key at once, on every instance (each request looks its key up). False when there is no such key. */
+export async function revokeApiKeyById(db: Db, id: string, now: number): Promise<boolean> {
+  return apiKeys.revokeApiKey(db, id, now);
+}

@@ -3,12 +3,12 @@ import type { AttributionModel } from '../domain/attribution/index.js';
 import { currencyDigits, maxAmount, minorUnitsToDecimal, MAX_AMOUNT_MINOR, toMajorUnits, toMinorUnits } from '../domain/money.js';
 import * as deals from '../storage/deals.js';
 import { isUniqueViolation } from '../storage/db.js';
-import { listEventsForDeal } from '../storage/events.js';
+import { listDealTouchpoints } from '../storage/touchpoints.js';
 import type { DealRow, DealUpdate } from '../storage/schema.js';
-import { syncDealAttributions } from './attribution-sync.js';
+import { markDealsPending } from '../storage/attribution-pending.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
-import { readAttributionSettings } from './settings.js';
+import { readAttributionSettings } from './attribution/settings-values.js';
 
 export type DealStatus = 'won' | 'lost';
 
@@ -44,7 +44,7 @@ export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<D
   const currency = input.currency ?? ctx.defaultCurrency;
   const amount = amountInMinorUnits(input.amount, currency);
   const now = ctx.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const created = await ctx.db.transaction().execute(async (trx) => {
     const id = input.id ?? newId('deal');
     if (await deals.findDeal(trx, id)) throw duplicateDeal(id);
     const row: DealRow = {
@@ -61,13 +61,15 @@ export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<D
     await deals.insertDeal(trx, row).catch((error: unknown) => {
       throw isUniqueViolation(error) ? duplicateDeal(id) : error;
     });
-    await syncDealAttributions(trx, ctx, [id]);
+    await markDealsPending(trx, [id], now);
     return row;
   });
+  ctx.pendingWork.notify();
+  return created;
 }
 
 export async function updateDeal(ctx: ServiceContext, id: string, changes: DealChanges): Promise<DealRow> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const updated = await ctx.db.transaction().execute(async (trx) => {
     const existing = await deals.findDeal(trx, id);
     if (!existing) throw notFound('Deal', id);
     const update: DealUpdate = { updated_at: ctx.now() };
@@ -82,9 +84,11 @@ export async function updateDeal(ctx: ServiceContext, id: string, changes: DealC
     if (changes.attribution_model !== undefined) update.attribution_model = changes.attribution_model;
     if (changes.status !== undefined) update.status = changes.status;
     await deals.updateDeal(trx, id, update);
-    await syncDealAttributions(trx, ctx, [id]);
+    await markDealsPending(trx, [id], update.updated_at!);
     return { ...existing, ...update } as DealRow;
   });
+  ctx.pendingWork.notify();
+  return updated;
 }
 
 export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRow> {
@@ -94,10 +98,17 @@ export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRow>
 }
 
 /** The deal with its touchpoints, oldest first. */
-export async function getDealWithEvents(ctx: ServiceContext, id: string) {
+export async function getDealWithTouchpoints(ctx: ServiceContext, id: string) {
   const deal = await getDeal(ctx, id);
-  return { deal, events: await listEventsForDeal(ctx.db, id) };
+  return { deal, events: await listDealTouchpoints(ctx.db, id) };
 }
 
 const duplicateDeal = (id: string) =>
   new AppError('conflict', `Deal '${id}' already exists`, [{ path: 'id', message: 'already exists' }]);
+
+export type Deal = DealRow;
+
+/** A page of deals, newest first, with the total matching the filter. */
+export async function listDealsPage(ctx: ServiceContext, query: deals.DealListQuery) {
+  return deals.listDeals(ctx.db, query);
+}

@@ -3,7 +3,7 @@ import { maskPayoutDetails, type PayoutDetails } from '../security/payout-cipher
 import { isUniqueViolation } from '../storage/db.js';
 import * as partners from '../storage/partners.js';
 import type { PartnerRow, PartnerUpdate } from '../storage/schema.js';
-import { getPartnerAttributedRevenue } from './analytics-partner.js';
+import { getPartnerAttributedRevenue } from './analytics/partner.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 
@@ -102,4 +102,11 @@ export async function getPartnerStats(ctx: ServiceContext, id: string) {
   const activity = await partners.countPartnerActivity(ctx.db, id);
   const revenue = await getPartnerAttributedRevenue(ctx, id);
   return { ...activity, revenue };
+}
+
+export type Partner = PartnerRow;
+
+/** A page of partners matching the filter, with the total. */
+export async function listPartnersPage(ctx: ServiceContext, query: partners.PartnerListQuery) {
+  return partners.listPartners(ctx.db, query);
 }

@@ -34,10 +34,9 @@ export async function listRevenueInEdges(db: Db, currency: string, edges: Edges)
         .where('currency', '=', currency)
         .where('closed_at', '>=', edge.from)
         .where('closed_at', '<=', edge.to)
-        .where('model', 'is not', null)
-        .select(['closed_at', 'amount', 'touchpoints'])
+        .select(['closed_at', 'amount_minor', 'touchpoints'])
         .execute()),
     );
   }
-  return rows.map((row) => ({ closedAt: row.closed_at ?? 0, amount: row.amount ?? 0, attributed: (row.touchpoints ?? 0) > 0 }));
+  return rows.map((row) => ({ closedAt: row.closed_at, amountMinor: row.amount_minor, attributed: row.touchpoints > 0 }));
 }

@@ -39,7 +39,7 @@ export async function listPartnerDeals(db: Db, filter: PartnerShareFilter, limit
     .innerJoin('attribution_results', 'attribution_results.deal_id', 'attribution_shares.deal_id')
     .select([
       'attribution_shares.deal_id',
-      'attribution_results.amount',
+      'attribution_results.amount_minor',
       'attribution_shares.currency',
       'attribution_shares.closed_at',
       'attribution_results.model',

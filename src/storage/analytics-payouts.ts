@@ -1,4 +1,4 @@
-import { chunks } from './attribution-inputs.js';
+import { chunks } from './chunks.js';
 import type { Db } from './db.js';
 
 export interface PayoutFilter {
@@ -17,7 +17,7 @@ export interface DealCursor {
 
 /** A page of won deals with a stored result, by closing time then id, after `cursor`. */
 export async function listPayoutDealPage(db: Db, filter: PayoutFilter, cursor: DealCursor | undefined, limit: number) {
-  let query = db.selectFrom('attribution_results').where('model', 'is not', null);
+  let query = db.selectFrom('attribution_results');
   if (filter.currency !== undefined) query = query.where('currency', '=', filter.currency);
   if (filter.from !== undefined) query = query.where('closed_at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('closed_at', '<=', filter.to);
@@ -34,7 +34,7 @@ export async function listPayoutDealPage(db: Db, filter: PayoutFilter, cursor: D
     );
   }
   const rows = await query.select(['deal_id', 'closed_at']).orderBy('closed_at').orderBy('deal_id').limit(limit).execute();
-  return rows.map((row) => ({ dealId: row.deal_id, closedAt: row.closed_at ?? 0 }));
+  return rows.map((row) => ({ dealId: row.deal_id, closedAt: row.closed_at }));
 }
 
 /** Every (partner, deal) share of the given deals, with the deal's figures and the partner's name, in one read. */
@@ -50,7 +50,7 @@ export async function listPayoutRows(db: Db, dealIds: readonly string[], partner
           'attribution_shares.deal_id',
           'attribution_shares.closed_at',
           'attribution_shares.currency',
-          'attribution_results.amount',
+          'attribution_results.amount_minor',
           'attribution_results.model',
           'attribution_shares.partner_id',
           'partners.name as partner_name',

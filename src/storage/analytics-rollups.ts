@@ -1,4 +1,6 @@
 import type { Insertable } from 'kysely';
+import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { AnalyticsDealDaysTable, AnalyticsPartnerMonthsTable, AnalyticsTouchpointDaysTable } from './schema.js';
 
@@ -11,7 +13,7 @@ export type TouchpointDayDelta = Insertable<AnalyticsTouchpointDaysTable>;
 
 /** Adds each row's figures to the rollup row with the same key (creating it at 0). */
 export async function addDealDayDeltas(db: Db, deltas: readonly DealDayDelta[]): Promise<void> {
-  for (const slice of slices(deltas)) {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
     await db
       .insertInto('analytics_deal_days')
       .values(slice)
@@ -27,7 +29,7 @@ export async function addDealDayDeltas(db: Db, deltas: readonly DealDayDelta[]):
 }
 
 export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMonthDelta[]): Promise<void> {
-  for (const slice of slices(deltas)) {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
     await db
       .insertInto('analytics_partner_months')
       .values(slice)
@@ -43,7 +45,12 @@ export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMont
 }
 
 export async function addTouchpointDayDeltas(db: Db, deltas: readonly TouchpointDayDelta[]): Promise<void> {
-  for (const slice of slices(deltas)) {
+  if (deltas.length === 1) {
+    const { day, touchpoint_type, touchpoints } = deltas[0]!;
+    await addOneTouchpointDayDelta(db, [day, touchpoint_type, touchpoints]);
+    return;
+  }
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
     await db
       .insertInto('analytics_touchpoint_days')
       .values(slice)
@@ -56,6 +63,18 @@ export async function addTouchpointDayDeltas(db: Db, deltas: readonly Touchpoint
   }
 }
 
+// POST /events: one touchpoint, one row; compiled once.
+const addOneTouchpointDayDelta = compileOnce(3, (db, [day, touchpoint_type, touchpoints]) =>
+  db
+    .insertInto('analytics_touchpoint_days')
+    .values({ day, touchpoint_type, touchpoints } as unknown as TouchpointDayDelta)
+    .onConflict((oc) =>
+      oc.columns(['day', 'touchpoint_type']).doUpdateSet((eb) => ({
+        touchpoints: eb('analytics_touchpoint_days.touchpoints', '+', eb.ref('excluded.touchpoints')),
+      })),
+    ),
+);
+
 /** Empties every rollup and stored result, for a rebuild from the source tables. */
 export async function clearDerivedData(db: Db): Promise<void> {
   await db.deleteFrom('analytics_touchpoint_days').execute();
@@ -63,10 +82,4 @@ export async function clearDerivedData(db: Db): Promise<void> {
   await db.deleteFrom('analytics_deal_days').execute();
   await db.deleteFrom('attribution_shares').execute();
   await db.deleteFrom('attribution_results').execute();
-}
-
-function slices<T>(rows: readonly T[]): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < rows.length; start += ROWS_PER_UPSERT) result.push(rows.slice(start, start + ROWS_PER_UPSERT));
-  return result;
 }

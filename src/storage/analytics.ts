@@ -56,12 +56,11 @@ export async function sumDealEdges(db: Db, currency: string, edges: Edges): Prom
       .where('currency', '=', currency)
       .where('closed_at', '>=', edge.from)
       .where('closed_at', '<=', edge.to)
-      .where('model', 'is not', null)
       .select((eb) => [
         'model',
         eb.fn.countAll<number>().as('deals'),
-        exactSum('amount').as('revenue'),
-        exactSum(eb.case().when('touchpoints', '>', 0).then(eb.ref('amount')).else(0).end()).as('attributed_revenue'),
+        exactSum('amount_minor').as('revenue'),
+        exactSum(eb.case().when('touchpoints', '>', 0).then(eb.ref('amount_minor')).else(0).end()).as('attributed_revenue'),
       ])
       .groupBy('model')
       .execute();
@@ -147,23 +146,16 @@ export async function countTouchpointEdges(db: Db, edges: Edges) {
 
 /** The most recently closed won deals with a stored result in the period. */
 export async function listRecentDeals(db: Db, currency: string, from: number | undefined, to: number | undefined, limit: number) {
-  let query = db.selectFrom('attribution_results').where('currency', '=', currency).where('model', 'is not', null);
+  let query = db.selectFrom('attribution_results').where('currency', '=', currency);
   if (from !== undefined) query = query.where('closed_at', '>=', from);
   if (to !== undefined) query = query.where('closed_at', '<=', to);
   const rows = await query
-    .select(['deal_id', 'amount', 'currency', 'closed_at', 'model', 'touchpoints'])
+    .select(['deal_id', 'amount_minor', 'currency', 'closed_at', 'model', 'touchpoints'])
     .orderBy('closed_at', 'desc')
     .orderBy('deal_id')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({
-    deal_id: row.deal_id,
-    amount: row.amount ?? 0,
-    currency: row.currency ?? currency,
-    closed_at: row.closed_at ?? 0,
-    model: row.model ?? '',
-    touchpoints: row.touchpoints ?? 0,
-  }));
+  return rows;
 }
 
 function toPartnerTotals(row: { partner_id: string; deals: number; payout: string | null; basis_points: number }): PartnerTotals {

@@ -1,4 +1,5 @@
 import { PostgresAdapter, sql } from 'kysely';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { ApiKeyRow } from './schema.js';
 
@@ -8,17 +9,17 @@ export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
 
 /** The active (not revoked) key with this hash, if any. */
 export async function findActiveApiKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow | undefined> {
-  return db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('key_hash', '=', keyHash)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  return (await activeKeyByHash(db, [keyHash]))[0];
 }
 
 export async function findApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+// Every request runs it.
+const activeKeyByHash = compileOnce<ApiKeyRow>(1, (db, [keyHash]) =>
+  db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash!).where('revoked_at', 'is', null),
+);
 
 export async function listApiKeys(db: Db, page: { limit: number; offset: number }) {
   const [data, total] = await Promise.all([

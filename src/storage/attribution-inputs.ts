@@ -1,7 +1,5 @@
+import { chunks } from './chunks.js';
 import type { Db } from './db.js';
-
-// Stays well under SQLite's and PostgreSQL's bound-parameter limits.
-export const IN_LIST_CHUNK = 1000;
 
 /** What a model needs from one touchpoint row. */
 export interface TouchpointRow {
@@ -49,12 +47,4 @@ export async function findPartnerNames(db: Db, ids: readonly string[]): Promise<
     for (const row of rows) names.set(row.id, row.name);
   }
   return names;
-}
-
-/** `ids` deduplicated, in slices small enough for one `in (…)` list. */
-export function chunks<T>(ids: readonly T[], size = IN_LIST_CHUNK): T[][] {
-  const unique = [...new Set(ids)];
-  const slices: T[][] = [];
-  for (let start = 0; start < unique.length; start += size) slices.push(unique.slice(start, start + size));
-  return slices;
 }

@@ -1,38 +1,10 @@
-import { chunks } from './attribution-inputs.js';
+import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { AttributionResultRow, AttributionShareRow, DealRow } from './schema.js';
 
-/** The result columns of `attribution_results`; all null means "no stored result". */
-export type ResultColumns = Omit<AttributionResultRow, 'deal_id' | 'revision'>;
-
-export const NO_RESULT: ResultColumns = {
-  model: null,
-  currency: null,
-  amount: null,
-  closed_at: null,
-  touchpoints: null,
-  fallback: null,
-  settings_revision: null,
-  calculated_at: null,
-};
-
-/**
- * Bumps each deal's revision, creating its row if needed. On PostgreSQL the upsert holds the
- * row lock until commit, so two transactions changing the same deal's inputs run one after the
- * other and the second one computes from what the first committed. Ids are locked in sorted
- * order so that two batches cannot deadlock on each other.
- */
-export async function lockDealAttributions(db: Db, dealIds: readonly string[]): Promise<void> {
-  for (const chunk of chunks([...dealIds].sort())) {
-    await db
-      .insertInto('attribution_results')
-      .values(chunk.map((deal_id) => ({ deal_id, revision: 1 })))
-      .onConflict((oc) =>
-        oc.column('deal_id').doUpdateSet((eb) => ({ revision: eb('attribution_results.revision', '+', 1) })),
-      )
-      .execute();
-  }
-}
+/** The result columns of `attribution_results`. */
+export type ResultColumns = Omit<AttributionResultRow, 'deal_id'>;
 
 /** A deal with its stored result's columns (undefined when none is stored) and a setting's stored JSON. */
 export interface DealWithResult {
@@ -40,49 +12,68 @@ export interface DealWithResult {
   result: ResultColumns | undefined;
   /** The value of the setting `settingsKey`, read in the same statement; null when never set. */
   settings: string | null;
+  /** Whether a change to the deal is still waiting to be propagated to its result. */
+  pending: boolean;
 }
 
-/** The deals among `ids` that exist, each with its stored result and the settings, in one read per chunk. */
+/** The deals among `ids` that exist, each with its stored result, the settings and whether it is pending, in one read per chunk. */
 export async function findDealsWithResults(db: Db, dealIds: readonly string[], settingsKey: string): Promise<DealWithResult[]> {
   const found: DealWithResult[] = [];
   for (const chunk of chunks(dealIds)) {
-    const rows = await db
-      .selectFrom('deals')
-      .leftJoin('attribution_results as result', 'result.deal_id', 'deals.id')
-      .selectAll('deals')
-      .select((eb) => eb.selectFrom('settings').select('value').where('key', '=', settingsKey).as('settings_value'))
-      .select([
-        'result.model as result_model',
-        'result.currency as result_currency',
-        'result.amount as result_amount',
-        'result.closed_at as result_closed_at',
-        'result.touchpoints as result_touchpoints',
-        'result.fallback as result_fallback',
-        'result.settings_revision as result_settings_revision',
-        'result.calculated_at as result_calculated_at',
-      ])
-      .where('deals.id', 'in', chunk)
-      .execute();
-    for (const row of rows) {
-      const { result_model, result_currency, result_amount, result_closed_at, result_touchpoints, ...rest } = row;
-      const { result_fallback, result_settings_revision, result_calculated_at, settings_value, ...deal } = rest;
-      const result: ResultColumns | undefined =
-        result_model === null
-          ? undefined
-          : {
-              model: result_model,
-              currency: result_currency,
-              amount: result_amount,
-              closed_at: result_closed_at,
-              touchpoints: result_touchpoints,
-              fallback: result_fallback,
-              settings_revision: result_settings_revision,
-              calculated_at: result_calculated_at,
-            };
-      found.push({ deal, result, settings: settings_value });
-    }
+    const rows = await dealsWithResults(db, settingsKey).where('deals.id', 'in', chunk).execute();
+    found.push(...rows.map(toDealWithResult));
   }
   return found;
+}
+
+/** One deal with its stored result, the settings and whether it is pending: GET /attribution's first read. */
+export async function findDealWithResult(db: Db, dealId: string, settingsKey: string): Promise<DealWithResult | undefined> {
+  const [row] = await dealWithResult(db, [dealId, settingsKey]);
+  return row && toDealWithResult(row);
+}
+
+const dealsWithResults = (db: Db, settingsKey: string) =>
+  db
+    .selectFrom('deals')
+    .leftJoin('attribution_results as result', 'result.deal_id', 'deals.id')
+    .leftJoin('attribution_pending as pending', 'pending.deal_id', 'deals.id')
+    .selectAll('deals')
+    .select((eb) => eb.selectFrom('settings').select('value').where('key', '=', settingsKey).as('settings_value'))
+    .select([
+      'pending.deal_id as pending_deal_id',
+      'result.model as result_model',
+      'result.currency as result_currency',
+      'result.amount_minor as result_amount_minor',
+      'result.closed_at as result_closed_at',
+      'result.touchpoints as result_touchpoints',
+      'result.fallback as result_fallback',
+      'result.settings_revision as result_settings_revision',
+      'result.calculated_at as result_calculated_at',
+    ]);
+
+type DealWithResultRow = Awaited<ReturnType<ReturnType<typeof dealsWithResults>['execute']>>[number];
+
+const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsKey]) =>
+  dealsWithResults(db, settingsKey!).where('deals.id', '=', dealId!),
+);
+
+function toDealWithResult(row: DealWithResultRow): DealWithResult {
+  const { result_model, result_currency, result_amount_minor, result_closed_at, result_touchpoints, ...rest } = row;
+  const { result_fallback, result_settings_revision, result_calculated_at, settings_value, pending_deal_id, ...deal } = rest;
+  const result: ResultColumns | undefined =
+    result_model === null
+      ? undefined
+      : {
+          model: result_model,
+          currency: result_currency!,
+          amount_minor: result_amount_minor!,
+          closed_at: result_closed_at!,
+          touchpoints: result_touchpoints!,
+          fallback: result_fallback!,
+          settings_revision: result_settings_revision!,
+          calculated_at: result_calculated_at!,
+        };
+  return { deal, result, settings: settings_value, pending: pending_deal_id !== null };
 }
 
 export async function findShareRows(db: Db, dealIds: readonly string[]): Promise<AttributionShareRow[]> {
@@ -95,7 +86,11 @@ export async function findShareRows(db: Db, dealIds: readonly string[]): Promise
 
 /** A deal's stored shares with the partners' current names. */
 export async function findSharesWithNames(db: Db, dealId: string) {
-  return db
+  return sharesWithNames(db, [dealId]);
+}
+
+const sharesWithNames = compileOnce<ShareWithName>(1, (db, [dealId]) =>
+  db
     .selectFrom('attribution_shares')
     .innerJoin('partners', 'partners.id', 'attribution_shares.partner_id')
     .select([
@@ -106,41 +101,52 @@ export async function findSharesWithNames(db: Db, dealId: string) {
       'attribution_shares.roles',
       'partners.name as partner_name',
     ])
-    .where('attribution_shares.deal_id', '=', dealId)
-    .execute();
+    .where('attribution_shares.deal_id', '=', dealId!),
+);
+
+export interface ShareWithName {
+  partner_id: string;
+  payout: number;
+  basis_points: number;
+  touchpoints: number;
+  roles: string;
+  partner_name: string;
 }
 
+/** A deal's new result with its shares, or `columns: undefined` to remove its stored result. */
 export interface ResultWrite {
   dealId: string;
-  columns: ResultColumns;
+  columns: ResultColumns | undefined;
   shares: readonly AttributionShareRow[];
 }
 
 // Shares have 8 columns: 4000 rows stay under SQLite's 32766 bound parameters.
 const SHARE_ROWS_PER_INSERT = 4000;
+const RESULT_ROWS_PER_UPSERT = 500;
 
-/** Replaces the stored results (and shares) of the given deals; the rows must exist (locked). */
+/** Replaces the stored results (and shares) of the given deals. */
 export async function writeResults(db: Db, writes: readonly ResultWrite[]): Promise<void> {
   if (writes.length === 0) return;
   for (const chunk of chunks(writes.map((write) => write.dealId))) {
     await db.deleteFrom('attribution_shares').where('deal_id', 'in', chunk).execute();
   }
-  const shares = writes.flatMap((write) => write.shares);
-  for (let start = 0; start < shares.length; start += SHARE_ROWS_PER_INSERT) {
-    await db
-      .insertInto('attribution_shares')
-      .values(shares.slice(start, start + SHARE_ROWS_PER_INSERT))
-      .execute();
+  const removed = writes.filter((write) => write.columns === undefined).map((write) => write.dealId);
+  for (const chunk of chunks(removed)) {
+    await db.deleteFrom('attribution_results').where('deal_id', 'in', chunk).execute();
   }
-  for (const chunk of chunks(writes, 500)) {
+  for (const chunk of chunks(writes.flatMap((write) => write.shares), SHARE_ROWS_PER_INSERT)) {
+    await db.insertInto('attribution_shares').values(chunk).execute();
+  }
+  const stored = writes.flatMap((write) => (write.columns ? [{ deal_id: write.dealId, ...write.columns }] : []));
+  for (const chunk of chunks(stored, RESULT_ROWS_PER_UPSERT)) {
     await db
       .insertInto('attribution_results')
-      .values(chunk.map((write) => ({ deal_id: write.dealId, revision: 1, ...write.columns })))
+      .values(chunk)
       .onConflict((oc) =>
         oc.column('deal_id').doUpdateSet((eb) => ({
           model: eb.ref('excluded.model'),
           currency: eb.ref('excluded.currency'),
-          amount: eb.ref('excluded.amount'),
+          amount_minor: eb.ref('excluded.amount_minor'),
           closed_at: eb.ref('excluded.closed_at'),
           touchpoints: eb.ref('excluded.touchpoints'),
           fallback: eb.ref('excluded.fallback'),
@@ -152,14 +158,13 @@ export async function writeResults(db: Db, writes: readonly ResultWrite[]): Prom
   }
 }
 
-/** Deals whose stored result was computed under settings older than `revision`. */
-export async function listOutdatedResultIds(db: Db, revision: number): Promise<string[]> {
-  const rows = await db.selectFrom('attribution_results').select('deal_id').where('settings_revision', '<', revision).execute();
-  return rows.map((row) => row.deal_id);
-}
-
-/** Every deal id whose stored result uses one of `models`. */
-export async function listResultIdsForModels(db: Db, models: readonly string[]): Promise<string[]> {
-  const rows = await db.selectFrom('attribution_results').select('deal_id').where('model', 'in', [...models]).execute();
+/** Deals whose stored result uses one of `models` and was computed under settings older than `revision`. */
+export async function listOutdatedResultIds(db: Db, models: readonly string[], revision: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('attribution_results')
+    .select('deal_id')
+    .where('settings_revision', '<', revision)
+    .where('model', 'in', [...models])
+    .execute();
   return rows.map((row) => row.deal_id);
 }

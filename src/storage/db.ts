@@ -1,8 +1,9 @@
 import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type SQLite from 'better-sqlite3';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import type pg from 'pg';
 import { DatabaseMonitor, registerMonitor } from './availability.js';
 import { discardingBrokenClients, observedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
@@ -30,10 +31,18 @@ export interface DatabaseOptions {
   postgresSchema?: string | undefined;
 }
 
-// pg returns bigint and numeric as strings by default; every bigint we store (money in minor
-// units, epoch milliseconds, counts) fits in a double's 53 bits, so numbers are the honest type.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+// Each driver is loaded only when the configuration names its engine: a SQLite instance never
+// loads pg, a PostgreSQL one never loads better-sqlite3 (memory, start-up time).
+const load = createRequire(import.meta.url);
+
+function loadPg(): typeof pg {
+  const driver = load('pg') as typeof pg;
+  // pg returns bigint and numeric as strings by default; every bigint we store (money in minor
+  // units, epoch milliseconds, counts) fits in a double's 53 bits, so numbers are the honest type.
+  driver.types.setTypeParser(driver.types.builtins.INT8, (value) => Number(value));
+  driver.types.setTypeParser(driver.types.builtins.NUMERIC, (value) => Number(value));
+  return driver;
+}
 
 const POSTGRES_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** The server cancels a slow statement itself; the client gives up this much later, for a server that is frozen. */
@@ -58,7 +67,7 @@ export function createDatabase(options: DatabaseOptions): Db {
   if (options.databaseUrl) {
     const schema = options.postgresSchema;
     if (schema !== undefined && !POSTGRES_IDENTIFIER.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
-    const pool = new pg.Pool({
+    const pool = new (loadPg().Pool)({
       connectionString: options.databaseUrl,
       max: options.databasePoolSize ?? 10,
       // A database that does not answer makes requests (and /ready) fail instead of queueing forever.
@@ -95,7 +104,8 @@ export function createDatabase(options: DatabaseOptions): Db {
 }
 
 function openSqliteFile(path: string, busyTimeoutMs: number): SQLite.Database {
-  const sqlite = new SQLite(path);
+  const SQLiteDatabase = load('better-sqlite3') as typeof SQLite;
+  const sqlite = new SQLiteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   // With WAL, NORMAL loses nothing when the process dies (kill -9); only a power cut or OS crash
   // can roll back the last transactions. See docs/operations.md.
@@ -112,6 +122,9 @@ function openSqliteFile(path: string, busyTimeoutMs: number): SQLite.Database {
 }
 
 const STATEMENT_CACHE_SIZE = 500;
+// Long texts are `in (…)` lists and multi-row inserts: each length is its own statement, rarely
+// reused, and together they held ~100 MB of native memory (docs/benchmark.md). Not cached.
+const LONGEST_CACHED_STATEMENT = 2048;
 
 interface SqliteHandle extends SqliteDatabase {
   /** Told of every failed query: a read-only file is reopened once it can be written again. */
@@ -144,6 +157,7 @@ function openSqlite(path: string, busyTimeoutMs: number): SqliteHandle {
     close: () => sqlite.close(),
     prepare(text) {
       reopenIfWritable();
+      if (text.length > LONGEST_CACHED_STATEMENT) return sqlite.prepare(text);
       let statement = statements.get(text);
       if (statement === undefined) {
         statement = sqlite.prepare(text);
@@ -195,7 +209,18 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** True for a foreign-key violation (a row naming a parent that does not exist), on either engine. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 /** A `LIKE` pattern that matches `text` anywhere, with `%`, `_` and `\` taken literally (use `escape '\'`). */
 export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** Whether `db` (or a transaction of it) talks to PostgreSQL: row locks and `skip locked` exist only there. */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }

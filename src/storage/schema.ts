@@ -6,11 +6,12 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
  */
 export interface Database {
   partners: PartnersTable;
-  events: EventsTable;
+  events: TouchpointsTable;
   deals: DealsTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;
   attribution_results: AttributionResultsTable;
+  attribution_pending: AttributionPendingTable;
   attribution_shares: AttributionSharesTable;
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
@@ -31,7 +32,8 @@ export interface PartnersTable {
   updated_at: number;
 }
 
-export interface EventsTable {
+/** The `events` table: the API calls a touchpoint an event, the code below the HTTP layer a touchpoint. */
+export interface TouchpointsTable {
   /** Recording order: ties between equal timestamps are broken by it. */
   seq: Generated<number>;
   id: string;
@@ -74,26 +76,32 @@ export interface SettingsTable {
   updated_at: number;
 }
 
-/**
- * One row per deal id that has touchpoints or a deal record. `revision` counts the writes to the
- * deal's inputs; bumping it is also the row lock that serialises them (see docs/models.md).
- * The other columns describe the stored result and are null while there is none (no deal, or lost).
- */
+/** The stored result of a won deal with its own model; a deal without one (lost, or no deal record) has no row. */
 export interface AttributionResultsTable {
   deal_id: string;
-  revision: number;
   /** The deal's own model the result was computed with. */
-  model: string | null;
-  currency: string | null;
-  amount: number | null;
-  closed_at: number | null;
+  model: string;
+  currency: string;
+  amount_minor: number;
+  closed_at: number;
   /** The deal's touchpoint count: 0 means unattributed revenue. */
-  touchpoints: number | null;
+  touchpoints: number;
   /** 1 when every model weight was 0 and the partners shared equally. */
-  fallback: number | null;
-  /** The settings revision a settings-dependent model (role-based, time-decay) was computed under. */
-  settings_revision: number | null;
-  calculated_at: number | null;
+  fallback: number;
+  /** The settings revision the result was computed under (role-based and time-decay read the settings). */
+  settings_revision: number;
+  calculated_at: number;
+}
+
+/**
+ * The deals whose stored result (and its share of the rollups) is out of date: the durable
+ * queue of change propagation (docs/architecture.md). Holding a deal's row, locked or deleted
+ * in an open transaction, is the right to recompute that deal.
+ */
+export interface AttributionPendingTable {
+  deal_id: string;
+  /** When the oldest change still waiting was recorded (epoch ms): the backlog's age. */
+  enqueued_at: number;
 }
 
 /** A stored result's share for one partner, with the deal's currency and closing time copied for the aggregates. */
@@ -140,8 +148,8 @@ export interface AnalyticsTouchpointDaysTable {
 export type PartnerRow = Selectable<PartnersTable>;
 export type NewPartnerRow = Insertable<PartnersTable>;
 export type PartnerUpdate = Updateable<PartnersTable>;
-export type EventRow = Selectable<EventsTable>;
-export type NewEventRow = Insertable<EventsTable>;
+export type TouchpointRecord = Selectable<TouchpointsTable>;
+export type NewTouchpointRecord = Insertable<TouchpointsTable>;
 export type DealRow = Selectable<DealsTable>;
 export type NewDealRow = Insertable<DealsTable>;
 export type DealUpdate = Updateable<DealsTable>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAYS, MONTHS, dayOf, monthLabel, monthOf, monthStart, splitPeriod } from '../../src/services/analytics-buckets.js';
+import { DAYS, MONTHS, dayOf, monthLabel, monthOf, monthStart, splitPeriod } from '../../src/services/analytics/buckets.js';
 
 const ms = (iso: string) => Date.parse(iso);
 

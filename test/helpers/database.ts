@@ -88,10 +88,13 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
 /**
  * A mark that changes whenever anything is written to `db`, on either engine, for tests that
  * prove a request writes nothing. SQLite: the connection's change counter. PostgreSQL: every
- * table's row count and newest row version (xmin) in the current schema.
+ * table's row count and newest row version (xmin) in the current schema. It is taken once the
+ * app's propagation worker has finished what earlier writes left pending, so that only the
+ * requests between two marks can move it.
  * @example const before = await databaseWriteMark(t.db); ...; expect(await databaseWriteMark(t.db)).toBe(before);
  */
 export async function databaseWriteMark(db: Db): Promise<string> {
+  await settledPropagation(db);
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
     return String((await sql<{ n: number }>`select total_changes() as n`.execute(db)).rows[0]!.n);
   }
@@ -113,6 +116,7 @@ export async function databaseWriteMark(db: Db): Promise<string> {
  * @example const before = await databaseDigest(t.db); ...; expect(await databaseDigest(t.db)).toBe(before);
  */
 export async function databaseDigest(db: Db): Promise<string> {
+  await settledPropagation(db);
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const tables = postgres
     ? await sql<{ name: string }>`select table_name as name from information_schema.tables
@@ -125,4 +129,15 @@ export async function databaseDigest(db: Db): Promise<string> {
     hash.update(`${name}\n${lines.sort().join('\n')}\n`);
   }
   return hash.digest('hex');
+}
+
+/** Waits until no deal is pending (the worker may be recomputing one in an open transaction). */
+async function settledPropagation(db: Db, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await db.selectFrom('attribution_pending').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (Number(row.n) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${row.n} deals still pending after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

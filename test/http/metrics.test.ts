@@ -56,9 +56,23 @@ describe('GET /metrics', () => {
     expect(samples.some((sample) => sample.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
   });
 
-  it('has no pending-work gauges until a provider is wired', async () => {
+  it('reports the real propagation backlog by default', async () => {
     const samples = await scrape();
-    expect(samples.some((sample) => sample.name.startsWith('attribution_pending'))).toBe(false);
+    // Nothing was written, so nothing waits.
+    expect(sampleValue(samples, 'attribution_pending_deals')).toBe(0);
+    expect(sampleValue(samples, 'attribution_pending_oldest_age_seconds')).toBe(0);
+  });
+
+  it('counts deals that wait to be propagated', async () => {
+    const idle = await startTestApp({ PROPAGATION_WORKER: 'off' });
+    try {
+      await idle.api.post('/partners', { id: 'p1', name: 'P1', email: 'p1@example.com' });
+      await idle.api.post('/events', { partner_id: 'p1', deal_id: 'd1', touchpoint_type: 'demo' });
+      await idle.api.post('/events', { partner_id: 'p1', deal_id: 'd2', touchpoint_type: 'demo' });
+      expect(sampleValue(await scrape(idle), 'attribution_pending_deals')).toBe(2);
+    } finally {
+      await idle.close();
+    }
   });
 });
 

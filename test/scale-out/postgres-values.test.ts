@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeal, listDeals } from '../../src/storage/deals.js';
-import { listEventsForDeal } from '../../src/storage/events.js';
+import { listDealTouchpoints } from '../../src/storage/touchpoints.js';
 import { countPartnerActivity, listPartners } from '../../src/storage/partners.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { missingServices } from '../helpers/environment.js';
@@ -38,7 +38,7 @@ describe.skipIf(skip)(`values on PostgreSQL${skip ? ` (skipped: ${skip})` : ''}`
     for (const type of ['referral', 'demo']) {
       expect((await t.api.post('/events', { partner_id: 'p1', deal_id: 'big', touchpoint_type: type })).statusCode).toBe(201);
     }
-    const events = await listEventsForDeal(t.db, 'big');
+    const events = await listDealTouchpoints(t.db, 'big');
     expect(events.map((event) => typeof event.seq)).toEqual(['number', 'number']);
     expect(events[1]!.seq).toBeGreaterThan(events[0]!.seq);
     expect(events.map((event) => event.timestamp)).toEqual([FIXED_NOW, FIXED_NOW]);

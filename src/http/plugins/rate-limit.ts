@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 import { watchRedisForHangs } from '../redis-watchdog.js';
 
@@ -83,7 +84,9 @@ export const rateLimitPlugin = fp(
  * @example const redis = createRateLimitRedis('redis://127.0.0.1:6379'); await redis.connect();
  */
 export function createRateLimitRedis(url: string, options: { keyPrefix?: string } = {}): Redis {
-  const redis = new Redis(url, {
+  // Loaded only when configured: an instance without REDIS_URL never pays for ioredis.
+  const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  const redis = new RedisClient(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toMajorUnits } from '../../domain/money.js';
 import { majorUnitsJson } from '../json-decimal.js';
-import { getAnalytics } from '../../services/analytics.js';
-import { getPartnerAnalytics } from '../../services/analytics-partner.js';
+import { getAnalytics } from '../../services/analytics/overview.js';
+import { getPartnerAnalytics } from '../../services/analytics/partner.js';
 import type { ServiceContext } from '../../services/context.js';
 import { ownPartnerOnly } from '../partner-scope.js';
 import { problemResponses } from '../problem.js';
@@ -181,7 +181,7 @@ function toAnalyticsResponse(analytics: Awaited<ReturnType<typeof getAnalytics>>
     touchpoints: analytics.touchpoints,
     recent_deals: analytics.recentDeals.map((deal) => ({
       id: deal.deal_id,
-      amount: toMajorUnits(deal.amount, deal.currency),
+      amount: toMajorUnits(deal.amount_minor, deal.currency),
       currency: deal.currency,
       closed_date: toIso(deal.closed_at),
       attribution_model: deal.model,
@@ -205,7 +205,7 @@ function toPartnerAnalyticsResponse(analytics: Awaited<ReturnType<typeof getPart
     touchpoints: analytics.touchpoints,
     deals: analytics.deals.map((deal) => ({
       deal_id: deal.deal_id,
-      amount: toMajorUnits(deal.amount ?? 0, deal.currency),
+      amount: toMajorUnits(deal.amount_minor, deal.currency),
       currency: deal.currency,
       closed_date: toIso(deal.closed_at),
       model: deal.model ?? '',

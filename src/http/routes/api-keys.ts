@@ -1,10 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../errors.js';
-import { createApiKey, SCOPES, scopesOf } from '../../services/api-keys.js';
+import {
+  createApiKey,
+  findApiKeyById,
+  listApiKeysPage,
+  revokeApiKeyById,
+  SCOPES,
+  scopesOf,
+  type ApiKey,
+} from '../../services/api-keys.js';
 import type { ServiceContext } from '../../services/context.js';
-import { findApiKey, listApiKeys, revokeApiKey } from '../../storage/api-keys.js';
-import type { ApiKeyRow } from '../../storage/schema.js';
 import { problemResponses } from '../problem.js';
 import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, singleLineText, toIso } from '../schemas.js';
 
@@ -61,7 +67,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       },
     },
     async (request) => {
-      const { data, total } = await listApiKeys(ctx.db, request.query);
+      const { data, total } = await listApiKeysPage(ctx.db, request.query);
       const { limit, offset } = request.query;
       return { data: data.map(toApiKeyResponse), pagination: { limit, offset, total } };
     },
@@ -78,7 +84,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       },
     },
     async (request) => {
-      const row = await findApiKey(ctx.db, request.principal!.keyId);
+      const row = await findApiKeyById(ctx.db, request.principal!.keyId);
       // Revoked between authentication and this read: answer as authentication would have.
       if (!row || row.revoked_at !== null) throw new AppError('unauthorized', 'The API key is unknown or has been revoked');
       return toApiKeyResponse(row);
@@ -97,13 +103,13 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       },
     },
     async (request, reply) => {
-      if (!(await revokeApiKey(ctx.db, request.params.id, ctx.now()))) throw notFound('API key', request.params.id);
+      if (!(await revokeApiKeyById(ctx.db, request.params.id, ctx.now()))) throw notFound('API key', request.params.id);
       return reply.code(204).send(null);
     },
   );
 };
 
-export function toApiKeyResponse(row: ApiKeyRow) {
+export function toApiKeyResponse(row: ApiKey) {
   return {
     id: row.id,
     name: row.name,

@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ATTRIBUTION_MODELS, type AttributionModel } from '../../domain/attribution/index.js';
+import type { AttributionModel } from '../../domain/attribution/index.js';
 import { toMajorUnits } from '../../domain/money.js';
-import * as attribution from '../../services/attribution.js';
-import type { AttributionEntry, AttributionView } from '../../services/attribution.js';
+import * as attribution from '../../services/attribution/read.js';
+import type { AttributionEntry, AttributionView } from '../../services/attribution/read.js';
 import type { ServiceContext } from '../../services/context.js';
 import { problemResponses } from '../problem.js';
-import { idSchema, isoTimestamp, toIso } from '../schemas.js';
+import { attributionModelSchema as attributionModel, idSchema, isoTimestamp, toIso } from '../schemas.js';
 
-const attributionModel = z.enum(ATTRIBUTION_MODELS);
 const dealParams = z.object({ dealId: idSchema });
 
 const halfLifeDays = z.coerce
@@ -151,7 +150,7 @@ function toAttributionEntry(entry: AttributionEntry, currency: string) {
     partner_id: entry.partnerId,
     partner_name: entry.partnerName,
     percentage: entry.basisPoints / 100,
-    payout: toMajorUnits(entry.payout, currency),
+    payout: toMajorUnits(entry.payoutMinor, currency),
     touchpoints: entry.touchpoints,
     role: entry.roles.join(', '),
   };

@@ -1,11 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ATTRIBUTION_MODELS } from '../../domain/attribution/index.js';
 import { toMajorUnits } from '../../domain/money.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as deals from '../../services/deals.js';
-import { listDeals } from '../../storage/deals.js';
-import type { DealRow } from '../../storage/schema.js';
 import { problemResponses } from '../problem.js';
 import {
   currencySchema,
@@ -14,6 +11,7 @@ import {
   idSchema,
   isoTimestamp,
   paginated,
+  attributionModelSchema as attributionModel,
   paginationQuery,
   timestampInput,
   toIso,
@@ -21,7 +19,6 @@ import {
 import { eventResponse, toEventResponse } from './events.js';
 
 const dealStatus = z.enum(['won', 'lost']);
-const attributionModel = z.enum(ATTRIBUTION_MODELS);
 const amount = z
   .number()
   .positive()
@@ -92,7 +89,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     },
     async (request) => {
       const { limit, offset, status, start_date, end_date } = request.query;
-      const { data, total } = await listDeals(ctx.db, { status, from: start_date, to: end_date, limit, offset });
+      const { data, total } = await deals.listDealsPage(ctx, { status, from: start_date, to: end_date, limit, offset });
       return { data: data.map(toDealResponse), pagination: { limit, offset, total } };
     },
   );
@@ -112,7 +109,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       },
     },
     async (request) => {
-      const { deal, events } = await deals.getDealWithEvents(ctx, request.params.id);
+      const { deal, events } = await deals.getDealWithTouchpoints(ctx, request.params.id);
       return { ...toDealResponse(deal), events: events.map(toEventResponse) };
     },
   );
@@ -136,7 +133,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
   );
 };
 
-export function toDealResponse(row: DealRow) {
+export function toDealResponse(row: deals.Deal) {
   return {
     id: row.id,
     amount: toMajorUnits(row.amount, row.currency),

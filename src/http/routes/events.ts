@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
 import type { ServiceContext } from '../../services/context.js';
-import * as events from '../../services/events.js';
-import type { StoredEvent } from '../../services/events.js';
-import { listEvents } from '../../storage/events.js';
+import * as events from '../../services/touchpoints.js';
+import type { StoredTouchpoint } from '../../services/touchpoints.js';
 import { problemResponses } from '../problem.js';
 import { dateRangeQuery, idParams, idSchema, isoTimestamp, paginated, paginationQuery, timestampInput, toIso } from '../schemas.js';
 
@@ -61,8 +60,8 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
       },
     },
     async (request, reply) => {
-      const { event, created } = await events.recordEvent(ctx, request.body);
-      return reply.code(created ? 201 : 200).send(toEventResponse(event));
+      const { touchpoint, created } = await events.recordTouchpoint(ctx, request.body);
+      return reply.code(created ? 201 : 200).send(toEventResponse(touchpoint));
     },
   );
 
@@ -80,7 +79,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await events.recordEventBatch(ctx, request.body.events)),
+    async (request, reply) => reply.code(201).send(await events.recordTouchpointBatch(ctx, request.body.events)),
   );
 
   app.get(
@@ -102,7 +101,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
     },
     async (request) => {
       const { limit, offset, start_date, end_date, deal_id, partner_id, touchpoint_type } = request.query;
-      const { data, total } = await listEvents(ctx.db, {
+      const { data, total } = await events.listTouchpointsPage(ctx, {
         dealId: deal_id,
         partnerId: partner_id,
         touchpointType: touchpoint_type,
@@ -127,7 +126,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
       },
     },
     async (request, reply) => {
-      await events.removeEvent(ctx, request.params.id);
+      await events.removeTouchpoint(ctx, request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -150,7 +149,7 @@ export function depthOf(value: unknown): number {
   return deepest;
 }
 
-export function toEventResponse(row: StoredEvent) {
+export function toEventResponse(row: StoredTouchpoint) {
   return {
     id: row.id,
     partner_id: row.partner_id,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServiceContext } from '../../services/context.js';
-import { PAYOUT_COLUMNS, payoutRows } from '../../services/payout-export.js';
+import { PAYOUT_COLUMNS, payoutRows } from '../../services/analytics/payout-export.js';
 import { csvStream } from '../csv.js';
 import { problemResponses } from '../problem.js';
 import { ownPartnerOnly } from '../partner-scope.js';

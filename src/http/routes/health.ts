@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../problem.js';
+import type { ServiceContext } from '../../services/context.js';
 import { checkReadiness } from '../../services/readiness.js';
-import type { Db } from '../../storage/db.js';
 
-export const healthRoutes: FastifyPluginAsyncZod<{ db: Db; version: string }> = async (app, { db, version }) => {
+export const healthRoutes: FastifyPluginAsyncZod<{ db: ServiceContext['db']; version: string }> = async (app, { db, version }) => {
   app.get(
     '/health',
     {

@@ -2,8 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.js';
 import * as partners from '../../services/partners.js';
-import { listPartners } from '../../storage/partners.js';
-import type { PartnerRow } from '../../storage/schema.js';
 import { majorUnitsJson } from '../json-decimal.js';
 import { problemResponses } from '../problem.js';
 import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, payoutDetailsSchema, singleLineText, toIso } from '../schemas.js';
@@ -72,7 +70,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       },
     },
     async (request) => {
-      const { data, total } = await listPartners(ctx.db, request.query);
+      const { data, total } = await partners.listPartnersPage(ctx, request.query);
       const { limit, offset } = request.query;
       return { data: data.map(toPartnerResponse), pagination: { limit, offset, total } };
     },
@@ -135,7 +133,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
   );
 };
 
-export function toPartnerResponse(row: PartnerRow) {
+export function toPartnerResponse(row: partners.Partner) {
   return {
     id: row.id,
     name: row.name,

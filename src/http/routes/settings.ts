@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ATTRIBUTION_MODELS, TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
+import { TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
 import type { ServiceContext } from '../../services/context.js';
-import { readAttributionSettings, updateAttributionSettings, type AttributionSettings } from '../../services/settings.js';
+import { readAttributionSettings, type AttributionSettings } from '../../services/attribution/settings-values.js';
+import { updateAttributionSettings } from '../../services/attribution/settings.js';
 import { problemResponses } from '../problem.js';
+import { attributionModelSchema } from '../schemas.js';
 
 const roleWeight = z.number().min(0).max(1_000_000).describe('Finite, >= 0');
 
@@ -16,14 +18,14 @@ const roleWeightsInput = z
   .meta({ example: { closer: 40, referral: 30 } });
 
 const settingsBody = z.strictObject({
-  default_model: z.enum(ATTRIBUTION_MODELS).optional().describe('The model new deals get when they name none'),
+  default_model: attributionModelSchema.optional().describe('The model new deals get when they name none'),
   role_weights: roleWeightsInput.optional(),
   half_life_days: z.number().positive().max(36_500).optional().describe('time-decay: days for a weight to halve'),
 });
 
 const settingsResponse = z
   .object({
-    default_model: z.enum(ATTRIBUTION_MODELS),
+    default_model: attributionModelSchema,
     role_weights: z.record(z.enum(TOUCHPOINT_TYPES), z.number()),
     half_life_days: z.number(),
   })

@@ -6,23 +6,10 @@ import {
   type AttributionOutcome,
   type Touchpoint,
   type TouchpointType,
-} from '../domain/attribution/index.js';
-import type { TouchpointRow } from '../storage/attribution-inputs.js';
-import type { DealRow } from '../storage/schema.js';
-import type { AttributionSettings } from './settings.js';
-
-/**
- * Which setting each settings-dependent model reads. A change to it recomputes the model's
- * stored results; the other models ignore the settings (roles are ordered on read).
- */
-export const SETTINGS_INPUTS = {
-  'role-based': 'role_weights',
-  'time-decay': 'half_life_days',
-} as const satisfies Partial<Record<AttributionModel, keyof AttributionSettings>>;
-
-export const SETTINGS_DEPENDENT_MODELS = Object.keys(SETTINGS_INPUTS) as (keyof typeof SETTINGS_INPUTS)[];
-
-export const dependsOnSettings = (model: string) => Object.hasOwn(SETTINGS_INPUTS, model);
+} from '../../domain/attribution/index.js';
+import type { TouchpointRow } from '../../storage/attribution-inputs.js';
+import type { DealRow } from '../../storage/schema.js';
+import type { AttributionSettings } from './settings-values.js';
 
 /** Per-request overrides of the settings (`?half_life_days=`). */
 export interface AttributionOverrides {

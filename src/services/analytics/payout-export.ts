@@ -1,7 +1,8 @@
-import { currencyDigits } from '../domain/money.js';
-import { listPayoutDealPage, listPayoutRows, type DealCursor, type PayoutFilter } from '../storage/analytics-payouts.js';
-import { syncOutdatedResults } from './attribution-sync.js';
-import type { ServiceContext } from './context.js';
+import { formatMinorUnits } from '../../domain/money.js';
+import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
+import { listPayoutDealPage, listPayoutRows, type DealCursor, type PayoutFilter } from '../../storage/analytics-payouts.js';
+import { finishPendingWork } from '../attribution/pending-work.js';
+import type { ServiceContext } from '../context.js';
 
 export const PAYOUT_COLUMNS = [
   'deal_id',
@@ -25,26 +26,21 @@ const DEALS_PER_PAGE = 500;
  * Each page is one read, so a deal's rows always agree with each other.
  */
 export async function* payoutRows(ctx: ServiceContext, filter: PayoutFilter): AsyncGenerator<string[]> {
-  await syncOutdatedResults(ctx);
+  await finishPendingWork(ctx);
   let cursor: DealCursor | undefined;
   for (;;) {
     const page = await listPayoutDealPage(ctx.db, filter, cursor, DEALS_PER_PAGE);
     if (page.length === 0) return;
     const rows = await listPayoutRows(ctx.db, page.map((deal) => deal.dealId), filter.partnerId);
     const order = new Map(page.map((deal, index) => [deal.dealId, index]));
-    rows.sort(
-      (a, b) =>
-        order.get(a.deal_id)! - order.get(b.deal_id)! ||
-        b.payout - a.payout ||
-        (a.partner_id < b.partner_id ? -1 : a.partner_id > b.partner_id ? 1 : 0),
-    );
+    rows.sort((a, b) => order.get(a.deal_id)! - order.get(b.deal_id)! || byPayoutThenPartnerRow(a, b));
     for (const row of rows) {
       yield [
         row.deal_id,
         new Date(row.closed_at).toISOString(),
         row.currency,
-        formatMinorUnits(row.amount ?? 0, row.currency),
-        row.model ?? '',
+        formatMinorUnits(row.amount_minor, row.currency),
+        row.model,
         row.partner_id,
         row.partner_name,
         formatMinorUnits(row.basis_points, 2),
@@ -53,16 +49,4 @@ export async function* payoutRows(ctx: ServiceContext, filter: PayoutFilter): As
     }
     cursor = page[page.length - 1];
   }
-}
-
-/**
- * Minor units as a fixed-point decimal string, exact for any safe integer.
- * @example formatMinorUnits(123405, 'USD') // '1234.05'
- * @example formatMinorUnits(3333, 2)       // '33.33'
- */
-export function formatMinorUnits(minor: number, currencyOrDigits: string | number): string {
-  const digits = typeof currencyOrDigits === 'number' ? currencyOrDigits : currencyDigits(currencyOrDigits);
-  const sign = minor < 0 ? '-' : '';
-  const text = Math.abs(minor).toString().padStart(digits + 1, '0');
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }

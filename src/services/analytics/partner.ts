@@ -1,4 +1,4 @@
-import { notFound } from '../errors.js';
+import { notFound } from '../../errors.js';
 import {
   countPartnerTouchpoints,
   listPartnerDeals,
@@ -6,12 +6,12 @@ import {
   sumPartnerByMonth,
   sumPartnerPayoutByCurrency,
   sumPartnerShares,
-} from '../storage/analytics-partner.js';
-import { findPartner } from '../storage/partners.js';
-import { MONTHS, monthLabel, monthOf, splitPeriod, type Period } from './analytics-buckets.js';
-import { byCountThenType } from './analytics.js';
-import { syncOutdatedResults } from './attribution-sync.js';
-import type { ServiceContext } from './context.js';
+} from '../../storage/analytics-partner.js';
+import { findPartner } from '../../storage/partners.js';
+import { MONTHS, monthLabel, monthOf, splitPeriod, type Period } from './buckets.js';
+import { byCountThenType } from './overview.js';
+import { finishPendingWork } from '../attribution/pending-work.js';
+import type { ServiceContext } from '../context.js';
 
 export interface PartnerAnalyticsQuery {
   period: Period;
@@ -26,7 +26,7 @@ export interface PartnerAnalyticsQuery {
 export async function getPartnerAnalytics(ctx: ServiceContext, partnerId: string, query: PartnerAnalyticsQuery) {
   const partner = await findPartner(ctx.db, partnerId);
   if (!partner) throw notFound('Partner', partnerId);
-  await syncOutdatedResults(ctx);
+  await finishPendingWork(ctx);
   const { period, currency } = query;
   const filter = { partnerId, currency, from: period.from, to: period.to };
   return ctx.db
@@ -67,6 +67,6 @@ export async function getPartnerAnalytics(ctx: ServiceContext, partnerId: string
 
 /** The partner's attributed revenue per currency over all time (minor units), for its stats. */
 export async function getPartnerAttributedRevenue(ctx: ServiceContext, partnerId: string) {
-  await syncOutdatedResults(ctx);
+  await finishPendingWork(ctx);
   return sumPartnerPayoutByCurrency(ctx.db, partnerId);
 }

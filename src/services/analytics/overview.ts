@@ -1,4 +1,4 @@
-import { TOUCHPOINT_TYPES } from '../domain/attribution/index.js';
+import { TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
 import {
   countTouchpointDays,
   countTouchpointEdges,
@@ -9,12 +9,13 @@ import {
   sumPartnerMonths,
   type ModelTotals,
   type PartnerTotals,
-} from '../storage/analytics.js';
-import { findPartnerNames } from '../storage/attribution-inputs.js';
-import { DAYS, MONTHS, splitPeriod, type Period } from './analytics-buckets.js';
-import { sumRevenueByMonth } from './analytics-monthly.js';
-import { syncOutdatedResults } from './attribution-sync.js';
-import type { ServiceContext } from './context.js';
+} from '../../storage/analytics.js';
+import { findPartnerNames } from '../../storage/attribution-inputs.js';
+import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
+import { finishPendingWork } from '../attribution/pending-work.js';
+import type { ServiceContext } from '../context.js';
+import { DAYS, MONTHS, splitPeriod, type Period } from './buckets.js';
+import { sumRevenueByMonth } from './monthly.js';
 
 export interface AnalyticsQuery {
   period: Period;
@@ -31,7 +32,7 @@ export const RECENT_DEALS = 10;
  * come from the rollups, the ragged edges of the period from the rows themselves.
  */
 export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
-  await syncOutdatedResults(ctx);
+  await finishPendingWork(ctx);
   const { period, currency } = query;
   const days = splitPeriod(period, DAYS);
   const months = splitPeriod(period, MONTHS);
@@ -52,7 +53,7 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
         ...(days.buckets ? await countTouchpointDays(trx, days.buckets) : []),
         ...(await countTouchpointEdges(trx, days.edges)),
       ]).filter((row) => row.count > 0);
-      const ranking = partners.sort(byPayoutThenId).slice(0, query.partnersLimit);
+      const ranking = partners.sort(byPayoutThenPartnerRow).slice(0, query.partnersLimit);
       const names = await findPartnerNames(trx, ranking.map((row) => row.partner_id));
       const recentDeals = await listRecentDeals(trx, currency, period.from, period.to, RECENT_DEALS);
       const monthly = await sumRevenueByMonth(trx, currency, period);
@@ -122,7 +123,3 @@ const sum = (values: readonly number[]) => values.reduce((total, value) => total
 const sumExact = (values: readonly bigint[]) => values.reduce((total, value) => total + value, 0n);
 const compareBigDescending = (a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0);
 
-function byPayoutThenId(a: PartnerTotals, b: PartnerTotals): number {
-  if (a.payout !== b.payout) return compareBigDescending(a.payout, b.payout);
-  return a.partner_id < b.partner_id ? -1 : a.partner_id > b.partner_id ? 1 : 0;
-}

@@ -1,9 +1,9 @@
-import type { DealDayDelta, PartnerMonthDelta, TouchpointDayDelta } from '../storage/analytics-rollups.js';
-import { dayOf, monthOf } from './analytics-buckets.js';
+import type { DealDayDelta, PartnerMonthDelta, TouchpointDayDelta } from '../../storage/analytics-rollups.js';
+import { dayOf, monthOf } from './buckets.js';
 
 /** What one stored result adds to the rollups. */
 export interface ResultContribution {
-  deal: { model: string; currency: string; amount: number; closed_at: number; touchpoints: number };
+  deal: { model: string; currency: string; amountMinor: number; closed_at: number; touchpoints: number };
   shares: readonly { partner_id: string; payout: number; basis_points: number }[];
 }
 
@@ -23,8 +23,8 @@ export function rollupDeltas(removed: readonly ResultContribution[], added: read
     const dayKey = `${deal.currency}\u0000${day}\u0000${deal.model}`;
     const dayRow = dealDays.get(dayKey) ?? { currency: deal.currency, day, model: deal.model, deals: 0, revenue: 0, attributed_revenue: 0 };
     dayRow.deals += sign;
-    dayRow.revenue += sign * deal.amount;
-    dayRow.attributed_revenue += sign * (deal.touchpoints > 0 ? deal.amount : 0);
+    dayRow.revenue += sign * deal.amountMinor;
+    dayRow.attributed_revenue += sign * (deal.touchpoints > 0 ? deal.amountMinor : 0);
     dealDays.set(dayKey, dayRow);
     const month = monthOf(deal.closed_at);
     for (const share of shares) {

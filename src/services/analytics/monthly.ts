@@ -1,6 +1,6 @@
-import { listRevenueInEdges, sumRevenueByDay } from '../storage/analytics-monthly.js';
-import type { Db } from '../storage/db.js';
-import { DAYS, dayStart, monthLabel, monthOf, splitPeriod, type Period } from './analytics-buckets.js';
+import { listRevenueInEdges, sumRevenueByDay } from '../../storage/analytics-monthly.js';
+import type { Db } from '../../storage/db.js';
+import { DAYS, dayStart, monthLabel, monthOf, splitPeriod, type Period } from './buckets.js';
 
 export interface MonthRevenue {
   month: string;
@@ -25,7 +25,7 @@ export async function sumRevenueByMonth(db: Db, currency: string, period: Period
     if (row.deals > 0) add(monthOf(dayStart(row.day)), row.deals, row.revenue, row.attributed_revenue);
   }
   for (const deal of await listRevenueInEdges(db, currency, days.edges)) {
-    add(monthOf(deal.closedAt), 1, BigInt(deal.amount), deal.attributed ? BigInt(deal.amount) : 0n);
+    add(monthOf(deal.closedAt), 1, BigInt(deal.amountMinor), deal.attributed ? BigInt(deal.amountMinor) : 0n);
   }
   if (totals.size === 0) return [];
   const months = [...totals.keys()];

@@ -1,29 +1,51 @@
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
-import type { EventRow, NewEventRow } from './schema.js';
+import type { TouchpointRecord, NewTouchpointRecord } from './schema.js';
 
 // Stays well under SQLite's and PostgreSQL's bound-parameter limits (32766 / 65535).
 const INSERT_CHUNK_ROWS = 1000;
 
-export async function insertEvents(db: Db, rows: readonly NewEventRow[]): Promise<void> {
+/** Inserts the rows whose id is not stored yet; returns the ids it inserted. */
+export async function insertNewTouchpoints(db: Db, rows: readonly NewTouchpointRecord[]): Promise<Set<string>> {
+  if (rows.length === 1) {
+    const row = rows[0]!;
+    const values = [row.id, row.partner_id, row.deal_id, row.touchpoint_type, row.timestamp, row.metadata, row.request_hash, row.created_at];
+    return new Set((await insertOneNewTouchpoint(db, values)).map((written) => written.id));
+  }
+  const inserted = new Set<string>();
   for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    await db
+    const written = await db
       .insertInto('events')
       .values(rows.slice(start, start + INSERT_CHUNK_ROWS))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
       .execute();
+    for (const row of written) inserted.add(row.id);
   }
+  return inserted;
 }
 
-export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
+// POST /events: the single-row insert, compiled once.
+const insertOneNewTouchpoint = compileOnce<{ id: string }>(8, (db, [id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at]) =>
+  db
+    .insertInto('events')
+    // Placeholders stand in for the values; their types are the caller's.
+    .values({ id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at } as unknown as NewTouchpointRecord)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+);
+
+export async function findTouchpoint(db: Db, id: string): Promise<TouchpointRecord | undefined> {
   return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findEventsByIds(db: Db, ids: readonly string[]): Promise<EventRow[]> {
+export async function findTouchpointsByIds(db: Db, ids: readonly string[]): Promise<TouchpointRecord[]> {
   if (ids.length === 0) return [];
   return db.selectFrom('events').selectAll().where('id', 'in', [...new Set(ids)]).execute();
 }
 
 /** A deal's touchpoints, oldest first, ties in recording order. */
-export async function listEventsForDeal(db: Db, dealId: string): Promise<EventRow[]> {
+export async function listDealTouchpoints(db: Db, dealId: string): Promise<TouchpointRecord[]> {
   return db
     .selectFrom('events')
     .selectAll()
@@ -33,7 +55,7 @@ export async function listEventsForDeal(db: Db, dealId: string): Promise<EventRo
     .execute();
 }
 
-export interface EventListQuery {
+export interface TouchpointListQuery {
   dealId?: string | undefined;
   partnerId?: string | undefined;
   touchpointType?: string | undefined;
@@ -44,7 +66,7 @@ export interface EventListQuery {
 }
 
 /** Touchpoints oldest first, filtered; `from` and `to` are inclusive epoch milliseconds. */
-export async function listEvents(db: Db, query: EventListQuery) {
+export async function listTouchpoints(db: Db, query: TouchpointListQuery) {
   let filtered = db.selectFrom('events');
   if (query.dealId !== undefined) filtered = filtered.where('deal_id', '=', query.dealId);
   if (query.partnerId !== undefined) filtered = filtered.where('partner_id', '=', query.partnerId);
@@ -58,8 +80,8 @@ export async function listEvents(db: Db, query: EventListQuery) {
   return { data, total: Number(count.total) };
 }
 
-export async function deleteEvent(db: Db, id: string): Promise<EventRow | undefined> {
-  const row = await findEvent(db, id);
+export async function deleteTouchpoint(db: Db, id: string): Promise<TouchpointRecord | undefined> {
+  const row = await findTouchpoint(db, id);
   if (row) await db.deleteFrom('events').where('id', '=', id).execute();
   return row;
 }

@@ -4,22 +4,28 @@ import {
   type AttributionModel,
   type AttributionOutcome,
   type TouchpointType,
-} from '../domain/attribution/index.js';
-import { AppError, notFound } from '../errors.js';
-import { findPartnerNames, hasTouchpointOnDeal, listTouchpointsForDeals } from '../storage/attribution-inputs.js';
-import { findDealsWithResults, findSharesWithNames, type ResultColumns } from '../storage/attribution-results.js';
-import type { DealRow } from '../storage/schema.js';
-import { computeAttribution, dependsOnSettings, ownModelOf, type AttributionOverrides } from './attribution-compute.js';
-import { syncDealAttributions } from './attribution-sync.js';
-import type { ServiceContext } from './context.js';
-import { ATTRIBUTION_SETTINGS_KEY, parseAttributionSettings, type StoredAttributionSettings } from './settings.js';
+} from '../../domain/attribution/index.js';
+import { byPayoutThenPartner } from '../../domain/ranking.js';
+import { AppError, notFound } from '../../errors.js';
+import { findPartnerNames, hasTouchpointOnDeal, listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
+import { findDealWithResult, findSharesWithNames, type DealWithResult, type ResultColumns } from '../../storage/attribution-results.js';
+import type { DealRow } from '../../storage/schema.js';
+import type { ServiceContext } from '../context.js';
+import { computeAttribution, ownModelOf, type AttributionOverrides } from './compute.js';
+import { finishPendingDeal, recomputeDealNow } from './pending-work.js';
+import {
+  ATTRIBUTION_SETTINGS_KEY,
+  dependsOnSettings,
+  parseAttributionSettings,
+  type StoredAttributionSettings,
+} from './settings-values.js';
 
 /** One partner's line in an attribution, roles ordered by the current role weights. */
 export interface AttributionEntry {
   partnerId: string;
   partnerName: string;
   basisPoints: number;
-  payout: number;
+  payoutMinor: number;
   touchpoints: number;
   roles: TouchpointType[];
 }
@@ -44,7 +50,8 @@ export interface AttributionRequest extends AttributionOverrides {
 /**
  * The deal's attribution. With its own model and the settings' half-life, the stored result
  * (`cached: true`) unless it is missing or `recalculate` is set; otherwise a fresh computation.
- * The stored answer takes two reads: the deal with its result and the settings, then the shares.
+ * The stored answer takes two reads: the deal with its result, the settings and whether a change
+ * is pending, then the shares. A pending deal is brought up to date first.
  */
 export async function getAttribution(ctx: ServiceContext, dealId: string, request: AttributionRequest = {}): Promise<AttributionView> {
   const { deal, result, settings } = await findAttributableDeal(ctx, dealId, request.viewerPartnerId);
@@ -62,7 +69,7 @@ export async function getAttribution(ctx: ServiceContext, dealId: string, reques
 /** Recomputes and stores the deal's result with its own model (`cached: false`). */
 export async function recalculateAttribution(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null): Promise<AttributionView> {
   await findAttributableDeal(ctx, dealId, viewerPartnerId);
-  await ctx.db.transaction().execute((trx) => syncDealAttributions(trx, ctx, [dealId]));
+  await recomputeDealNow(ctx, dealId);
   // Read back what was stored: a concurrent change may have made the deal lost meanwhile.
   const { deal, result, settings } = await findAttributableDeal(ctx, dealId, viewerPartnerId);
   const view = await readStoredView(ctx, deal, result, settings);
@@ -87,13 +94,23 @@ export async function compareAttributionModels(ctx: ServiceContext, dealId: stri
  * not exist (or a partner-bound caller has no touchpoint on it), 409 `deal_not_won` when lost.
  */
 async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null) {
-  const [found] = await findDealsWithResults(ctx.db, [dealId], ATTRIBUTION_SETTINGS_KEY);
+  let found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
+  if (found?.pending || (found && computedUnderOlderSettings(found, ctx))) {
+    await (found.pending ? finishPendingDeal(ctx, dealId) : recomputeDealNow(ctx, dealId));
+    found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
+  }
   if (!found) throw notFound('Deal', dealId);
   if (viewerPartnerId && !(await hasTouchpointOnDeal(ctx.db, dealId, viewerPartnerId))) throw notFound('Deal', dealId);
   if (found.deal.status !== 'won') {
     throw new AppError('deal_not_won', `Deal '${dealId}' is ${found.deal.status}: only won deals are attributed`);
   }
   return { deal: found.deal, result: found.result, settings: parseAttributionSettings(found.settings, ctx.defaultModel) };
+}
+
+/** A result a settings change raced: computed under settings its model no longer uses. */
+function computedUnderOlderSettings({ result, settings }: DealWithResult, ctx: ServiceContext): boolean {
+  if (!result || !dependsOnSettings(result.model)) return false;
+  return result.settings_revision !== parseAttributionSettings(settings, ctx.defaultModel).revision;
 }
 
 /** The stored result, unless there is none or it was computed under settings its model no longer uses. */
@@ -110,7 +127,7 @@ async function readStoredView(
     partnerId: share.partner_id,
     partnerName: share.partner_name,
     basisPoints: share.basis_points,
-    payout: share.payout,
+    payoutMinor: share.payout,
     touchpoints: share.touchpoints,
     roles: describeRoles(share.roles.split(',') as TouchpointType[], settings.role_weights),
   }));
@@ -119,7 +136,7 @@ async function readStoredView(
     model: ownModelOf(deal),
     entries: entries.sort(byPayoutThenPartner),
     fallback: result.fallback === 1,
-    calculatedAt: result.calculated_at ?? ctx.now(),
+    calculatedAt: result.calculated_at,
     cached: true,
   };
 }
@@ -143,7 +160,7 @@ function entriesOf(outcome: AttributionOutcome, names: Map<string, string>, sett
     partnerId: share.partnerId,
     partnerName: names.get(share.partnerId) ?? share.partnerId,
     basisPoints: share.basisPoints,
-    payout: share.payout,
+    payoutMinor: share.payout,
     touchpoints: share.touchpoints,
     roles: describeRoles(share.roles, settings.role_weights),
   }));
@@ -152,10 +169,4 @@ function entriesOf(outcome: AttributionOutcome, names: Map<string, string>, sett
 function onlyViewer(view: AttributionView, viewerPartnerId: string | null | undefined): AttributionView {
   if (!viewerPartnerId) return view;
   return { ...view, entries: view.entries.filter((entry) => entry.partnerId === viewerPartnerId) };
-}
-
-/** The contract's order: payout descending, then partner id by code unit. */
-function byPayoutThenPartner(a: AttributionEntry, b: AttributionEntry): number {
-  if (a.payout !== b.payout) return b.payout - a.payout;
-  return a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0;
 }

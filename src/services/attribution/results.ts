@@ -1,0 +1,110 @@
+import type { AttributionOutcome } from '../../domain/attribution/index.js';
+import { addDealDayDeltas, addPartnerMonthDeltas } from '../../storage/analytics-rollups.js';
+import { listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
+import {
+  findDealsWithResults,
+  findShareRows,
+  writeResults,
+  type DealWithResult,
+  type ResultColumns,
+  type ResultWrite,
+} from '../../storage/attribution-results.js';
+import { chunks } from '../../storage/chunks.js';
+import type { Db } from '../../storage/db.js';
+import type { AttributionShareRow, DealRow } from '../../storage/schema.js';
+import { rollupDeltas, type ResultContribution } from '../analytics/deltas.js';
+import type { ServiceContext } from '../context.js';
+import { computeAttribution, groupByDeal, ownModelOf } from './compute.js';
+import { ATTRIBUTION_SETTINGS_KEY, parseAttributionSettings, type StoredAttributionSettings } from './settings-values.js';
+
+/** What recomputing results needs from the service context. */
+export type RecomputeContext = Pick<ServiceContext, 'now' | 'defaultModel'>;
+
+// Bounds the memory one step holds.
+const DEALS_PER_STEP = 500;
+
+/**
+ * Recomputes and stores the result of every given deal that exists and is won (with its own
+ * model), removes the result of a deal that is no longer won, and moves the rollups by the
+ * difference. The caller's transaction must own the deals' pending rows (see
+ * `takePendingDeals`): that is what keeps two transactions from recomputing one deal at once.
+ */
+export async function recomputeDeals(db: Db, ctx: RecomputeContext, dealIds: readonly string[]): Promise<void> {
+  for (const step of chunks(dealIds, DEALS_PER_STEP)) {
+    const found = await findDealsWithResults(db, step, ATTRIBUTION_SETTINGS_KEY);
+    // Deals are never deleted, so a deal id without a deal record has never had a result.
+    if (found.length === 0) continue;
+    const settings = parseAttributionSettings(found[0]!.settings, ctx.defaultModel);
+    await recomputeFound(db, found, settings, ctx.now());
+  }
+}
+
+async function recomputeFound(db: Db, found: readonly DealWithResult[], settings: StoredAttributionSettings, now: number) {
+  const previous = await previousContributions(db, found);
+  const won = found.filter(({ deal }) => deal.status === 'won').map(({ deal }) => deal);
+  const touchpoints = groupByDeal(won.length > 0 ? await listTouchpointsForDeals(db, won.map((deal) => deal.id)) : []);
+  const writes: ResultWrite[] = [];
+  const added: ResultContribution[] = [];
+  for (const { deal } of found) {
+    if (deal.status === 'won') {
+      const own = touchpoints.get(deal.id) ?? [];
+      const write = resultWrite(deal, computeAttribution(deal, own, ownModelOf(deal), settings), own.length, settings, now);
+      writes.push(write);
+      added.push(contributionOf(write.columns!, write.shares));
+    } else if (previous.has(deal.id)) {
+      writes.push({ dealId: deal.id, columns: undefined, shares: [] });
+    }
+  }
+  await writeResults(db, writes);
+  const deltas = rollupDeltas([...previous.values()], added);
+  await addDealDayDeltas(db, deltas.dealDays);
+  await addPartnerMonthDeltas(db, deltas.partnerMonths);
+}
+
+function resultWrite(
+  deal: DealRow,
+  outcome: AttributionOutcome,
+  touchpointCount: number,
+  settings: StoredAttributionSettings,
+  now: number,
+): ResultWrite {
+  const columns: ResultColumns = {
+    model: deal.attribution_model,
+    currency: deal.currency,
+    amount_minor: deal.amount,
+    closed_at: deal.closed_at,
+    touchpoints: touchpointCount,
+    fallback: outcome.fallback ? 1 : 0,
+    settings_revision: settings.revision,
+    calculated_at: now,
+  };
+  const shares: AttributionShareRow[] = outcome.shares.map((share) => ({
+    deal_id: deal.id,
+    partner_id: share.partnerId,
+    payout: share.payout,
+    basis_points: share.basisPoints,
+    touchpoints: share.touchpoints,
+    roles: share.roles.join(','),
+    currency: deal.currency,
+    closed_at: deal.closed_at,
+  }));
+  return { dealId: deal.id, columns, shares };
+}
+
+/** The stored results among `found`, as what they added to the rollups. */
+async function previousContributions(db: Db, found: readonly DealWithResult[]): Promise<Map<string, ResultContribution>> {
+  const stored = found.filter(({ result }) => result !== undefined);
+  if (stored.length === 0) return new Map();
+  const shares = new Map<string, AttributionShareRow[]>();
+  for (const share of await findShareRows(db, stored.map(({ deal }) => deal.id))) {
+    const list = shares.get(share.deal_id);
+    if (list) list.push(share);
+    else shares.set(share.deal_id, [share]);
+  }
+  return new Map(stored.map(({ deal, result }) => [deal.id, contributionOf(result!, shares.get(deal.id) ?? [])]));
+}
+
+function contributionOf(columns: ResultColumns, shares: readonly AttributionShareRow[]): ResultContribution {
+  const { model, currency, amount_minor, closed_at, touchpoints } = columns;
+  return { deal: { model, currency, amountMinor: amount_minor, closed_at, touchpoints }, shares };
+}

@@ -1,0 +1,52 @@
+import { TOUCHPOINT_TYPES, type AttributionModel, type TouchpointType } from '../../domain/attribution/index.js';
+import { invalidField } from '../../errors.js';
+import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
+import { lockSetting } from '../../storage/attribution-settings.js';
+import { writeSetting } from '../../storage/settings.js';
+import type { ServiceContext } from '../context.js';
+import {
+  ATTRIBUTION_SETTINGS_KEY,
+  SETTINGS_DEPENDENT_MODELS,
+  SETTINGS_INPUTS,
+  readAttributionSettings,
+  type AttributionSettings,
+} from './settings-values.js';
+
+export interface SettingsChanges {
+  default_model?: AttributionModel | undefined;
+  role_weights?: Partial<Record<TouchpointType, number>> | undefined;
+  half_life_days?: number | undefined;
+}
+
+/**
+ * Applies a partial change (role weights merge into the current ones) and, in the same
+ * transaction, marks every stored result of a model whose input changed as pending.
+ * @throws validation_failed naming `role_weights` when every weight would be 0.
+ */
+export async function updateAttributionSettings(ctx: ServiceContext, changes: SettingsChanges): Promise<AttributionSettings> {
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.now();
+    await lockSetting(trx, ATTRIBUTION_SETTINGS_KEY, now);
+    const current = await readAttributionSettings(trx, ctx.defaultModel);
+    const next: AttributionSettings = {
+      default_model: changes.default_model ?? current.default_model,
+      role_weights: { ...current.role_weights, ...changes.role_weights },
+      half_life_days: changes.half_life_days ?? current.half_life_days,
+    };
+    if (TOUCHPOINT_TYPES.every((type) => next.role_weights[type] === 0)) {
+      throw invalidField('role_weights', 'at least one role weight must be greater than 0');
+    }
+    const changed = SETTINGS_DEPENDENT_MODELS.some((model) => !sameSetting(current, next, SETTINGS_INPUTS[model]));
+    const revision = changed ? current.revision + 1 : current.revision;
+    await writeSetting(trx, ATTRIBUTION_SETTINGS_KEY, { ...next, revision }, now);
+    if (changed) await markResultsOfModelsPending(trx, SETTINGS_DEPENDENT_MODELS, now);
+    return { next, changed };
+  });
+  if (updated.changed) ctx.pendingWork.notify();
+  return updated.next;
+}
+
+function sameSetting(a: AttributionSettings, b: AttributionSettings, key: keyof AttributionSettings): boolean {
+  if (key !== 'role_weights') return a[key] === b[key];
+  return TOUCHPOINT_TYPES.every((type) => a.role_weights[type] === b.role_weights[type]);
+}

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { AppError, notFound, type FieldError } from '../errors.js';
+import type { TouchpointType } from '../domain/attribution/index.js';
+import { isForeignKeyViolation, isUniqueViolation, type Db } from '../storage/db.js';
+import * as store from '../storage/touchpoints.js';
+import { findExistingPartnerIds } from '../storage/partners.js';
+import type { TouchpointRecord } from '../storage/schema.js';
+import { markTouchpointChanges } from './attribution/pending-work.js';
+import type { ServiceContext } from './context.js';
+import { newId } from './ids.js';
+
+export interface TouchpointInput {
+  id?: string | undefined;
+  partner_id: string;
+  deal_id: string;
+  touchpoint_type: TouchpointType;
+  /** Epoch milliseconds; now when absent. */
+  timestamp?: number | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+export interface RecordedTouchpoint {
+  touchpoint: StoredTouchpoint;
+  /** False when the same id and body had been recorded before (an idempotent replay). */
+  created: boolean;
+}
+
+/**
+ * Records one touchpoint. A replay of a known id with the same body returns the stored touchpoint;
+ * with a different body it is a conflict. Nothing is stored for an unknown partner.
+ */
+export async function recordTouchpoint(ctx: ServiceContext, input: TouchpointInput): Promise<RecordedTouchpoint> {
+  const plan = await recordInTransaction(ctx, [input], (_index, field) => field);
+  return { touchpoint: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
+}
+
+/** Records up to 1000 touchpoints, all or nothing. */
+export async function recordTouchpointBatch(ctx: ServiceContext, inputs: readonly TouchpointInput[]) {
+  const plan = await recordInTransaction(ctx, inputs, (index, field) => `events/${index}/${field}`);
+  return { inserted: plan.newRows.length, duplicates: plan.replays.length };
+}
+
+/**
+ * Inserts the new touchpoints, counts them and marks their deals pending, in one transaction.
+ * The common case costs one insert: unknown partners surface as the foreign key's violation
+ * and known ids as rows the insert skipped, and only then are they looked up to say which.
+ */
+async function recordInTransaction(ctx: ServiceContext, inputs: readonly TouchpointInput[], itemPath: ItemPath): Promise<TouchpointPlan> {
+  const now = ctx.now();
+  const rows = inputs.map((input) => toRow(input, requestHash(input), now));
+  let plan: TouchpointPlan;
+  try {
+    plan = await retryOnceOnDuplicateId(() =>
+      ctx.db.transaction().execute(async (trx) => {
+        const written = await insertUnlessKnown(trx, rows, itemPath);
+        await markTouchpointChanges(trx, now, { added: written.newRows });
+        return written;
+      }),
+    );
+  } catch (error) {
+    // On PostgreSQL the failed statement ended the transaction: find the culprits outside it.
+    if (isForeignKeyViolation(error)) await rejectUnknownPartners(ctx.db, inputs, itemPath);
+    throw error;
+  }
+  if (plan.newRows.length > 0) ctx.pendingWork.notify();
+  return plan;
+}
+
+/**
+ * Two instances can both see a touchpoint id as new and race to insert it; the loser's unique
+ * violation rolls its transaction back. Run once more: it then sees the winner's row and answers
+ * as a replay (or a conflict), as if the requests had come one after the other.
+ */
+async function retryOnceOnDuplicateId<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return write();
+  }
+}
+
+export async function removeTouchpoint(ctx: ServiceContext, id: string): Promise<TouchpointRecord> {
+  const removed = await ctx.db.transaction().execute(async (trx) => {
+    const row = await store.deleteTouchpoint(trx, id);
+    if (!row) throw notFound('Event', id);
+    await markTouchpointChanges(trx, ctx.now(), { removed: [row] });
+    return row;
+  });
+  ctx.pendingWork.notify();
+  return removed;
+}
+
+/** A touchpoint as written; `seq` stays inside the database. */
+export type StoredTouchpoint = Omit<TouchpointRecord, 'seq'>;
+
+interface TouchpointPlan {
+  newRows: StoredTouchpoint[];
+  replays: StoredTouchpoint[];
+}
+
+/** Where a field of the index-th input sits in the request, for error paths. */
+type ItemPath = (index: number, field: string) => string;
+
+/** Throws partner_not_found naming every item whose partner does not exist. */
+async function rejectUnknownPartners(db: Db, inputs: readonly TouchpointInput[], itemPath: ItemPath): Promise<void> {
+  const knownPartners = await findExistingPartnerIds(db, inputs.map((input) => input.partner_id));
+  const unknownPartners: FieldError[] = [];
+  inputs.forEach((input, index) => {
+    if (!knownPartners.has(input.partner_id)) {
+      unknownPartners.push({ path: itemPath(index, 'partner_id'), message: `no partner with id '${input.partner_id}'` });
+    }
+  });
+  if (unknownPartners.length > 0) {
+    const first = inputs.find((input) => !knownPartners.has(input.partner_id))!;
+    throw new AppError('partner_not_found', `Partner '${first.partner_id}' does not exist; nothing was stored`, unknownPartners);
+  }
+}
+
+/**
+ * Inserts the rows whose id is not stored yet. A skipped row is a replay when the stored touchpoint
+ * has the same request hash (an earlier item of the same batch counts too), a conflict otherwise.
+ */
+async function insertUnlessKnown(db: Db, rows: readonly StoredTouchpoint[], itemPath: ItemPath): Promise<TouchpointPlan> {
+  const inserted = await store.insertNewTouchpoints(db, rows);
+  const newRows: StoredTouchpoint[] = [];
+  const skipped: { row: StoredTouchpoint; index: number }[] = [];
+  rows.forEach((row, index) => {
+    // An id inserted once: its later repeats in the same batch were skipped.
+    if (inserted.delete(row.id)) newRows.push(row);
+    else skipped.push({ row, index });
+  });
+  if (skipped.length === 0) return { newRows, replays: [] };
+  const stored = new Map((await store.findTouchpointsByIds(db, skipped.map(({ row }) => row.id))).map((row) => [row.id, row]));
+  const replays: StoredTouchpoint[] = [];
+  const conflicts: FieldError[] = [];
+  for (const { row, index } of skipped) {
+    const { seq: _seq, ...previous } = stored.get(row.id)!;
+    if (previous.request_hash === row.request_hash) replays.push(previous);
+    else conflicts.push({ path: itemPath(index, 'id'), message: `event '${row.id}' exists with a different body` });
+  }
+  if (conflicts.length > 0) {
+    throw new AppError('conflict', 'An event id was already used with a different body; nothing was stored', conflicts);
+  }
+  return { newRows, replays };
+}
+
+function toRow(input: TouchpointInput, hash: string, now: number): StoredTouchpoint {
+  return {
+    id: input.id ?? newId('evt'),
+    partner_id: input.partner_id,
+    deal_id: input.deal_id,
+    touchpoint_type: input.touchpoint_type,
+    timestamp: input.timestamp ?? now,
+    metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+    request_hash: hash,
+    created_at: now,
+  };
+}
+
+/** The request's meaning, hashed: key order and timestamp spelling do not matter, omissions do. */
+function requestHash(input: TouchpointInput): string {
+  const meaning = [input.partner_id, input.deal_id, input.touchpoint_type, input.timestamp ?? null, canonical(input.metadata ?? null)];
+  return createHash('sha256').update(JSON.stringify(meaning)).digest('base64url');
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+/** A page of touchpoints matching the filter, with the total. */
+export async function listTouchpointsPage(ctx: ServiceContext, query: store.TouchpointListQuery) {
+  return store.listTouchpoints(ctx.db, query);
+}

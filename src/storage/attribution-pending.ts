@@ -1,0 +1,122 @@
+import { sql, type OnConflictBuilder } from 'kysely';
+import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
+import { isPostgres, type Db } from './db.js';
+import type { Database } from './schema.js';
+
+/**
+ * Records that the given deals' results are out of date. A deal already pending keeps its
+ * older `enqueued_at`, but its row is still updated: on PostgreSQL that holds the row lock until
+ * this transaction commits, so no drain can take the deal while this transaction's change is
+ * invisible to it (`do nothing` would take no lock, and the change would be lost). A deal whose
+ * row a drain holds (deleted, uncommitted) makes this wait for that drain to commit and then
+ * queue the deal again. Ids go in sorted order, so two writers never deadlock on each other.
+ */
+export async function markDealsPending(db: Db, dealIds: readonly string[], now: number): Promise<void> {
+  if (dealIds.length === 1) {
+    await markOneDealPending(db, [dealIds[0], now]);
+    return;
+  }
+  for (const chunk of chunks([...dealIds].sort())) {
+    await db
+      .insertInto('attribution_pending')
+      .values(chunk.map((deal_id) => ({ deal_id, enqueued_at: now })))
+      .onConflict(keepButLock)
+      .execute();
+  }
+}
+
+// Every single-deal write: compiled once.
+const markOneDealPending = compileOnce(2, (db, [deal_id, enqueued_at]) =>
+  db
+    .insertInto('attribution_pending')
+    .values({ deal_id: deal_id!, enqueued_at: enqueued_at as unknown as number })
+    .onConflict(keepButLock),
+);
+
+/** Queues every deal whose stored result uses one of `models` (a settings change those models read). */
+export async function markResultsOfModelsPending(db: Db, models: readonly string[], now: number): Promise<void> {
+  await db
+    .insertInto('attribution_pending')
+    .columns(['deal_id', 'enqueued_at'])
+    .expression((eb) =>
+      eb.selectFrom('attribution_results').select(['deal_id', sql.lit(now).as('enqueued_at')]).where('model', 'in', [...models]),
+    )
+    .onConflict(keepButLock)
+    .execute();
+}
+
+/** Queues every deal there is (a rebuild). */
+export async function markAllDealsPending(db: Db, now: number): Promise<number> {
+  const result = await db
+    .insertInto('attribution_pending')
+    .columns(['deal_id', 'enqueued_at'])
+    // `where true`: without a where clause SQLite reads `on conflict` as a join constraint.
+    .expression((eb) => eb.selectFrom('deals').select(['id', sql.lit(now).as('enqueued_at')]).where(sql<boolean>`true`))
+    .onConflict(keepButLock)
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+const keepButLock = (oc: OnConflictBuilder<Database, 'attribution_pending'>) =>
+  oc.column('deal_id').doUpdateSet((eb) => ({ enqueued_at: eb.ref('attribution_pending.enqueued_at') }));
+
+export interface TakeOptions {
+  /** Only ids after this one (a reader's cursor); from the start when absent. */
+  after?: string | undefined;
+  limit: number;
+  /**
+   * PostgreSQL: pass over rows another transaction holds (a worker: someone else is on them)
+   * instead of waiting for it (a reader: it needs them done).
+   */
+  skipLocked: boolean;
+}
+
+/**
+ * Takes up to `limit` pending deals, in id order, by deleting their rows: the caller's
+ * transaction now owns them and must recompute them before it commits. A rollback (or a crash)
+ * puts them back.
+ */
+export async function takePendingDeals(db: Db, options: TakeOptions): Promise<string[]> {
+  const postgres = isPostgres(db);
+  const rows = await db
+    .deleteFrom('attribution_pending')
+    .where('deal_id', 'in', (eb) => {
+      let page = eb.selectFrom('attribution_pending').select('deal_id');
+      if (options.after !== undefined) page = page.where('deal_id', '>', options.after);
+      page = page.orderBy('deal_id').limit(options.limit);
+      if (!postgres) return page;
+      return options.skipLocked ? page.forUpdate().skipLocked() : page.forUpdate();
+    })
+    .returning('deal_id')
+    .execute();
+  return rows.map((row) => row.deal_id).sort();
+}
+
+/** Takes the given deals if they are pending, waiting for whoever holds them (PostgreSQL). */
+export async function takePendingDealsById(db: Db, dealIds: readonly string[]): Promise<string[]> {
+  const taken: string[] = [];
+  for (const chunk of chunks([...dealIds].sort())) {
+    const rows = await db.deleteFrom('attribution_pending').where('deal_id', 'in', chunk).returning('deal_id').execute();
+    taken.push(...rows.map((row) => row.deal_id));
+  }
+  return taken;
+}
+
+/** How many deals are pending and when the oldest was queued (epoch ms; null when none). */
+export async function countPendingDeals(db: Db): Promise<{ deals: number; oldestEnqueuedAt: number | null }> {
+  const row = await db
+    .selectFrom('attribution_pending')
+    .select((eb) => [eb.fn.countAll<number>().as('deals'), eb.fn.min('enqueued_at').as('oldest')])
+    .executeTakeFirstOrThrow();
+  return { deals: Number(row.deals), oldestEnqueuedAt: row.oldest === null ? null : Number(row.oldest) };
+}
+
+/**
+ * Makes every other transaction that takes or queues pending deals wait until this one ends
+ * (PostgreSQL; SQLite has one writer anyway): a rebuild clears results that drains in flight
+ * would otherwise move rollups from.
+ */
+export async function lockPendingQueue(db: Db): Promise<void> {
+  if (isPostgres(db)) await sql`lock table attribution_pending in exclusive mode`.execute(db);
+}

@@ -88,6 +88,11 @@ export async function listApiKeysPage(db: Db, page: { limit: number; offset: num
   return apiKeys.listApiKeys(db, page);
 }
 
+/** The key with this id, revoked or not. */
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKey | undefined> {
+  return apiKeys.findApiKey(db, id);
+}
+
 /** Revokes the key at once, on every instance (each request looks its key up). False when there is no such key. */
 export async function revokeApiKeyById(db: Db, id: string, now: number): Promise<boolean> {
   return apiKeys.revokeApiKey(db, id, now);

@@ -1,4 +1,5 @@
 import type { PendingWorkSignal } from '../context.js';
+import { refitIfDue } from './fits.js';
 import { drainPendingStep, type DrainContext } from './pending-work.js';
 
 export interface WorkerLog {
@@ -21,9 +22,21 @@ export interface WorkerTimings {
   yieldFactor: number;
   /** The longest such pause: ms. */
   maxYieldMs: number;
+  /**
+   * The shortest time between two refits of the data-driven fits after data changed: ms. A new
+   * lookback window, or no fit at all, refits at once.
+   */
+  refitIntervalMs: number;
 }
 
-const DEFAULT_TIMINGS: WorkerTimings = { idleMs: 1000, coalesceMs: 5, maxBackoffMs: 10_000, yieldFactor: 3, maxYieldMs: 500 };
+const DEFAULT_TIMINGS: WorkerTimings = {
+  idleMs: 1000,
+  coalesceMs: 5,
+  maxBackoffMs: 10_000,
+  yieldFactor: 3,
+  maxYieldMs: 500,
+  refitIntervalMs: 60_000,
+};
 
 /** Whether the instance is serving requests right now. */
 export type BusySignal = () => boolean;
@@ -35,9 +48,9 @@ export interface PropagationWorker extends PendingWorkSignal {
 }
 
 /**
- * The instance's background worker: drains the pending deals step by step while there are
- * any, then sleeps until a write of this instance wakes it or `idleMs` passes (work queued by
- * other instances, or left by a crash). A failing step is logged once, retried with a
+ * The instance's background worker: refits the data-driven models when they are due, drains
+ * the pending deals step by step while there are any, then sleeps until a write of this
+ * instance wakes it or `idleMs` passes (work queued by other instances, or left by a crash). A failing step is logged once, retried with a
  * doubling pause, and the recovery is logged once too.
  */
 export function createPropagationWorker(
@@ -46,7 +59,7 @@ export function createPropagationWorker(
   busy: BusySignal = () => false,
   timings: Partial<WorkerTimings> = {},
 ): PropagationWorker {
-  const { idleMs, coalesceMs, maxBackoffMs, yieldFactor, maxYieldMs } = { ...DEFAULT_TIMINGS, ...timings };
+  const { idleMs, coalesceMs, maxBackoffMs, yieldFactor, maxYieldMs, refitIntervalMs } = { ...DEFAULT_TIMINGS, ...timings };
   let running: Promise<void> | undefined;
   let stopped = false;
   let woken = false;
@@ -74,7 +87,8 @@ export function createPropagationWorker(
       let taken = 0;
       const started = performance.now();
       try {
-        taken = await drainPendingStep(ctx);
+        // A refit marks every data-driven result pending: the steps after it bring them up to date.
+        taken = (await refitIfDue(ctx, refitIntervalMs)) ? 1 : await drainPendingStep(ctx);
         if (failures > 0) log.info(`change propagation: the database answers again after ${failures} failed attempts; resuming`);
         failures = 0;
       } catch (error) {

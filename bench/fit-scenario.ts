@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { memoryOf } from './processes.js';
 import { formatCount, formatMb } from './report.js';
 import type { BenchContext } from './scenarios.js';
@@ -39,13 +40,16 @@ export async function fitModels(ctx: BenchContext): Promise<void> {
 
   const { deals, touchpoints, partners } = ctx.options;
   ctx.log(`fitting in a process of its own (bench/fit-models.ts, ${formatCount(partners)} partners)`);
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--expose-gc', join(ROOT, 'bench/fit-models.ts'), '--deals', String(deals), '--touchpoints', String(touchpoints), '--partners', String(partners)],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (run.status !== 0) {
-    ctx.notes.push(`bench/fit-models.ts failed: ${run.stderr.trim().split('\n').slice(-1)[0] ?? run.status}`);
+  // Asynchronously: a blocked event loop would miss the servers closing idle keep-alive sockets.
+  const args = ['--deals', String(deals), '--touchpoints', String(touchpoints), '--partners', String(partners)];
+  let run: { stdout: string };
+  try {
+    run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--expose-gc', join(ROOT, 'bench/fit-models.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+  } catch (error) {
+    ctx.notes.push(`bench/fit-models.ts failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     return;
   }
   for (const model of ['markov', 'shapley']) {

@@ -11,6 +11,20 @@ export interface RateLimitOptions {
   redis?: Redis | undefined;
 }
 
+/**
+ * Routes no one is limited on, by route path: a path here covers everything below it too.
+ * Probes, and the documentation and static assets a browser loads a dozen files of at a time
+ * (a few page loads would otherwise spend an office's whole keyless budget). Unknown paths
+ * are never exempt: they count against the caller.
+ */
+export const RATE_LIMIT_EXEMPT_PATHS = ['/health', '/ready', '/openapi.json', '/docs'] as const;
+
+/** Whether the route with this path (its template, as registered) is exempt from rate limits. */
+export function isRateLimitExempt(routePath: string | undefined): boolean {
+  if (routePath === undefined) return false;
+  return RATE_LIMIT_EXEMPT_PATHS.some((path) => routePath === path || routePath.startsWith(`${path}/`));
+}
+
 /** Where the counters live in Redis; a client's own `keyPrefix` comes before it. */
 export const RATE_LIMIT_NAMESPACE = 'attribution-rate-limit:';
 
@@ -31,6 +45,7 @@ export const rateLimitPlugin = fp(
       timeWindow: options.windowMs,
       enableDraftSpec: true,
       ...(redis ? { redis, nameSpace: RATE_LIMIT_NAMESPACE, skipOnError: true } : {}),
+      allowList: (request) => isRateLimitExempt(request.routeOptions.url),
       keyGenerator: (request) => (request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new AppError('rate_limited', `Rate limit of ${context.max} requests exceeded; retry in ${context.after}`),

@@ -130,6 +130,15 @@ describe('GET /attribution-models', () => {
     expect(res.json().errors[0].path).toContain('limit');
   });
 
+  it('are in the OpenAPI document, with markov and shapley among the model names', async () => {
+    const doc = (await t.as(undefined).get('/openapi.json')).json();
+    for (const path of ['/attribution-models', '/attribution-models/markov', '/attribution-models/shapley', '/attribution/{dealId}/explain']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(JSON.stringify(doc.paths['/attribution/{dealId}'])).toContain('lookback_days');
+    expect(JSON.stringify(doc)).toContain('"shapley"');
+  });
+
   it('needs a key', async () => {
     expect((await t.as(undefined).get('/attribution-models')).statusCode).toBe(401);
   });

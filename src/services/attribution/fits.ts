@@ -54,11 +54,13 @@ export async function ensureCurrentFits(ctx: FitContext): Promise<CurrentFits> {
  * and the last fit is at least `minIntervalMs` old. Returns whether it refitted.
  */
 export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promise<boolean> {
-  const oldest = await oldestFitChange(ctx.db);
+  // The fits before the changes: a refit stores its fits and clears the changes it saw in one
+  // transaction, so read in this order a refit that just ended never looks due again.
   const fits = await ctx.fits.current(ctx.db);
-  const { lookback_days } = await readAttributionSettings(ctx.db, ctx.defaultModel);
   // Never fitted: nobody has asked for a data-driven answer yet, and the first one fits on demand.
   if (fits.markov === undefined && fits.shapley === undefined) return false;
+  const oldest = await oldestFitChange(ctx.db);
+  const { lookback_days } = await readAttributionSettings(ctx.db, ctx.defaultModel);
   const lastFit = Math.min(...DATA_DRIVEN_MODELS.map((model) => fits[model]?.head.fitted_at ?? 0));
   const due = !fitsMatch(fits, lookback_days) || (oldest !== undefined && ctx.now() - lastFit >= minIntervalMs);
   if (!due) return false;

@@ -70,13 +70,28 @@ export async function oldestFitChange(db: Db): Promise<number | undefined> {
 
 /** A refit starts: every change recorded so far is marked as seen by it. Returns how many were new to it. */
 export async function claimFitChanges(db: Db): Promise<number> {
-  const result = await db.updateTable('attribution_fit_pending').set({ claimed: 1 }).where('claimed', '=', 0).executeTakeFirst();
+  const result = await db
+    .updateTable('attribution_fit_pending')
+    .set({ claimed: 1 })
+    .where('deal_id', 'in', (eb) => lockedInIdOrder(db, eb.selectFrom('attribution_fit_pending').select('deal_id').where('claimed', '=', 0)))
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 /** A refit is stored: the changes it saw are done; those recorded meanwhile wait for the next one. */
 export async function clearClaimedFitChanges(db: Db): Promise<void> {
-  await db.deleteFrom('attribution_fit_pending').where('claimed', '=', 1).execute();
+  await db
+    .deleteFrom('attribution_fit_pending')
+    .where('deal_id', 'in', (eb) => lockedInIdOrder(db, eb.selectFrom('attribution_fit_pending').select('deal_id').where('claimed', '=', 1)))
+    .execute();
+}
+
+/**
+ * PostgreSQL: the rows locked in id order, the order writers lock them in (`markFitInputsChanged`
+ * sorts), so a refit and a writer holding rows of each other's never deadlock.
+ */
+function lockedInIdOrder<Q extends { orderBy: (column: 'deal_id') => Q; forUpdate: () => Q }>(db: Db, query: Q): Q {
+  return isPostgres(db) ? query.orderBy('deal_id').forUpdate() : query;
 }
 
 // Any constant: refits of several instances store one after the other, never the same version twice.

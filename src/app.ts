@@ -5,6 +5,8 @@ import { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js';
 import { authPlugin } from './http/plugins/auth.js';
+import { databaseHealthPlugin } from './http/plugins/database-health.js';
+import { drainPlugin } from './http/plugins/drain.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { inputGuardPlugin } from './http/plugins/input-guard.js';
 import { createQueryDurationObserver, metricsPlugin, type PendingWorkProvider } from './http/plugins/metrics.js';
@@ -70,6 +72,8 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
     requestIdHeader: false,
     genReqId: requestIdOf,
     forceCloseConnections: 'idle',
+    // The drain plugin answers in our problem+json shape instead.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors,
     clientErrorHandler,
@@ -122,6 +126,8 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   };
 
   await app.register(errorsPlugin);
+  await app.register(drainPlugin);
+  await app.register(databaseHealthPlugin, { db });
   await app.register(securityPlugin, { corsOrigin: config.corsOrigin });
   await app.register(rateLimitPlugin, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redis });
   await app.register(authPlugin, { db });

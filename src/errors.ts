@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'headers_too_large',
   'internal',
+  'unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -20,7 +20,11 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   rate_limited: { status: 429, title: 'Too many requests' },
   headers_too_large: { status: 431, title: 'Request headers too large' },
   internal: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
 };
+
+/** What a 503 `unavailable` tells clients to wait before retrying: about one database failover. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -81,11 +85,11 @@ const problemSchema = (codes: readonly ErrorCode[]) =>
 
 /**
  * OpenAPI response schemas for the given codes, grouped by status, plus the ones any route can answer.
- * @example problemResponses('not_found', 'conflict') // { 400: …, 404: …, 409: …, 429: …, 500: … }
+ * @example problemResponses('not_found', 'conflict') // { 400: …, 404: …, 409: …, 429: …, 500: …, 503: … }
  */
 export function problemResponses(...codes: ErrorCode[]): Record<number, z.ZodType> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, 'validation_failed', 'rate_limited', 'internal'] as ErrorCode[]) {
+  for (const code of [...codes, 'validation_failed', 'rate_limited', 'internal', 'unavailable'] as ErrorCode[]) {
     const status = PROBLEMS[code].status;
     const list = byStatus.get(status) ?? [];
     if (!list.includes(code)) list.push(code);

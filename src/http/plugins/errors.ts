@@ -3,7 +3,8 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDomainError } from '../../domain/errors.js';
 import { AppError, type ErrorCode, type FieldError } from '../../errors.js';
-import { codeForStatus, PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem.js';
+import { classifyDatabaseError, type DatabaseFailure } from '../../storage/availability.js';
+import { codeForStatus, PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../problem.js';
 
 /** Fastify's own client errors, by their code, in our catalogue's terms. */
 const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
@@ -44,6 +45,10 @@ export const errorsPlugin = fp(
       const frameworkCode = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
       if (frameworkCode) return sendProblem(reply, frameworkCode, frameworkDetail(error));
 
+      // An outage, not a bug: no stack per request (the database monitor logs the change once).
+      const failure = classifyDatabaseError(error);
+      if (failure) return sendProblem(reply, 'unavailable', UNAVAILABLE_DETAIL[failure]);
+
       // A plugin's own client error (a 4xx it chose): keep its status, in our format.
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) return sendProblem(reply, codeForStatus(status), error.message);
@@ -67,6 +72,11 @@ export const errorsPlugin = fp(
   { name: 'errors' },
 );
 
+const UNAVAILABLE_DETAIL: Record<DatabaseFailure, string> = {
+  unavailable: 'The database is not answering; retry after the Retry-After delay',
+  writes_refused: 'The database cannot store anything right now (disk full or read-only); retry later',
+};
+
 const isJson = (reply: FastifyReply) => /^application\/([a-z.+-]*\+)?json/.test(String(reply.getHeader('content-type') ?? ''));
 
 /** A short plain-text message is worth passing on ("Invalid Preflight Request"); JSON or HTML is not. */
@@ -76,6 +86,7 @@ function plainDetail(text: string): string | undefined {
 }
 
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, errors?: readonly FieldError[]) {
+  if (code === 'unavailable') reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   return reply
     .code(PROBLEMS[code].status)
     .type(PROBLEM_CONTENT_TYPE)

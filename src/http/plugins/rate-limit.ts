@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
+import { watchRedisForHangs } from '../redis-watchdog.js';
 
 export interface RateLimitOptions {
   max: number;
@@ -56,7 +57,7 @@ export const rateLimitPlugin = fp(
     const onError = (error: Error) => {
       if (!available) return;
       available = false;
-      app.log.warn({ err: error }, 'Redis unavailable: rate limits are not enforced until it answers again');
+      app.log.warn({ cause: error.message }, 'Redis unavailable: rate limits are not enforced until it answers again');
     };
     const onReady = () => {
       if (available) return;
@@ -65,7 +66,9 @@ export const rateLimitPlugin = fp(
     };
     redis.on('error', onError);
     redis.on('ready', onReady);
+    const stopWatching = watchRedisForHangs(redis, onError);
     app.addHook('onClose', async () => {
+      stopWatching();
       redis.off('error', onError);
       redis.off('ready', onReady);
     });
@@ -75,8 +78,9 @@ export const rateLimitPlugin = fp(
 
 /**
  * A Redis client for the rate-limit counters that never makes a request wait for Redis:
- * commands fail at once while it is disconnected (and after 500 ms if it hangs), and the
- * plugin then fails open. Call `connect()` before serving; it rejects when Redis does not answer.
+ * commands fail at once while it is disconnected (and after 500 ms if it hangs, until the
+ * watchdog notices within about a second and reconnects), and the plugin then fails open.
+ * Call `connect()` before serving; it rejects when Redis does not answer.
  * @example const redis = createRateLimitRedis('redis://127.0.0.1:6379'); await redis.connect();
  */
 export function createRateLimitRedis(url: string, options: { keyPrefix?: string } = {}): Redis {

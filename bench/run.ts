@@ -17,6 +17,7 @@ import { createThrowawayDatabase, describePostgres } from './postgres.js';
 import { Cleanup, freePort, memoryOf, MemorySampler, startChild, takeMachineLock, waitUntilReady, type Child } from './processes.js';
 import { summariseProfile, type CpuProfile } from './profile-summary.js';
 import { formatCount, formatMb, renderReport, type Report } from './report.js';
+import { fitModels } from './fit-scenario.js';
 import * as scenarios from './scenarios.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -144,6 +145,7 @@ async function benchmark(options: BenchOptions, cleanup: Cleanup): Promise<void>
   await scenarios.attributionReads(ctx);
   await scenarios.analyticsLatency(ctx, touchpoints);
   scenarios.peakMemory(ctx);
+  await fitModels(ctx);
   if (idleRss !== undefined) ctx.notes.push(`Server RSS after start-up, before any request: ${formatMb(idleRss)}`);
 
   const cpu = cpus();

@@ -18,6 +18,8 @@ import { REDACTED_LOG_PATHS, requestIdOf, serializeRequest } from './http/reques
 import { createResponseSerializer } from './http/response-serializer.js';
 import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
+import { attributionExplainRoutes } from './http/routes/attribution-explain.js';
+import { attributionModelRoutes } from './http/routes/attribution-models.js';
 import { attributionRoutes } from './http/routes/attribution.js';
 import { dashboardRoutes } from './http/routes/dashboard.js';
 import { dealRoutes } from './http/routes/deals.js';
@@ -27,6 +29,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { partnerRoutes } from './http/routes/partners.js';
 import { settingsRoutes } from './http/routes/settings.js';
 import { createPayoutCipher } from './security/payout-cipher.js';
+import { FitCache } from './services/attribution/fit-cache.js';
 import { readPendingWork } from './services/attribution/pending-work.js';
 import { createPropagationWorker } from './services/attribution/worker.js';
 import type { ServiceContext } from './services/context.js';
@@ -96,10 +99,12 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
     inFlight++;
     reply.raw.once('close', () => inFlight--);
   });
+  const fits = new FitCache();
   const worker = createPropagationWorker(
-    { db, now, defaultModel: config.defaultModel },
+    { db, now, defaultModel: config.defaultModel, fits },
     { info: (message) => app.log.info(message), warn: (details, message) => app.log.warn(details, message) },
     () => inFlight > 0,
+    { refitIntervalMs: config.refitIntervalMs },
   );
   // Pending work left by a crash (or by another instance) is taken up as soon as the app is ready.
   app.addHook('onReady', async () => {
@@ -117,6 +122,7 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
     defaultModel: config.defaultModel,
     now,
     pendingWork: worker,
+    fits,
   };
 
   await app.register(errorsPlugin);
@@ -140,6 +146,8 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   await app.register(dealRoutes, { ctx });
   await app.register(apiKeyRoutes, { ctx });
   await app.register(attributionRoutes, { ctx });
+  await app.register(attributionExplainRoutes, { ctx });
+  await app.register(attributionModelRoutes, { ctx });
   await app.register(settingsRoutes, { ctx });
   await app.register(analyticsRoutes, { ctx });
   await app.register(exportRoutes, { ctx });

@@ -102,6 +102,7 @@ const environmentSchema = z.object({
   BODY_LIMIT: byteSize.default(1024 * 1024),
   PAYOUT_ENCRYPTION_KEY: encryptionKey.optional(),
   PROPAGATION_WORKER: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on').transform((value) => value === 'on'),
+  REFIT_INTERVAL: duration.default(60_000),
 });
 
 /** The configuration as the code reads it: the environment, parsed and renamed. */
@@ -134,6 +135,8 @@ const configSchema = environmentSchema.transform((e) => ({
   payoutEncryptionKey: e.PAYOUT_ENCRYPTION_KEY,
   /** Whether this instance drains pending work in the background (readers always finish what they read). */
   propagationWorker: e.PROPAGATION_WORKER,
+  /** The shortest time between two background refits of the data-driven models after data changes. */
+  refitIntervalMs: e.REFIT_INTERVAL,
 }));
 
 export type Config = Readonly<z.output<typeof configSchema>>;

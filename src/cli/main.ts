@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFrom } from '../bootstrap.js';
 import { ConfigError, type Config } from '../config.js';
 import { createApiKey, SCOPES, scopesOf, type Scope } from '../services/api-keys.js';
+import { FitCache } from '../services/attribution/fit-cache.js';
 import { rebuildAttributionData } from '../services/attribution/rebuild.js';
 import { listApiKeys, revokeApiKey } from '../storage/api-keys.js';
 import { createDatabase, type Db } from '../storage/db.js';
@@ -27,7 +28,7 @@ const commands: Record<string, Command> = {
   async rebuild(db, _args, config) {
     const started = Date.now();
     let shown = -1;
-    const { deals, touchpoints } = await rebuildAttributionData({ db, now: Date.now, defaultModel: config.defaultModel }, (done, total) => {
+    const { deals, touchpoints } = await rebuildAttributionData({ db, now: Date.now, defaultModel: config.defaultModel, fits: new FitCache() }, (done, total) => {
       const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
       if (percent === shown) return;
       shown = percent;

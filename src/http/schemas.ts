@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ATTRIBUTION_MODELS } from '../domain/attribution/index.js';
+import { ATTRIBUTION_MODELS, DATA_DRIVEN_MODELS } from '../domain/attribution/index.js';
 import { isCurrencyCode } from '../domain/money.js';
 
 /** Client-supplied ids: a CRM's id is welcome. `.` and `..` are not: clients normalise them out of paths. */
@@ -53,7 +53,7 @@ export const paginationQuery = {
 };
 
 /** The one schema for a model name, wherever one is accepted or answered. */
-export const attributionModelSchema = z.enum(ATTRIBUTION_MODELS).meta({ example: 'role-based' });
+export const attributionModelSchema = z.enum([...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS]).meta({ example: 'role-based' });
 
 export const currencySchema = z
   .string()

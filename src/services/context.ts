@@ -1,6 +1,7 @@
 import type { AttributionModel } from '../domain/attribution/index.js';
 import type { PayoutCipher } from '../security/payout-cipher.js';
 import type { Db } from '../storage/db.js';
+import type { FitCache } from './attribution/fit-cache.js';
 
 /** Where a write says it left work behind: the instance's propagation worker wakes up. */
 export interface PendingWorkSignal {
@@ -16,4 +17,6 @@ export interface ServiceContext {
   defaultModel: AttributionModel;
   now: () => number;
   pendingWork: PendingWorkSignal;
+  /** The data-driven fits this instance has parsed (one per model and version). */
+  fits: FitCache;
 }

@@ -1,10 +1,11 @@
 import { AppError, invalidField, notFound } from '../errors.js';
-import type { AttributionModel } from '../domain/attribution/index.js';
+import type { ModelName } from '../domain/attribution/index.js';
 import { currencyDigits, maxAmount, minorUnitsToDecimal, MAX_AMOUNT_MINOR, toMajorUnits, toMinorUnits } from '../domain/money.js';
 import * as deals from '../storage/deals.js';
 import { isUniqueViolation } from '../storage/db.js';
 import { listDealTouchpoints } from '../storage/touchpoints.js';
 import type { DealRow, DealUpdate } from '../storage/schema.js';
+import { markFitInputsChanged } from '../storage/attribution-fits.js';
 import { markDealsPending } from '../storage/attribution-pending.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
@@ -19,7 +20,7 @@ export interface NewDeal {
   currency?: string | undefined;
   /** Epoch milliseconds; now when absent. */
   closed_at?: number | undefined;
-  attribution_model?: AttributionModel | undefined;
+  attribution_model?: ModelName | undefined;
   status?: DealStatus | undefined;
 }
 
@@ -62,6 +63,7 @@ export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<D
       throw isUniqueViolation(error) ? duplicateDeal(id) : error;
     });
     await markDealsPending(trx, [id], now);
+    await markFitInputsChanged(trx, [id], now);
     return row;
   });
   ctx.pendingWork.notify();
@@ -85,6 +87,8 @@ export async function updateDeal(ctx: ServiceContext, id: string, changes: DealC
     if (changes.status !== undefined) update.status = changes.status;
     await deals.updateDeal(trx, id, update);
     await markDealsPending(trx, [id], update.updated_at!);
+    // The fits read a deal's status and closing date (its lookback window), not its amount or model.
+    if (update.status !== undefined || update.closed_at !== undefined) await markFitInputsChanged(trx, [id], update.updated_at!);
     return { ...existing, ...update } as DealRow;
   });
   ctx.pendingWork.notify();

@@ -4,6 +4,8 @@ import type { Db } from './db.js';
 /** What a model needs from one touchpoint row. */
 export interface TouchpointRow {
   seq: number;
+  /** The event's id, for explanations. */
+  id: string;
   deal_id: string;
   partner_id: string;
   touchpoint_type: string;
@@ -16,7 +18,7 @@ export async function listTouchpointsForDeals(db: Db, dealIds: readonly string[]
   for (const chunk of chunks(dealIds)) {
     const found = await db
       .selectFrom('events')
-      .select(['seq', 'deal_id', 'partner_id', 'touchpoint_type', 'timestamp'])
+      .select(['seq', 'id', 'deal_id', 'partner_id', 'touchpoint_type', 'timestamp'])
       .where('deal_id', 'in', chunk)
       .orderBy('deal_id')
       .orderBy('timestamp')

@@ -48,6 +48,7 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
       'result.touchpoints as result_touchpoints',
       'result.fallback as result_fallback',
       'result.settings_revision as result_settings_revision',
+      'result.fit_version as result_fit_version',
       'result.calculated_at as result_calculated_at',
     ]);
 
@@ -59,7 +60,8 @@ const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsK
 
 function toDealWithResult(row: DealWithResultRow): DealWithResult {
   const { result_model, result_currency, result_amount_minor, result_closed_at, result_touchpoints, ...rest } = row;
-  const { result_fallback, result_settings_revision, result_calculated_at, settings_value, pending_deal_id, ...deal } = rest;
+  const { result_fallback, result_settings_revision, result_fit_version, result_calculated_at, settings_value, pending_deal_id, ...deal } =
+    rest;
   const result: ResultColumns | undefined =
     result_model === null
       ? undefined
@@ -71,6 +73,7 @@ function toDealWithResult(row: DealWithResultRow): DealWithResult {
           touchpoints: result_touchpoints!,
           fallback: result_fallback!,
           settings_revision: result_settings_revision!,
+          fit_version: Number(result_fit_version!),
           calculated_at: result_calculated_at!,
         };
   return { deal, result, settings: settings_value, pending: pending_deal_id !== null };
@@ -151,6 +154,7 @@ export async function writeResults(db: Db, writes: readonly ResultWrite[]): Prom
           touchpoints: eb.ref('excluded.touchpoints'),
           fallback: eb.ref('excluded.fallback'),
           settings_revision: eb.ref('excluded.settings_revision'),
+          fit_version: eb.ref('excluded.fit_version'),
           calculated_at: eb.ref('excluded.calculated_at'),
         })),
       )
@@ -158,13 +162,31 @@ export async function writeResults(db: Db, writes: readonly ResultWrite[]): Prom
   }
 }
 
-/** Deals whose stored result uses one of `models` and was computed under settings older than `revision`. */
-export async function listOutdatedResultIds(db: Db, models: readonly string[], revision: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('attribution_results')
-    .select('deal_id')
-    .where('settings_revision', '<', revision)
-    .where('model', 'in', [...models])
-    .execute();
-  return rows.map((row) => row.deal_id);
+/** What makes a stored result current, besides its deal: the settings revisions and the fit versions. */
+export interface CurrentInputs {
+  /** Models that read settings other than the lookback window; their results need `revision`. */
+  settingsModels: readonly string[];
+  revision: number;
+  /** Every model's results need at least this revision (the last lookback change). */
+  lookbackRevision: number;
+  /** Each data-driven model's current fit version. */
+  fitVersions: Readonly<Record<string, number>>;
+}
+
+/**
+ * Deals whose stored result was computed under older settings or with a fit that is no longer
+ * current. One indexed query per condition (an `or` of them would read every result).
+ */
+export async function listOutdatedResultIds(db: Db, current: CurrentInputs): Promise<string[]> {
+  const ids = new Set<string>();
+  const results = () => db.selectFrom('attribution_results').select('deal_id');
+  const add = (rows: { deal_id: string }[]) => rows.forEach((row) => ids.add(row.deal_id));
+  if (current.lookbackRevision > 0) add(await results().where('settings_revision', '<', current.lookbackRevision).execute());
+  if (current.revision > 0 && current.settingsModels.length > 0) {
+    add(await results().where('settings_revision', '<', current.revision).where('model', 'in', [...current.settingsModels]).execute());
+  }
+  for (const [model, version] of Object.entries(current.fitVersions)) {
+    add(await results().where('model', '=', model).where('fit_version', '!=', version).execute());
+  }
+  return [...ids];
 }

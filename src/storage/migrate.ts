@@ -4,6 +4,7 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { attributionMigration } from './migrations/0002-attribution.js';
 import { payoutMasksMigration } from './migrations/0003-payout-masks.js';
 import { propagationMigration } from './migrations/0004-propagation.js';
+import { dataDrivenMigration } from './migrations/0005-data-driven.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -12,6 +13,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0002-attribution': attributionMigration(dialect),
     '0003-payout-masks': payoutMasksMigration(),
     '0004-propagation': propagationMigration(dialect),
+    '0005-data-driven': dataDrivenMigration(dialect),
   };
 }
 

@@ -12,6 +12,8 @@ export interface Database {
   settings: SettingsTable;
   attribution_results: AttributionResultsTable;
   attribution_pending: AttributionPendingTable;
+  attribution_fits: AttributionFitsTable;
+  attribution_fit_pending: AttributionFitPendingTable;
   attribution_shares: AttributionSharesTable;
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
@@ -90,7 +92,31 @@ export interface AttributionResultsTable {
   fallback: number;
   /** The settings revision the result was computed under (role-based and time-decay read the settings). */
   settings_revision: number;
+  /** The version of the fit a data-driven result was computed with; 0 for the other models. */
+  fit_version: number;
   calculated_at: number;
+}
+
+/** The current fit of each data-driven model (markov, shapley). */
+export interface AttributionFitsTable {
+  model: string;
+  /** Goes up by one with every refit. */
+  version: number;
+  fitted_at: number;
+  /** The lookback window the fit's paths were cut with; null: none. */
+  lookback_days: number | null;
+  won_deals: number;
+  lost_deals: number;
+  /** The fit itself (`MarkovFit` or `ShapleyFit`) as JSON. */
+  fit_json: string;
+}
+
+/** Deals changed since the current fits were made: the fits' side of change propagation. */
+export interface AttributionFitPendingTable {
+  deal_id: string;
+  enqueued_at: number;
+  /** 1: a running refit has seen this change; 0: not yet. */
+  claimed: number;
 }
 
 /**

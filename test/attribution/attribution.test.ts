@@ -183,7 +183,7 @@ describe('GET /attribution/:dealId/compare', () => {
     const body = res.json<{ deal_id: string; total_amount: number; currency: string; models: Record<string, AttributionBody['attributions']> }>();
     expect(body).toMatchObject({ deal_id: 'deal-123', total_amount: 50000, currency: 'USD' });
     expect(Object.keys(body.models).sort()).toEqual(
-      ['equal', 'first-touch', 'last-touch', 'linear', 'position-based', 'role-based', 'time-decay'].sort(),
+      ['equal', 'first-touch', 'last-touch', 'linear', 'markov', 'position-based', 'role-based', 'shapley', 'time-decay'].sort(),
     );
     for (const attributions of Object.values(body.models)) {
       expectExact({ total_amount: 50000, attributions } as AttributionBody);

@@ -11,6 +11,8 @@ export interface AttributionBody {
   fallback?: 'equal';
   calculated_at: string;
   cached: boolean;
+  /** markov and shapley only. */
+  fit?: { version: number; fitted_at: string; won_deals: number; lost_deals: number; lookback_days: number | null };
 }
 
 /** A time in January 2024: `jan(15)` is 2024-01-15T10:00:00Z. */

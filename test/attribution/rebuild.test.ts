@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FitCache } from '../../src/services/attribution/fit-cache.js';
 import { rebuildAttributionData } from '../../src/services/attribution/rebuild.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { seedDataset } from '../analytics/dataset.js';
@@ -33,7 +34,7 @@ describe('rebuildAttributionData', () => {
       .values({ id: 'imported-deal', amount: 12345, currency: 'USD', closed_at: Date.parse('2024-05-02T00:00:00Z'), attribution_model: 'linear', status: 'won', created_at: 0, updated_at: 0 })
       .execute();
 
-    const counts = await rebuildAttributionData({ db: t.db, now: () => Date.parse(before.d1.calculated_at), defaultModel: 'role-based' });
+    const counts = await rebuildAttributionData({ db: t.db, now: () => Date.parse(before.d1.calculated_at), defaultModel: 'role-based', fits: new FitCache() });
     expect(counts).toEqual({ deals: 8, touchpoints: 11 });
 
     const after = await everything();

@@ -5,6 +5,7 @@ const DEFAULTS = {
   default_model: 'role-based',
   role_weights: { closer: 35, referral: 25, demo: 15, intro: 15, support: 10, other: 5 },
   half_life_days: 7,
+  lookback_days: null,
 };
 
 let t: TestApp;

@@ -1,21 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AttributionModel } from '../../domain/attribution/index.js';
+import type { ModelName } from '../../domain/attribution/index.js';
 import { toMajorUnits } from '../../domain/money.js';
 import * as attribution from '../../services/attribution/read.js';
 import type { AttributionEntry, AttributionView } from '../../services/attribution/read.js';
 import type { ServiceContext } from '../../services/context.js';
 import { problemResponses } from '../problem.js';
-import { attributionModelSchema as attributionModel, idSchema, isoTimestamp, toIso } from '../schemas.js';
-
-const dealParams = z.object({ dealId: idSchema });
-
-const halfLifeDays = z.coerce
-  .number()
-  .positive()
-  .max(36_500)
-  .optional()
-  .describe("Overrides the settings' half-life for this request (time-decay); the answer is computed, not stored");
+import { dealParams, fitSchema, halfLifeDaysQuery as halfLifeDays, lookbackDaysQuery, toFit } from '../attribution-schemas.js';
+import { attributionModelSchema as attributionModel, isoTimestamp, toIso } from '../schemas.js';
 
 const attributionQuery = z.object({
   model: attributionModel.optional().describe("Another model than the deal's own: a what-if, computed and not stored"),
@@ -25,6 +17,7 @@ const attributionQuery = z.object({
     .optional()
     .describe('true forces a fresh computation (which is then stored)'),
   half_life_days: halfLifeDays,
+  lookback_days: lookbackDaysQuery,
 });
 
 const attributionEntry = z
@@ -48,6 +41,7 @@ const attributionResponse = z
     fallback: z.literal('equal').optional().describe('Present when every weight was 0 and the partners shared equally'),
     calculated_at: isoTimestamp,
     cached: z.boolean(),
+    fit: fitSchema.optional().describe('markov and shapley: the fit the answer was computed with'),
   })
   .meta({ id: 'Attribution' });
 
@@ -56,6 +50,7 @@ const compareResponse = z.object({
   total_amount: z.number(),
   currency: z.string(),
   models: z.record(attributionModel, z.array(attributionEntry)),
+  fits: z.object({ markov: fitSchema.optional(), shapley: fitSchema.optional() }).describe('The fits markov and shapley used'),
 });
 
 const errors = problemResponses('unauthorized', 'forbidden', 'not_found', 'deal_not_won');
@@ -74,11 +69,12 @@ export const attributionRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       },
     },
     async (request) => {
-      const { model, recalculate, half_life_days } = request.query;
+      const { model, recalculate, half_life_days, lookback_days } = request.query;
       const view = await attribution.getAttribution(ctx, request.params.dealId, {
         model,
         recalculate,
         halfLifeDays: half_life_days,
+        lookbackDays: lookback_days,
         viewerPartnerId: request.principal?.partnerId,
       });
       return toAttributionResponse(view);
@@ -107,12 +103,12 @@ export const attributionRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         tags: ['attribution'],
         summary: "Every model's attribution of the deal, side by side",
         params: dealParams,
-        querystring: z.object({ half_life_days: halfLifeDays }),
+        querystring: z.object({ half_life_days: halfLifeDays, lookback_days: lookbackDaysQuery }),
         response: { 200: compareResponse, ...errors },
       },
     },
     async (request) => {
-      const overrides = { halfLifeDays: request.query.half_life_days };
+      const overrides = { halfLifeDays: request.query.half_life_days, lookbackDays: request.query.lookback_days };
       return toCompareResponse(await attribution.compareAttributionModels(ctx, request.params.dealId, overrides));
     },
   );
@@ -129,10 +125,11 @@ function toAttributionResponse(view: AttributionView) {
     ...(view.fallback ? { fallback: 'equal' as const } : {}),
     calculated_at: toIso(view.calculatedAt),
     cached: view.cached,
+    ...(view.fit ? { fit: toFit(view.fit) } : {}),
   };
 }
 
-function toCompareResponse({ deal, models }: Awaited<ReturnType<typeof attribution.compareAttributionModels>>) {
+function toCompareResponse({ deal, models, fits }: Awaited<ReturnType<typeof attribution.compareAttributionModels>>) {
   const byModel = Object.entries(models).map(([model, entries]) => [
     model,
     entries.map((entry) => toAttributionEntry(entry, deal.currency)),
@@ -141,7 +138,11 @@ function toCompareResponse({ deal, models }: Awaited<ReturnType<typeof attributi
     deal_id: deal.id,
     total_amount: toMajorUnits(deal.amount, deal.currency),
     currency: deal.currency,
-    models: Object.fromEntries(byModel) as Record<AttributionModel, ReturnType<typeof toAttributionEntry>[]>,
+    models: Object.fromEntries(byModel) as Record<ModelName, ReturnType<typeof toAttributionEntry>[]>,
+    fits: {
+      ...(fits.markov ? { markov: toFit(fits.markov) } : {}),
+      ...(fits.shapley ? { shapley: toFit(fits.shapley) } : {}),
+    },
   };
 }
 

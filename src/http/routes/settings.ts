@@ -5,6 +5,7 @@ import type { ServiceContext } from '../../services/context.js';
 import { readAttributionSettings, type AttributionSettings } from '../../services/attribution/settings-values.js';
 import { updateAttributionSettings } from '../../services/attribution/settings.js';
 import { problemResponses } from '../problem.js';
+import { MAX_LOOKBACK_DAYS } from '../attribution-schemas.js';
 import { attributionModelSchema } from '../schemas.js';
 
 const roleWeight = z.number().min(0).max(1_000_000).describe('Finite, >= 0');
@@ -21,6 +22,13 @@ const settingsBody = z.strictObject({
   default_model: attributionModelSchema.optional().describe('The model new deals get when they name none'),
   role_weights: roleWeightsInput.optional(),
   half_life_days: z.number().positive().max(36_500).optional().describe('time-decay: days for a weight to halve'),
+  lookback_days: z
+    .number()
+    .min(0)
+    .max(MAX_LOOKBACK_DAYS)
+    .nullable()
+    .optional()
+    .describe('Touchpoints more than this many days before the close count for no model and no fit; null: no window'),
 });
 
 const settingsResponse = z
@@ -28,6 +36,7 @@ const settingsResponse = z
     default_model: attributionModelSchema,
     role_weights: z.record(z.enum(TOUCHPOINT_TYPES), z.number()),
     half_life_days: z.number(),
+    lookback_days: z.number().nullable(),
   })
   .meta({ id: 'Settings' });
 
@@ -65,5 +74,6 @@ function toSettingsResponse(settings: AttributionSettings) {
     default_model: settings.default_model,
     role_weights: settings.role_weights,
     half_life_days: settings.half_life_days,
+    lookback_days: settings.lookback_days,
   };
 }

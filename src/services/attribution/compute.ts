@@ -1,33 +1,42 @@
 import {
   attribute,
+  explainAttribution,
   isAttributionModel,
-  type AttributionModel,
+  isDataDrivenModel,
+  type AttributionExplanation,
   type AttributionOptions,
   type AttributionOutcome,
+  type ModelName,
   type Touchpoint,
   type TouchpointType,
 } from '../../domain/attribution/index.js';
 import type { TouchpointRow } from '../../storage/attribution-inputs.js';
 import type { DealRow } from '../../storage/schema.js';
+import type { CurrentFits } from './fit-cache.js';
 import type { AttributionSettings } from './settings-values.js';
 
-/** Per-request overrides of the settings (`?half_life_days=`). */
+/** Per-request overrides of the settings (`?half_life_days=`, `?lookback_days=`). */
 export interface AttributionOverrides {
   halfLifeDays?: number | undefined;
+  /** null: no window for this request. */
+  lookbackDays?: number | null | undefined;
 }
 
-/**
- * The models the service runs. The data-driven models (markov, shapley) will join here with
- * their fitter, which supplies `partnerWeights`; until then a deal cannot use them.
- */
-export function optionsFor(settings: AttributionSettings, overrides: AttributionOverrides = {}): AttributionOptions {
-  return { roleWeights: settings.role_weights, halfLifeDays: overrides.halfLifeDays ?? settings.half_life_days };
+/** The options every model runs with: the settings, the request's overrides and the current fits. */
+export function optionsFor(settings: AttributionSettings, overrides: AttributionOverrides = {}, fits: CurrentFits = {}): AttributionOptions {
+  return {
+    roleWeights: settings.role_weights,
+    halfLifeDays: overrides.halfLifeDays ?? settings.half_life_days,
+    lookbackDays: overrides.lookbackDays !== undefined ? overrides.lookbackDays : settings.lookback_days,
+    ...(fits.markov ? { markovFit: fits.markov.fit } : {}),
+    ...(fits.shapley ? { shapleyFit: fits.shapley.fit } : {}),
+  };
 }
 
 /** The deal's own model, as the models the service can run understand it. */
-export function ownModelOf(deal: DealRow): AttributionModel {
-  if (!isAttributionModel(deal.attribution_model)) {
-    throw new Error(`deal ${deal.id} uses model '${deal.attribution_model}', which this service cannot run yet`);
+export function ownModelOf(deal: DealRow): ModelName {
+  if (!isAttributionModel(deal.attribution_model) && !isDataDrivenModel(deal.attribution_model)) {
+    throw new Error(`deal ${deal.id} uses model '${deal.attribution_model}', which this service cannot run`);
   }
   return deal.attribution_model;
 }
@@ -36,19 +45,37 @@ export function ownModelOf(deal: DealRow): AttributionModel {
 export function computeAttribution(
   deal: DealRow,
   touchpoints: readonly TouchpointRow[],
-  model: AttributionModel,
+  model: ModelName,
   settings: AttributionSettings,
   overrides: AttributionOverrides = {},
+  fits: CurrentFits = {},
 ): AttributionOutcome {
   return attribute(
     { amount: deal.amount, closedAt: deal.closed_at },
     touchpoints.map(toTouchpoint),
     model,
-    optionsFor(settings, overrides),
+    optionsFor(settings, overrides, fits),
   );
 }
 
-function toTouchpoint(row: TouchpointRow): Touchpoint {
+/** Runs the domain's `explainAttribution` with exactly the inputs `computeAttribution` would use. */
+export function computeExplanation(
+  deal: DealRow,
+  touchpoints: readonly TouchpointRow[],
+  model: ModelName,
+  settings: AttributionSettings,
+  overrides: AttributionOverrides = {},
+  fits: CurrentFits = {},
+): AttributionExplanation {
+  return explainAttribution(
+    { amount: deal.amount, closedAt: deal.closed_at, currency: deal.currency },
+    touchpoints.map(toTouchpoint),
+    model,
+    optionsFor(settings, overrides, fits),
+  );
+}
+
+export function toTouchpoint(row: TouchpointRow): Touchpoint {
   return {
     partnerId: row.partner_id,
     type: row.touchpoint_type as TouchpointType,

@@ -5,11 +5,15 @@ import {
   takePendingDeals,
   takePendingDealsById,
 } from '../../storage/attribution-pending.js';
+import { markFitInputsChanged } from '../../storage/attribution-fits.js';
 import { listOutdatedResultIds } from '../../storage/attribution-results.js';
 import { shareSetting } from '../../storage/attribution-settings.js';
 import type { Db } from '../../storage/db.js';
+import { DATA_DRIVEN_MODELS } from '../../domain/attribution/index.js';
 import { touchpointDeltas } from '../analytics/deltas.js';
 import type { ServiceContext } from '../context.js';
+import { FitsOutdatedError } from './fit-cache.js';
+import { ensureCurrentFits } from './fits.js';
 import { recomputeDeals } from './results.js';
 import { ATTRIBUTION_SETTINGS_KEY, readAttributionSettings, SETTINGS_DEPENDENT_MODELS } from './settings-values.js';
 
@@ -20,7 +24,7 @@ import { ATTRIBUTION_SETTINGS_KEY, readAttributionSettings, SETTINGS_DEPENDENT_M
  */
 
 /** What draining needs from the service context. */
-export type DrainContext = Pick<ServiceContext, 'db' | 'now' | 'defaultModel'>;
+export type DrainContext = Pick<ServiceContext, 'db' | 'now' | 'defaultModel' | 'fits'>;
 
 // One transaction's worth: bounds both its memory and how long it holds its locks.
 export const DEALS_PER_DRAIN = 500;
@@ -51,7 +55,9 @@ export async function markTouchpointChanges(
   const removed = changes.removed ?? [];
   if (added.length + removed.length === 0) return;
   await addTouchpointDayDeltas(db, touchpointDeltas(added, removed));
-  await markDealsPending(db, [...added, ...removed].map((facts) => facts.deal_id), now);
+  const dealIds = [...added, ...removed].map((facts) => facts.deal_id);
+  await markDealsPending(db, dealIds, now);
+  await markFitInputsChanged(db, dealIds, now);
 }
 
 /**
@@ -60,12 +66,14 @@ export async function markTouchpointChanges(
  */
 export async function drainPendingStep(ctx: DrainContext): Promise<number> {
   if (!(await hasPendingDeals(ctx.db))) return 0;
-  return ctx.db.transaction().execute(async (trx) => {
-    await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
-    const taken = await takePendingDeals(trx, { limit: DEALS_PER_DRAIN, skipLocked: true });
-    await recomputeDeals(trx, ctx, taken);
-    return taken.length;
-  });
+  return withCurrentFits(ctx, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
+      const taken = await takePendingDeals(trx, { limit: DEALS_PER_DRAIN, skipLocked: true });
+      await recomputeDeals(trx, ctx, taken);
+      return taken.length;
+    }),
+  );
 }
 
 /**
@@ -77,12 +85,14 @@ export async function finishPendingWork(ctx: DrainContext, onStep?: (taken: numb
   await requeueOutdatedResults(ctx);
   let after: string | undefined;
   while (await hasPendingDeals(ctx.db, after)) {
-    const taken = await ctx.db.transaction().execute(async (trx) => {
-      await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
-      const ids = await takePendingDeals(trx, { after, limit: DEALS_PER_DRAIN, skipLocked: false });
-      await recomputeDeals(trx, ctx, ids);
-      return ids;
-    });
+    const taken = await withCurrentFits(ctx, () =>
+      ctx.db.transaction().execute(async (trx) => {
+        await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
+        const ids = await takePendingDeals(trx, { after, limit: DEALS_PER_DRAIN, skipLocked: false });
+        await recomputeDeals(trx, ctx, ids);
+        return ids;
+      }),
+    );
     // The cursor only moves forward, so a stream of new writes cannot keep a reader here forever.
     if (taken.length === 0) return;
     onStep?.(taken.length);
@@ -92,20 +102,38 @@ export async function finishPendingWork(ctx: DrainContext, onStep?: (taken: numb
 
 /** Before reading one deal's result: brings it up to date if a change to it is pending. */
 export async function finishPendingDeal(ctx: DrainContext, dealId: string): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
-    const taken = await takePendingDealsById(trx, [dealId]);
-    await recomputeDeals(trx, ctx, taken);
-  });
+  await withCurrentFits(ctx, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
+      const taken = await takePendingDealsById(trx, [dealId]);
+      await recomputeDeals(trx, ctx, taken);
+    }),
+  );
 }
 
 /** Recomputes the deal now, whatever its state (`?recalculate=true`), after anyone else recomputing it. */
 export async function recomputeDealNow(ctx: DrainContext, dealId: string): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
-    await markDealsPending(trx, [dealId], ctx.now());
-    await recomputeDeals(trx, ctx, await takePendingDealsById(trx, [dealId]));
-  });
+  await withCurrentFits(ctx, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
+      await markDealsPending(trx, [dealId], ctx.now());
+      await recomputeDeals(trx, ctx, await takePendingDealsById(trx, [dealId]));
+    }),
+  );
+}
+
+/**
+ * Runs a recomputation; if it needed a fit that is missing or cut with another lookback window,
+ * it rolled back, so fits now (outside any transaction) and runs it once more.
+ */
+async function withCurrentFits<T>(ctx: DrainContext, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof FitsOutdatedError)) throw error;
+    await ensureCurrentFits(ctx);
+    return run();
+  }
 }
 
 /**
@@ -114,9 +142,15 @@ export async function recomputeDealNow(ctx: DrainContext, dealId: string): Promi
  * found by their settings revision and queued again.
  */
 async function requeueOutdatedResults(ctx: DrainContext): Promise<void> {
-  const { revision } = await readAttributionSettings(ctx.db, ctx.defaultModel);
-  if (revision === 0) return;
-  const outdated = await listOutdatedResultIds(ctx.db, SETTINGS_DEPENDENT_MODELS, revision);
+  const settings = await readAttributionSettings(ctx.db, ctx.defaultModel);
+  const fits = await ctx.fits.current(ctx.db);
+  const fitVersions = Object.fromEntries(DATA_DRIVEN_MODELS.flatMap((model) => (fits[model] ? [[model, fits[model].head.version]] : [])));
+  const outdated = await listOutdatedResultIds(ctx.db, {
+    settingsModels: SETTINGS_DEPENDENT_MODELS,
+    revision: settings.revision,
+    lookbackRevision: settings.lookback_revision,
+    fitVersions,
+  });
   if (outdated.length > 0) await ctx.db.transaction().execute((trx) => markDealsPending(trx, outdated, ctx.now()));
 }
 

@@ -1,8 +1,10 @@
 import {
   ATTRIBUTION_MODELS,
+  DATA_DRIVEN_MODELS,
   describeRoles,
-  type AttributionModel,
+  isDataDrivenModel,
   type AttributionOutcome,
+  type ModelName,
   type TouchpointType,
 } from '../../domain/attribution/index.js';
 import { byPayoutThenPartner } from '../../domain/ranking.js';
@@ -11,11 +13,14 @@ import { findPartnerNames, hasTouchpointOnDeal, listTouchpointsForDeals } from '
 import { findDealWithResult, findSharesWithNames, type DealWithResult, type ResultColumns } from '../../storage/attribution-results.js';
 import type { DealRow } from '../../storage/schema.js';
 import type { ServiceContext } from '../context.js';
+import type { FitHead } from '../../storage/attribution-fits.js';
 import { computeAttribution, ownModelOf, type AttributionOverrides } from './compute.js';
+import type { CurrentFits } from './fit-cache.js';
+import { ensureCurrentFits } from './fits.js';
 import { finishPendingDeal, recomputeDealNow } from './pending-work.js';
 import {
   ATTRIBUTION_SETTINGS_KEY,
-  dependsOnSettings,
+  oldestCurrentRevision,
   parseAttributionSettings,
   type StoredAttributionSettings,
 } from './settings-values.js';
@@ -32,16 +37,18 @@ export interface AttributionEntry {
 
 export interface AttributionView {
   deal: DealRow;
-  model: AttributionModel;
+  model: ModelName;
   entries: AttributionEntry[];
   fallback: boolean;
   calculatedAt: number;
   cached: boolean;
+  /** The fit a data-driven answer was computed with. */
+  fit?: FitHead | undefined;
 }
 
 export interface AttributionRequest extends AttributionOverrides {
   /** Another model than the deal's own: computed, never stored. */
-  model?: AttributionModel | undefined;
+  model?: ModelName | undefined;
   recalculate?: boolean | undefined;
   /** A partner-bound caller sees the deal only if it touched it, and then only its own entry. */
   viewerPartnerId?: string | null | undefined;
@@ -57,7 +64,7 @@ export async function getAttribution(ctx: ServiceContext, dealId: string, reques
   const { deal, result, settings } = await findAttributableDeal(ctx, dealId, request.viewerPartnerId);
   const model = request.model ?? ownModelOf(deal);
   let view: AttributionView;
-  if (model !== deal.attribution_model || request.halfLifeDays !== undefined) {
+  if (model !== deal.attribution_model || request.halfLifeDays !== undefined || request.lookbackDays !== undefined) {
     view = await computeWhatIf(ctx, deal, model, settings, request);
   } else {
     const stored = request.recalculate ? undefined : await readStoredView(ctx, deal, result, settings);
@@ -77,25 +84,30 @@ export async function recalculateAttribution(ctx: ServiceContext, dealId: string
   return onlyViewer({ ...view, cached: false }, viewerPartnerId);
 }
 
-/** Every model's attribution of the deal, side by side, computed now from its touchpoints. */
+/** Every model's attribution of the deal, side by side, computed now from its touchpoints, with the fits used. */
 export async function compareAttributionModels(ctx: ServiceContext, dealId: string, overrides: AttributionOverrides = {}) {
   const { deal, settings } = await findAttributableDeal(ctx, dealId);
+  const fits = await ensureCurrentFits(ctx);
   const touchpoints = await listTouchpointsForDeals(ctx.db, [dealId]);
   const names = await findPartnerNames(ctx.db, touchpoints.map((row) => row.partner_id));
-  const models = ATTRIBUTION_MODELS.map((model) => {
-    const outcome = computeAttribution(deal, touchpoints, model, settings, overrides);
+  const models = [...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS].map((model) => {
+    const outcome = computeAttribution(deal, touchpoints, model, settings, overrides, fits);
     return [model, entriesOf(outcome, names, settings)] as const;
   });
-  return { deal, models: Object.fromEntries(models) as Record<AttributionModel, AttributionEntry[]> };
+  return {
+    deal,
+    models: Object.fromEntries(models) as Record<ModelName, AttributionEntry[]>,
+    fits: { markov: fits.markov?.head, shapley: fits.shapley?.head },
+  };
 }
 
 /**
  * The deal with its stored result and the settings, if it can be attributed: 404 when it does
  * not exist (or a partner-bound caller has no touchpoint on it), 409 `deal_not_won` when lost.
  */
-async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null) {
+export async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null) {
   let found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
-  if (found?.pending || (found && computedUnderOlderSettings(found, ctx))) {
+  if (found?.pending || (found && (await isOutdated(found, ctx)))) {
     await (found.pending ? finishPendingDeal(ctx, dealId) : recomputeDealNow(ctx, dealId));
     found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
   }
@@ -107,10 +119,16 @@ async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerP
   return { deal: found.deal, result: found.result, settings: parseAttributionSettings(found.settings, ctx.defaultModel) };
 }
 
-/** A result a settings change raced: computed under settings its model no longer uses. */
-function computedUnderOlderSettings({ result, settings }: DealWithResult, ctx: ServiceContext): boolean {
-  if (!result || !dependsOnSettings(result.model)) return false;
-  return result.settings_revision !== parseAttributionSettings(settings, ctx.defaultModel).revision;
+/**
+ * A result a change raced: computed under settings its model no longer uses, or with a fit that
+ * is no longer current (a refit marks such results pending, but a recomputation in flight can
+ * still store one).
+ */
+async function isOutdated({ result, settings }: DealWithResult, ctx: ServiceContext): Promise<boolean> {
+  if (!result) return false;
+  if (result.settings_revision < oldestCurrentRevision(result.model, parseAttributionSettings(settings, ctx.defaultModel))) return true;
+  if (!isDataDrivenModel(result.model)) return false;
+  return (await ctx.fits.current(ctx.db))[result.model]?.head.version !== result.fit_version;
 }
 
 /** The stored result, unless there is none or it was computed under settings its model no longer uses. */
@@ -121,7 +139,13 @@ async function readStoredView(
   settings: StoredAttributionSettings,
 ): Promise<AttributionView | undefined> {
   if (!result || result.model !== deal.attribution_model) return undefined;
-  if (dependsOnSettings(deal.attribution_model) && result.settings_revision !== settings.revision) return undefined;
+  if (result.settings_revision < oldestCurrentRevision(result.model, settings)) return undefined;
+  const model = ownModelOf(deal);
+  let fit: FitHead | undefined;
+  if (isDataDrivenModel(model)) {
+    fit = (await ctx.fits.current(ctx.db))[model]?.head;
+    if (fit?.version !== result.fit_version) return undefined;
+  }
   const shares = await findSharesWithNames(ctx.db, deal.id);
   const entries = shares.map((share) => ({
     partnerId: share.partner_id,
@@ -133,26 +157,34 @@ async function readStoredView(
   }));
   return {
     deal,
-    model: ownModelOf(deal),
+    model,
     entries: entries.sort(byPayoutThenPartner),
     fallback: result.fallback === 1,
     calculatedAt: result.calculated_at,
     cached: true,
+    fit,
   };
 }
 
 async function computeWhatIf(
   ctx: ServiceContext,
   deal: DealRow,
-  model: AttributionModel,
+  model: ModelName,
   settings: StoredAttributionSettings,
   overrides: AttributionOverrides,
 ): Promise<AttributionView> {
+  const fits = await fitsForModel(ctx, model);
   const touchpoints = await listTouchpointsForDeals(ctx.db, [deal.id]);
   const names = await findPartnerNames(ctx.db, touchpoints.map((row) => row.partner_id));
-  const outcome = computeAttribution(deal, touchpoints, model, settings, overrides);
+  const outcome = computeAttribution(deal, touchpoints, model, settings, overrides, fits);
   const entries = entriesOf(outcome, names, settings);
-  return { deal, model, entries, fallback: outcome.fallback === 'equal', calculatedAt: ctx.now(), cached: false };
+  const fit = isDataDrivenModel(model) ? fits[model]?.head : undefined;
+  return { deal, model, entries, fallback: outcome.fallback === 'equal', calculatedAt: ctx.now(), cached: false, fit };
+}
+
+/** The current fits when `model` needs one (fitted now if there is none yet), none otherwise. */
+export async function fitsForModel(ctx: ServiceContext, model: ModelName): Promise<CurrentFits> {
+  return isDataDrivenModel(model) ? ensureCurrentFits(ctx) : {};
 }
 
 function entriesOf(outcome: AttributionOutcome, names: Map<string, string>, settings: StoredAttributionSettings): AttributionEntry[] {

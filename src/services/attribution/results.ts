@@ -1,4 +1,4 @@
-import type { AttributionOutcome } from '../../domain/attribution/index.js';
+import { isDataDrivenModel, type AttributionOutcome } from '../../domain/attribution/index.js';
 import { addDealDayDeltas, addPartnerMonthDeltas } from '../../storage/analytics-rollups.js';
 import { listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
 import {
@@ -15,10 +15,12 @@ import type { AttributionShareRow, DealRow } from '../../storage/schema.js';
 import { rollupDeltas, type ResultContribution } from '../analytics/deltas.js';
 import type { ServiceContext } from '../context.js';
 import { computeAttribution, groupByDeal, ownModelOf } from './compute.js';
+import { FitsOutdatedError, type CurrentFits } from './fit-cache.js';
+import { fitsMatch } from './fits.js';
 import { ATTRIBUTION_SETTINGS_KEY, parseAttributionSettings, type StoredAttributionSettings } from './settings-values.js';
 
 /** What recomputing results needs from the service context. */
-export type RecomputeContext = Pick<ServiceContext, 'now' | 'defaultModel'>;
+export type RecomputeContext = Pick<ServiceContext, 'now' | 'defaultModel' | 'fits'>;
 
 // Bounds the memory one step holds.
 const DEALS_PER_STEP = 500;
@@ -35,11 +37,30 @@ export async function recomputeDeals(db: Db, ctx: RecomputeContext, dealIds: rea
     // Deals are never deleted, so a deal id without a deal record has never had a result.
     if (found.length === 0) continue;
     const settings = parseAttributionSettings(found[0]!.settings, ctx.defaultModel);
-    await recomputeFound(db, found, settings, ctx.now());
+    const fits = await fitsFor(db, ctx, found, settings);
+    await recomputeFound(db, found, settings, fits, ctx.now());
   }
 }
 
-async function recomputeFound(db: Db, found: readonly DealWithResult[], settings: StoredAttributionSettings, now: number) {
+/**
+ * The fits, when a won deal among `found` uses a data-driven model. Throws `FitsOutdatedError`
+ * when they are missing or cut with another lookback window: fitting takes seconds, so the
+ * caller fits outside its transaction and tries again (`withCurrentFits`).
+ */
+async function fitsFor(db: Db, ctx: RecomputeContext, found: readonly DealWithResult[], settings: StoredAttributionSettings) {
+  if (!found.some(({ deal }) => deal.status === 'won' && isDataDrivenModel(deal.attribution_model))) return {};
+  const fits = await ctx.fits.current(db);
+  if (!fitsMatch(fits, settings.lookback_days)) throw new FitsOutdatedError();
+  return fits;
+}
+
+async function recomputeFound(
+  db: Db,
+  found: readonly DealWithResult[],
+  settings: StoredAttributionSettings,
+  fits: CurrentFits,
+  now: number,
+) {
   const previous = await previousContributions(db, found);
   const won = found.filter(({ deal }) => deal.status === 'won').map(({ deal }) => deal);
   const touchpoints = groupByDeal(won.length > 0 ? await listTouchpointsForDeals(db, won.map((deal) => deal.id)) : []);
@@ -48,7 +69,10 @@ async function recomputeFound(db: Db, found: readonly DealWithResult[], settings
   for (const { deal } of found) {
     if (deal.status === 'won') {
       const own = touchpoints.get(deal.id) ?? [];
-      const write = resultWrite(deal, computeAttribution(deal, own, ownModelOf(deal), settings), own.length, settings, now);
+      const model = ownModelOf(deal);
+      const outcome = computeAttribution(deal, own, model, settings, {}, fits);
+      const fitVersion = isDataDrivenModel(model) ? fits[model]!.head.version : 0;
+      const write = resultWrite(deal, outcome, own.length, settings, fitVersion, now);
       writes.push(write);
       added.push(contributionOf(write.columns!, write.shares));
     } else if (previous.has(deal.id)) {
@@ -66,6 +90,7 @@ function resultWrite(
   outcome: AttributionOutcome,
   touchpointCount: number,
   settings: StoredAttributionSettings,
+  fitVersion: number,
   now: number,
 ): ResultWrite {
   const columns: ResultColumns = {
@@ -76,6 +101,7 @@ function resultWrite(
     touchpoints: touchpointCount,
     fallback: outcome.fallback ? 1 : 0,
     settings_revision: settings.revision,
+    fit_version: fitVersion,
     calculated_at: now,
   };
   const shares: AttributionShareRow[] = outcome.shares.map((share) => ({

@@ -2,20 +2,25 @@ import {
   DEFAULT_HALF_LIFE_DAYS,
   DEFAULT_ROLE_WEIGHTS,
   type AttributionModel,
+  type ModelName,
   type TouchpointType,
 } from '../../domain/attribution/index.js';
 import type { Db } from '../../storage/db.js';
 import { readSetting } from '../../storage/settings.js';
 
 export interface AttributionSettings {
-  default_model: AttributionModel;
+  default_model: ModelName;
   role_weights: Record<TouchpointType, number>;
   half_life_days: number;
+  /** Touchpoints more than this many days before the close count for no model and no fit; null: no window. */
+  lookback_days: number | null;
 }
 
 /** The settings with their revision: it goes up each time a change alters what a model computes. */
 export interface StoredAttributionSettings extends AttributionSettings {
   revision: number;
+  /** The revision at which `lookback_days` last changed: every model's results before it are outdated. */
+  lookback_revision: number;
 }
 
 export const ATTRIBUTION_SETTINGS_KEY = 'attribution';
@@ -33,6 +38,14 @@ export const SETTINGS_DEPENDENT_MODELS = Object.keys(SETTINGS_INPUTS) as (keyof 
 
 export const dependsOnSettings = (model: string) => Object.hasOwn(SETTINGS_INPUTS, model);
 
+/**
+ * The oldest settings revision a stored result of `model` may have been computed under and still
+ * be current: the last change of its own setting, or of the lookback window, which every model reads.
+ */
+export function oldestCurrentRevision(model: string, settings: StoredAttributionSettings): number {
+  return dependsOnSettings(model) ? settings.revision : settings.lookback_revision;
+}
+
 /** The stored settings, with the defaults filled in for anything never set. */
 export async function readAttributionSettings(db: Db, defaultModel: AttributionModel): Promise<StoredAttributionSettings> {
   return withDefaults(await readSetting<Partial<StoredAttributionSettings>>(db, ATTRIBUTION_SETTINGS_KEY), defaultModel);
@@ -48,6 +61,8 @@ function withDefaults(stored: Partial<StoredAttributionSettings> | undefined, de
     default_model: stored?.default_model ?? defaultModel,
     role_weights: { ...DEFAULT_ROLE_WEIGHTS, ...stored?.role_weights },
     half_life_days: stored?.half_life_days ?? DEFAULT_HALF_LIFE_DAYS,
+    lookback_days: stored?.lookback_days ?? null,
     revision: stored?.revision ?? 0,
+    lookback_revision: stored?.lookback_revision ?? 0,
   };
 }

@@ -1,4 +1,10 @@
-import { TOUCHPOINT_TYPES, type AttributionModel, type TouchpointType } from '../../domain/attribution/index.js';
+import {
+  ATTRIBUTION_MODELS,
+  DATA_DRIVEN_MODELS,
+  TOUCHPOINT_TYPES,
+  type ModelName,
+  type TouchpointType,
+} from '../../domain/attribution/index.js';
 import { invalidField } from '../../errors.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
 import { lockSetting } from '../../storage/attribution-settings.js';
@@ -13,14 +19,18 @@ import {
 } from './settings-values.js';
 
 export interface SettingsChanges {
-  default_model?: AttributionModel | undefined;
+  default_model?: ModelName | undefined;
   role_weights?: Partial<Record<TouchpointType, number>> | undefined;
   half_life_days?: number | undefined;
+  /** null removes the window. */
+  lookback_days?: number | null | undefined;
 }
 
 /**
  * Applies a partial change (role weights merge into the current ones) and, in the same
- * transaction, marks every stored result of a model whose input changed as pending.
+ * transaction, marks every stored result of a model whose input changed as pending. A new
+ * lookback window changes every model's input, and the fits' (the worker refits at once, and a
+ * data-driven reader that comes first refits before it answers).
  * @throws validation_failed naming `role_weights` when every weight would be 0.
  */
 export async function updateAttributionSettings(ctx: ServiceContext, changes: SettingsChanges): Promise<AttributionSettings> {
@@ -32,14 +42,20 @@ export async function updateAttributionSettings(ctx: ServiceContext, changes: Se
       default_model: changes.default_model ?? current.default_model,
       role_weights: { ...current.role_weights, ...changes.role_weights },
       half_life_days: changes.half_life_days ?? current.half_life_days,
+      lookback_days: changes.lookback_days !== undefined ? changes.lookback_days : current.lookback_days,
     };
     if (TOUCHPOINT_TYPES.every((type) => next.role_weights[type] === 0)) {
       throw invalidField('role_weights', 'at least one role weight must be greater than 0');
     }
-    const changed = SETTINGS_DEPENDENT_MODELS.some((model) => !sameSetting(current, next, SETTINGS_INPUTS[model]));
+    const lookbackChanged = current.lookback_days !== next.lookback_days;
+    const affected = lookbackChanged
+      ? [...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS]
+      : SETTINGS_DEPENDENT_MODELS.filter((model) => !sameSetting(current, next, SETTINGS_INPUTS[model]));
+    const changed = affected.length > 0;
     const revision = changed ? current.revision + 1 : current.revision;
-    await writeSetting(trx, ATTRIBUTION_SETTINGS_KEY, { ...next, revision }, now);
-    if (changed) await markResultsOfModelsPending(trx, SETTINGS_DEPENDENT_MODELS, now);
+    const lookback_revision = lookbackChanged ? revision : current.lookback_revision;
+    await writeSetting(trx, ATTRIBUTION_SETTINGS_KEY, { ...next, revision, lookback_revision }, now);
+    if (changed) await markResultsOfModelsPending(trx, affected, now);
     return { next, changed };
   });
   if (updated.changed) ctx.pendingWork.notify();

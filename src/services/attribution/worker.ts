@@ -1,4 +1,5 @@
 import type { PendingWorkSignal } from '../context.js';
+import { refitIfDue } from './fits.js';
 import { DEALS_PER_DRAIN, drainPendingStep, type DrainContext } from './pending-work.js';
 
 export interface WorkerLog {
@@ -28,9 +29,22 @@ export interface WorkerTimings {
    * reader ever inherits more than a few seconds of writes.
    */
   maxLagMs: number;
+  /**
+   * The shortest time between two refits of the data-driven fits after data changed: ms. A new
+   * lookback window, or no fit at all, refits at once.
+   */
+  refitIntervalMs: number;
 }
 
-const DEFAULT_TIMINGS: WorkerTimings = { idleMs: 1000, coalesceMs: 5, maxBackoffMs: 10_000, yieldFactor: 3, maxYieldMs: 500, maxLagMs: 5000 };
+const DEFAULT_TIMINGS: WorkerTimings = {
+  idleMs: 1000,
+  coalesceMs: 5,
+  maxBackoffMs: 10_000,
+  yieldFactor: 3,
+  maxYieldMs: 500,
+  maxLagMs: 5000,
+  refitIntervalMs: 60_000,
+};
 
 /** Whether the instance is serving requests right now. */
 export type BusySignal = () => boolean;
@@ -47,9 +61,9 @@ export interface PropagationWorker extends PendingWorkSignal {
 }
 
 /**
- * The instance's background worker: drains the pending deals step by step while there are
- * any, then sleeps until a write of this instance wakes it or `idleMs` passes (work queued by
- * other instances, or left by a crash). A failing step is logged once, retried with a
+ * The instance's background worker: refits the data-driven models when they are due, drains
+ * the pending deals step by step while there are any, then sleeps until a write of this
+ * instance wakes it or `idleMs` passes (work queued by other instances, or left by a crash). A failing step is logged once, retried with a
  * doubling pause, and the recovery is logged once too.
  */
 export function createPropagationWorker(
@@ -58,7 +72,7 @@ export function createPropagationWorker(
   busy: BusySignal = () => false,
   timings: Partial<WorkerTimings> = {},
 ): PropagationWorker {
-  const { idleMs, coalesceMs, maxBackoffMs, yieldFactor, maxYieldMs, maxLagMs } = { ...DEFAULT_TIMINGS, ...timings };
+  const { idleMs, coalesceMs, maxBackoffMs, yieldFactor, maxYieldMs, maxLagMs, refitIntervalMs } = { ...DEFAULT_TIMINGS, ...timings };
   let emptiedAt = performance.now();
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -87,8 +101,12 @@ export function createPropagationWorker(
       let taken = 0;
       const started = performance.now();
       try {
-        taken = await drainPendingStep(ctx);
-        if (taken < DEALS_PER_DRAIN) emptiedAt = performance.now();
+        // A refit marks every data-driven result pending: the steps after it bring them up to date.
+        if (await refitIfDue(ctx, refitIntervalMs)) taken = 1;
+        else {
+          taken = await drainPendingStep(ctx);
+          if (taken < DEALS_PER_DRAIN) emptiedAt = performance.now();
+        }
         if (failures > 0) log.info(`change propagation: the database answers again after ${failures} failed attempts; resuming`);
         failures = 0;
       } catch (error) {

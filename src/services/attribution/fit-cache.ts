@@ -1,0 +1,47 @@
+import type { DataDrivenModel, MarkovFit, ShapleyFit } from '../../domain/attribution/index.js';
+import { findFitJson, listFitHeads, type FitHead } from '../../storage/attribution-fits.js';
+import type { Db } from '../../storage/db.js';
+
+/** A stored fit, parsed: what it is (head) and the fit itself. */
+export interface StoredFit<F extends MarkovFit | ShapleyFit = MarkovFit | ShapleyFit> {
+  head: FitHead;
+  fit: F;
+}
+
+export interface CurrentFits {
+  markov?: StoredFit<MarkovFit> | undefined;
+  shapley?: StoredFit<ShapleyFit> | undefined;
+}
+
+/**
+ * Each instance keeps the fits it parsed, by version: a stored fit never changes, and parsing one
+ * (megabytes of JSON at 2,000 partners) on every answer would cost more than the answer.
+ */
+export class FitCache {
+  private readonly byModel = new Map<DataDrivenModel, StoredFit>();
+
+  /** The stored fits as of `db`'s view, parsed once per version. */
+  async current(db: Db): Promise<CurrentFits> {
+    const fits: CurrentFits = {};
+    for (const head of await listFitHeads(db)) {
+      const model = head.model as DataDrivenModel;
+      let stored = this.byModel.get(model);
+      if (stored?.head.version !== head.version || stored.head.fitted_at !== head.fitted_at) {
+        const json = await findFitJson(db, model, head.version);
+        if (json === undefined) continue;
+        stored = { head, fit: JSON.parse(json) as MarkovFit | ShapleyFit };
+        this.byModel.set(model, stored);
+      }
+      if (model === 'markov') fits.markov = stored as StoredFit<MarkovFit>;
+      else fits.shapley = stored as StoredFit<ShapleyFit>;
+    }
+    return fits;
+  }
+}
+
+/** A data-driven result is due but its model has no fit for the current settings: fit first, then retry. */
+export class FitsOutdatedError extends Error {
+  constructor() {
+    super('the data-driven fits are missing or were cut with another lookback window');
+  }
+}

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimFitChanges, clearClaimedFitChanges, markFitInputsChanged, oldestFitChange } from '../../src/storage/attribution-fits.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+/** The fits' queue of changes: a change recorded while a refit runs survives that refit. */
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ PROPAGATION_WORKER: 'off' });
+});
+afterAll(async () => t.close());
+
+const remaining = async () =>
+  (await t.db.selectFrom('attribution_fit_pending').select(['deal_id', 'claimed']).orderBy('deal_id').execute()).map((row) => [
+    row.deal_id,
+    Number(row.claimed),
+  ]);
+
+describe('attribution_fit_pending', () => {
+  it('keeps a change made during a refit for the next one, and clears what the refit saw', async () => {
+    await markFitInputsChanged(t.db, ['d2', 'd1', 'd1'], 1000);
+    expect(await oldestFitChange(t.db)).toBe(1000);
+    expect(await claimFitChanges(t.db)).toBe(2);
+    // During the refit: d1 changes again, d3 for the first time.
+    await markFitInputsChanged(t.db, ['d1', 'd3'], 2000);
+    expect(await remaining()).toEqual([
+      ['d1', 0],
+      ['d2', 1],
+      ['d3', 0],
+    ]);
+    await clearClaimedFitChanges(t.db);
+    expect(await remaining()).toEqual([
+      ['d1', 0],
+      ['d3', 0],
+    ]);
+    // The next refit sees them, and nothing is left after it.
+    expect(await claimFitChanges(t.db)).toBe(2);
+    await clearClaimedFitChanges(t.db);
+    expect(await remaining()).toEqual([]);
+    expect(await oldestFitChange(t.db)).toBeUndefined();
+  });
+
+  it('is written by the writes that change what a fit reads, and not by an amount change', async () => {
+    await t.api.post('/partners', { id: 'p1', name: 'P', email: 'p@example.com' });
+    await t.api.post('/events', { partner_id: 'p1', deal_id: 'w1', touchpoint_type: 'demo', timestamp: '2024-01-01T00:00:00Z' });
+    expect((await remaining()).map(([id]) => id)).toEqual(['w1']);
+    await t.db.deleteFrom('attribution_fit_pending').execute();
+    await t.api.post('/deals', { id: 'w1', amount: 10, closed_date: '2024-01-05T00:00:00Z' });
+    expect((await remaining()).map(([id]) => id)).toEqual(['w1']);
+    await t.db.deleteFrom('attribution_fit_pending').execute();
+    expect((await t.api.patch('/deals/w1', { amount: 20 })).statusCode).toBe(200);
+    expect(await remaining()).toEqual([]);
+    expect((await t.api.patch('/deals/w1', { status: 'lost' })).statusCode).toBe(200);
+    expect((await remaining()).map(([id]) => id)).toEqual(['w1']);
+  });
+});

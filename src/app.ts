@@ -1,9 +1,11 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { errorsPlugin } from './http/plugins/errors.js';
+import { createQueryDurationObserver, metricsPlugin, type PendingWorkProvider } from './http/plugins/metrics.js';
 import { openApiPlugin } from './http/plugins/openapi.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
 import { securityPlugin } from './http/plugins/security.js';
@@ -11,6 +13,7 @@ import { createResponseSerializer } from './http/response-serializer.js';
 import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { attributionRoutes } from './http/routes/attribution.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { dealRoutes } from './http/routes/deals.js';
 import { eventRoutes } from './http/routes/events.js';
 import { exportRoutes } from './http/routes/exports.js';
@@ -21,6 +24,7 @@ import { createPayoutCipher } from './security/payout-cipher.js';
 import { createPropagationWorker } from './services/attribution/worker.js';
 import type { ServiceContext } from './services/context.js';
 import type { Db } from './storage/db.js';
+import { withQueryTiming } from './storage/query-timing.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -31,6 +35,10 @@ export interface AppDependencies {
   /** Where JSON log lines go (tests capture them); standard output when absent. */
   logStream?: NodeJS.WritableStream | undefined;
   now?: () => number;
+  /** The built dashboard (dist/dashboard by default). */
+  dashboardDir?: string | undefined;
+  /** The size and age of the attribution backlog, for /metrics; the gauges are absent without it. */
+  pendingWork?: PendingWorkProvider | undefined;
 }
 
 /** Paths whose values must never reach a log line. */
@@ -40,7 +48,7 @@ const REDACTED = ['req.headers["x-api-key"]', 'req.headers.authorization', '*.pa
  * Builds the whole service without listening, so tests drive the same app with `inject`.
  * The order below is the order requests meet things.
  */
-export async function buildApp({ config, db, redis, logStream, now = Date.now }: AppDependencies) {
+export async function buildApp({ config, db: rawDb, redis, logStream, now = Date.now, pendingWork, dashboardDir }: AppDependencies) {
   if (!config.payoutEncryptionKey) throw new Error('PAYOUT_ENCRYPTION_KEY is required to build the app');
   const logger: FastifyServerOptions['logger'] = {
     level: config.logLevel,
@@ -63,6 +71,9 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
     reply.header('x-request-id', request.id);
   });
 
+  const metrics = new Registry();
+  const db = withQueryTiming(rawDb, createQueryDurationObserver(metrics));
+
   // Requests being served: the propagation worker gives them most of the machine.
   let inFlight = 0;
   app.addHook('onRequest', async (_request, reply) => {
@@ -80,7 +91,7 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
   });
   app.addHook('onClose', async () => {
     await worker.stop();
-    await db.destroy();
+    await rawDb.destroy();
   });
 
   const ctx: ServiceContext = {
@@ -97,6 +108,7 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
   await app.register(rateLimitPlugin, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redis });
   await app.register(authPlugin, { db });
   await app.register(openApiPlugin, { version: VERSION });
+  await app.register(metricsPlugin, { registry: metrics, public: config.metricsPublic, pendingWork });
 
   await app.register(healthRoutes, { db, version: VERSION });
   await app.register(partnerRoutes, { ctx });
@@ -107,6 +119,7 @@ export async function buildApp({ config, db, redis, logStream, now = Date.now }:
   await app.register(settingsRoutes, { ctx });
   await app.register(analyticsRoutes, { ctx });
   await app.register(exportRoutes, { ctx });
+  await app.register(dashboardRoutes, { directory: dashboardDir });
 
   return app;
 }

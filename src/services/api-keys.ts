@@ -83,6 +83,11 @@ export const scopesOf = (row: ApiKeyRow) => row.scopes.split(',') as Scope[];
 
 export type ApiKey = ApiKeyRow;
 
+/** The key with this id, revoked or not. */
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKey | undefined> {
+  return apiKeys.findApiKey(db, id);
+}
+
 /** A page of keys (never their secrets), with the total. */
 export async function listApiKeysPage(db: Db, page: { limit: number; offset: number }) {
   return apiKeys.listApiKeys(db, page);

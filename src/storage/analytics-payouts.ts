@@ -5,6 +5,8 @@ export interface PayoutFilter {
   from?: number | undefined;
   to?: number | undefined;
   currency?: string | undefined;
+  /** Only the deals this partner has a share of, and only its own rows. */
+  partnerId?: string | undefined;
 }
 
 /** Where a page of won deals ends, to start the next one after it. */
@@ -19,6 +21,10 @@ export async function listPayoutDealPage(db: Db, filter: PayoutFilter, cursor: D
   if (filter.currency !== undefined) query = query.where('currency', '=', filter.currency);
   if (filter.from !== undefined) query = query.where('closed_at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('closed_at', '<=', filter.to);
+  const { partnerId } = filter;
+  if (partnerId !== undefined) {
+    query = query.where('deal_id', 'in', db.selectFrom('attribution_shares').select('deal_id').where('partner_id', '=', partnerId));
+  }
   if (cursor) {
     query = query.where((eb) =>
       eb.or([
@@ -32,7 +38,7 @@ export async function listPayoutDealPage(db: Db, filter: PayoutFilter, cursor: D
 }
 
 /** Every (partner, deal) share of the given deals, with the deal's figures and the partner's name, in one read. */
-export async function listPayoutRows(db: Db, dealIds: readonly string[]) {
+export async function listPayoutRows(db: Db, dealIds: readonly string[], partnerId?: string) {
   const rows = [];
   for (const chunk of chunks(dealIds)) {
     rows.push(
@@ -52,6 +58,7 @@ export async function listPayoutRows(db: Db, dealIds: readonly string[]) {
           'attribution_shares.payout',
         ])
         .where('attribution_shares.deal_id', 'in', chunk)
+        .$if(partnerId !== undefined, (query) => query.where('attribution_shares.partner_id', '=', partnerId!))
         .execute()),
     );
   }

@@ -16,6 +16,10 @@ const activeKeyByHash = compileOnce<ApiKeyRow>(1, (db, [keyHash]) =>
   db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash!).where('revoked_at', 'is', null),
 );
 
+export async function findApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function listApiKeys(db: Db, page: { limit: number; offset: number }) {
   const [data, total] = await Promise.all([
     db

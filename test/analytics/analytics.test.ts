@@ -29,6 +29,11 @@ describe('GET /analytics', () => {
         active_partners: 3,
         touchpoints: 9,
       },
+      monthly: [
+        { month: '2024-01', deals: 1, revenue: 1000, attributed_revenue: 1000 },
+        { month: '2024-02', deals: 2, revenue: 800, attributed_revenue: 800 },
+        { month: '2024-03', deals: 1, revenue: 200, attributed_revenue: 0 },
+      ],
       partners: [
         // a: 416.67 + 250 + 0 over 3 deals, 41.67 % + 50 % + 0 % → 30.56 % on average.
         { partner_id: 'a', name: 'Alice', deals: 3, attributed_revenue: 666.67, avg_percentage: 30.56 },
@@ -56,6 +61,21 @@ describe('GET /analytics', () => {
         { id: 'd1', amount: 1000, currency: 'USD', closed_date: '2024-01-31T23:59:59.999Z', attribution_model: 'role-based', touchpoints: 2 },
       ],
     });
+  });
+
+  it('gives revenue by UTC month from the rollups and the ragged edges alike, gaps included', async () => {
+    // d1 closes in the first (ragged) half-day, d4 an hour after the end: only January and February.
+    const body = await analytics('?start_date=2024-01-31T12:00:00Z&end_date=2024-03-10T08:00:00Z');
+    expect(body.monthly).toEqual([
+      { month: '2024-01', deals: 1, revenue: 1000, attributed_revenue: 1000 },
+      { month: '2024-02', deals: 2, revenue: 800, attributed_revenue: 800 },
+    ]);
+    const sum = (field: 'deals' | 'revenue' | 'attributed_revenue') =>
+      body.monthly.reduce((total: number, row: Record<string, number>) => total + row[field]!, 0);
+    expect(sum('deals')).toBe(body.overview.total_deals);
+    expect(sum('revenue')).toBe(body.overview.total_revenue);
+    expect(sum('attributed_revenue')).toBe(body.overview.attributed_revenue);
+    expect((await analytics('?start_date=2030-01-01&end_date=2030-12-31')).monthly).toEqual([]);
   });
 
   it('covers all time without a period', async () => {

@@ -76,6 +76,13 @@ describe('GET /exports/payouts.csv', () => {
     expect(new Set(rows.map((row) => row.deal_id)).size).toBe(1200);
   }, 180_000);
 
+  it("lists one partner's rows with partner_id", async () => {
+    const all = await payouts('?start_date=2024-01-01&end_date=2024-12-31');
+    const carol = await payouts('?start_date=2024-01-01&end_date=2024-12-31&partner_id=c');
+    expect(carol.length).toBeGreaterThan(0);
+    expect(carol).toEqual(all.filter((row) => row.partner_id === 'c'));
+  });
+
   it('needs a read key', async () => {
     expect((await t.as(undefined).get('/exports/payouts.csv')).statusCode).toBe(401);
     expect((await t.as(await t.createKey(['read'])).get('/exports/payouts.csv')).statusCode).toBe(200);

@@ -54,7 +54,21 @@ describe('a partner-bound key', () => {
     expect((await mine.get('/analytics/partner/p2')).statusCode).toBe(404);
   });
 
-  it.each([['/attribution/shared/compare'], ['/analytics'], ['/exports/payouts.csv'], ['/settings']])('gets 404 for GET %s', async (url) => {
+  it('downloads its own payout lines as CSV, and nobody else’s', async () => {
+    const own = await mine.get('/exports/payouts.csv');
+    expect(own.statusCode).toBe(200);
+    const lines = own.body.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^shared,.*,p1,Partner P1,41\.67,250\.00$/);
+    expect((await mine.get('/exports/payouts.csv?partner_id=p1')).body).toBe(own.body);
+    expect((await mine.get('/exports/payouts.csv?partner_id=p2')).statusCode).toBe(404);
+  });
+
+  it('reads which key it is: scopes and partner', async () => {
+    expect((await mine.get('/api-keys/current')).json()).toMatchObject({ scopes: ['read'], partner_id: 'p1' });
+  });
+
+  it.each([['/attribution/shared/compare'], ['/analytics'], ['/settings']])('gets 404 for GET %s', async (url) => {
     expect((await mine.get(url)).statusCode).toBe(404);
   });
 

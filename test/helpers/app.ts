@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type AppDependencies } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApiKey, type Scope } from '../../src/services/api-keys.js';
 import { createDatabase, type Db } from '../../src/storage/db.js';
@@ -38,7 +38,10 @@ export interface Api {
  * the suite runs on PostgreSQL (TEST_DIALECT=postgres), a fresh schema dropped again by `close`.
  * `env` overrides the configuration as environment variables would.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { now?: () => number; pendingWork?: AppDependencies['pendingWork']; dashboardDir?: string } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   try {
     const config = testConfig(database, env);
@@ -88,12 +91,13 @@ export async function createTestKey(db: Db, scopes: Scope[], partnerId?: string)
 export async function startInstance(
   config: Config,
   db: Db,
-  options: { now?: () => number; redis?: Redis } = {},
+  options: { now?: () => number; redis?: Redis; pendingWork?: AppDependencies['pendingWork']; dashboardDir?: string } = {},
 ): Promise<Pick<TestApp, 'app' | 'db' | 'config' | 'logs' | 'as' | 'close'>> {
   let logText = '';
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => (logText += chunk.toString('utf8')));
-  const app = await buildApp({ config, db, logStream, redis: options.redis, ...(options.now ? { now: options.now } : {}) }).catch(
+  const { redis, pendingWork, dashboardDir } = options;
+  const app = await buildApp({ config, db, logStream, redis, pendingWork, dashboardDir, ...(options.now ? { now: options.now } : {}) }).catch(
     async (error: unknown) => {
       await db.destroy();
       throw error;

@@ -51,6 +51,18 @@ describe('API keys', () => {
     expect((await t.api.delete('/api-keys/key_nope')).statusCode).toBe(404);
   });
 
+  it('tells a key which key it is, without its secret', async () => {
+    const created = (await t.api.post('/api-keys', { name: 'Reporting', scopes: ['read'] })).json();
+    const res = await t.as(created.key).get('/api-keys/current');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      id: created.id, name: 'Reporting', prefix: created.prefix, scopes: ['read'], partner_id: null, created_at: created.created_at, revoked_at: null,
+    });
+    expect(res.body).not.toContain(created.key);
+    expect((await t.api.get('/api-keys/current')).json().scopes).toEqual(['admin']);
+    expect((await t.as(undefined).get('/api-keys/current')).statusCode).toBe(401);
+  });
+
   it('binds a key to a partner: read only, its own partner only', async () => {
     const res = await t.api.post('/api-keys', { name: 'Alice portal', scopes: ['read'], partner_id: 'p1' });
     expect(res.statusCode).toBe(201);

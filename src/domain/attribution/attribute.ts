@@ -1,21 +1,10 @@
-import { DomainError } from '../errors.js';
 import { allocate, allocateBasisPoints } from '../money.js';
-import {
-  assertTouchpoints,
-  isEpochMillis,
-  orderTouchpoints,
-  type Touchpoint,
-  type TouchpointType,
-} from '../touchpoint.js';
-import { equalWeights, linearWeights } from './count-based.js';
-import { fittedWeights } from './data-driven.js';
+import type { Touchpoint, TouchpointType } from '../touchpoint.js';
 import type { ModelName } from './models.js';
-import { assertAttributionOptions, type AttributionOptions } from './options.js';
-import { firstTouchWeights, lastTouchWeights, positionBasedWeights } from './positional.js';
-import { roleBasedWeights } from './role-based.js';
+import type { AttributionOptions } from './options.js';
 import { describeRoles } from './roles.js';
-import { timeDecayWeights } from './time-decay.js';
-import type { AttributionDeal, PartnerWeigher } from './weigher.js';
+import { weighDeal } from './weigh-deal.js';
+import type { AttributionDeal } from './weigher.js';
 
 /** One partner's part of a deal. */
 export interface PartnerShare {
@@ -37,27 +26,18 @@ export interface AttributionOutcome {
   fallback?: 'equal';
 }
 
-const WEIGHERS: Readonly<Record<ModelName, PartnerWeigher>> = {
-  equal: equalWeights,
-  'first-touch': firstTouchWeights,
-  'last-touch': lastTouchWeights,
-  'role-based': roleBasedWeights,
-  'time-decay': timeDecayWeights,
-  linear: linearWeights,
-  'position-based': positionBasedWeights,
-  markov: fittedWeights('markov'),
-  shapley: fittedWeights('shapley'),
-};
-
 /**
  * Splits a won deal's amount among the partners that touched it, under `model`.
  * Payouts (minor units) and basis points are each allocated by largest remainder,
  * so they sum exactly to the amount and to 10000; ties go to the partner whose
  * first touchpoint came first. The result does not depend on the order of
  * `touchpoints`. Partners a model gives nothing (first-touch losers) are listed
- * with 0. Data-driven models need `options.partnerWeights` from their fitter.
+ * with 0. Touchpoints outside `options.lookbackDays` count for nothing; if none
+ * is left, there are no shares. `markov` and `shapley` need their fit in the
+ * options (`markovFit`, `shapleyFit`).
  *
- * Throws `DomainError` for an invalid deal, touchpoint, option or model name.
+ * Throws `DomainError` for an invalid deal, touchpoint, option or model name,
+ * or a missing fit.
  *
  * @example
  * attribute({ amount: 5_000_000, closedAt }, [
@@ -75,20 +55,9 @@ export function attribute(
   model: ModelName,
   options: AttributionOptions,
 ): AttributionOutcome {
-  assertDeal(deal);
-  assertAttributionOptions(options);
-  assertTouchpoints(touchpoints);
-  const weigh: PartnerWeigher | undefined = Object.hasOwn(WEIGHERS, model) ? WEIGHERS[model] : undefined;
-  if (weigh === undefined) throw new DomainError('unknown_model', `unknown attribution model: ${String(model)}`);
-  if (touchpoints.length === 0) return { shares: [] };
-
-  const ordered = orderTouchpoints(touchpoints);
-  const typesByPartner = groupTypesByPartner(ordered);
-  // Map order is first-touch order: the order allocate breaks ties in.
-  const partners = [...typesByPartner.keys()];
-  const modelWeights = weigh({ deal, touchpoints: ordered, partners, options });
-  const fallback = modelWeights.every((weight) => weight === 0);
-  const weights = fallback ? partners.map(() => 1) : modelWeights;
+  const { counted, partners, weights, fallback } = weighDeal(deal, touchpoints, model, options);
+  if (partners.length === 0) return { shares: [] };
+  const typesByPartner = groupTypesByPartner(counted);
   const payouts = allocate(deal.amount, weights);
   const basisPoints = allocateBasisPoints(weights);
 
@@ -121,16 +90,4 @@ function groupTypesByPartner(ordered: readonly Touchpoint[]): Map<string, Touchp
 function compareShares(a: PartnerShare, b: PartnerShare): number {
   if (a.payout !== b.payout) return b.payout - a.payout;
   return a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0;
-}
-
-function assertDeal(deal: AttributionDeal): void {
-  if (!Number.isSafeInteger(deal.amount) || deal.amount <= 0) {
-    throw new DomainError(
-      'invalid_deal',
-      `deal amount must be a positive safe integer of minor units, got ${deal.amount}`,
-    );
-  }
-  if (!isEpochMillis(deal.closedAt)) {
-    throw new DomainError('invalid_deal', `deal closedAt must be epoch milliseconds, got ${deal.closedAt}`);
-  }
 }

@@ -1,5 +1,16 @@
 export { attribute, type AttributionOutcome, type PartnerShare } from './attribute.js';
 export {
+  explainAttribution,
+  type AttributionExplanation,
+  type ExplanationSettings,
+  type PartnerExplanation,
+  type TouchpointExplanation,
+} from './explain.js';
+export { WEIGHT_SCALE, formatFittedWeight, toFittedWeight } from './fitted-weight.js';
+export { MS_PER_DAY, isWithinLookback, splitByLookback } from './lookback.js';
+export { fitMarkov, fitMarkovCounts, type MarkovFit, type MarkovPartner, type MarkovTransition } from './markov.js';
+export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
+export {
   ATTRIBUTION_MODELS,
   DATA_DRIVEN_MODELS,
   isAttributionModel,
@@ -15,6 +26,20 @@ export {
   assertAttributionOptions,
   type AttributionOptions,
 } from './options.js';
+export { coalitionKey, coalitionOf, dealPath, type PartnerPath } from './partner-path.js';
 export { ROLE_DISPLAY_ORDER, describeRoles } from './roles.js';
+export {
+  countShapleyPath,
+  emptyShapleyCounts,
+  fitShapley,
+  fitShapleyCounts,
+  shapleyFromCoalitions,
+  shapleyValues,
+  winRate,
+  type ShapleyCoalition,
+  type ShapleyCounts,
+  type ShapleyFit,
+  type ValuedCoalition,
+} from './shapley.js';
 export type { AttributionDeal, PartnerWeigher, WeighingInput } from './weigher.js';
 export { TOUCHPOINT_TYPES, type Touchpoint, type TouchpointType } from '../touchpoint.js';

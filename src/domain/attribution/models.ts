@@ -12,9 +12,9 @@ export const ATTRIBUTION_MODELS = [
 export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];
 
 /**
- * Models whose weights come from a fit over many deals. The fitter lives outside
- * the domain's per-deal math; `attribute` takes its result as
- * `options.partnerWeights`.
+ * Models whose weights come from a fit over all won and lost deals
+ * (`fitMarkov`, `fitShapley`); `attribute` takes the fit as
+ * `options.markovFit` / `options.shapleyFit`.
  */
 export const DATA_DRIVEN_MODELS = ['markov', 'shapley'] as const;
 

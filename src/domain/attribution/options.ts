@@ -1,5 +1,7 @@
 import { DomainError } from '../errors.js';
 import { TOUCHPOINT_TYPES, type TouchpointType } from '../touchpoint.js';
+import type { MarkovFit } from './markov.js';
+import type { ShapleyFit } from './shapley.js';
 
 /** Role weights out of the box (the settings can change them). */
 export const DEFAULT_ROLE_WEIGHTS: Readonly<Record<TouchpointType, number>> = Object.freeze({
@@ -19,10 +21,14 @@ export interface AttributionOptions {
   /** Used by `time-decay`. > 0. */
   halfLifeDays: number;
   /**
-   * A fitted data-driven model's weight per partner id, required for `markov`
-   * and `shapley`; partners it does not know weigh 0. Ignored by the rule-based models.
+   * Touchpoints more than this many days before the deal's close count for no
+   * model. `null` or absent: no window. Finite and ≥ 0.
    */
-  partnerWeights?: ReadonlyMap<string, number>;
+  lookbackDays?: number | null;
+  /** The fit `markov` weighs partners by (`fitMarkov`); required for that model only. */
+  markovFit?: MarkovFit;
+  /** The fit `shapley` weighs partners by (`fitShapley`); required for that model only. */
+  shapleyFit?: ShapleyFit;
 }
 
 export const DEFAULT_ATTRIBUTION_OPTIONS: Readonly<AttributionOptions> = Object.freeze({
@@ -32,7 +38,8 @@ export const DEFAULT_ATTRIBUTION_OPTIONS: Readonly<AttributionOptions> = Object.
 
 /**
  * Checks options the way settings must be: every role weight present, finite
- * and ≥ 0; the half-life finite and > 0. Throws `DomainError('invalid_options')`.
+ * and ≥ 0; the half-life finite and > 0; the lookback window null or finite
+ * and ≥ 0; each fit of its own model. Throws `DomainError('invalid_options')`.
  *
  * @example
  * assertAttributionOptions({ roleWeights: DEFAULT_ROLE_WEIGHTS, halfLifeDays: 0 }); // throws
@@ -50,5 +57,15 @@ export function assertAttributionOptions(options: AttributionOptions): void {
   const halfLife = options.halfLifeDays;
   if (typeof halfLife !== 'number' || !Number.isFinite(halfLife) || halfLife <= 0) {
     throw new DomainError('invalid_options', `halfLifeDays must be a finite number > 0, got ${String(halfLife)}`);
+  }
+  const lookback = options.lookbackDays;
+  if (lookback !== undefined && lookback !== null && !(Number.isFinite(lookback) && lookback >= 0)) {
+    throw new DomainError('invalid_options', `lookbackDays must be null or a finite number >= 0, got ${String(lookback)}`);
+  }
+  if (options.markovFit !== undefined && options.markovFit.model !== 'markov') {
+    throw new DomainError('invalid_options', 'markovFit must be a markov fit');
+  }
+  if (options.shapleyFit !== undefined && options.shapleyFit.model !== 'shapley') {
+    throw new DomainError('invalid_options', 'shapleyFit must be a shapley fit');
   }
 }

@@ -1,3 +1,4 @@
+import type { Touchpoint } from '../touchpoint.js';
 import { sumByPartner, type PartnerWeigher } from './weigher.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -13,13 +14,31 @@ const MS_PER_DAY = 86_400_000;
  * @example
  * // half-life 7 days, ages 0 and 7 days → [1, 0.5]
  */
-export const timeDecayWeights: PartnerWeigher = (input) => {
-  const { deal, touchpoints, options } = input;
-  const halfLifeMs = options.halfLifeDays * MS_PER_DAY;
-  const ages = touchpoints.map((touchpoint) => Math.max(0, deal.closedAt - touchpoint.timestamp));
+export const timeDecayWeights: PartnerWeigher = (input) =>
+  sumByPartner(input, decayTouchpoints(input.deal.closedAt, input.touchpoints, input.options.halfLifeDays).weights);
+
+export interface DecayedTouchpoints {
+  /** Per touchpoint, `max(0, closedAt - timestamp)` in ms. */
+  ages: number[];
+  /** The smallest age, the one the weights are measured from. */
+  youngest: number;
+  /** Per touchpoint, `2^(-(age - youngest) / half-life)`. */
+  weights: number[];
+}
+
+/**
+ * Each touchpoint's age and decayed weight, as `time-decay` (and its explanation) uses them.
+ *
+ * @example
+ * decayTouchpoints(closedAt, [at(closedAt - 7 * DAY), at(closedAt)], 7).weights; // [0.5, 1]
+ */
+export function decayTouchpoints(
+  closedAt: number,
+  touchpoints: readonly Touchpoint[],
+  halfLifeDays: number,
+): DecayedTouchpoints {
+  const halfLifeMs = halfLifeDays * MS_PER_DAY;
+  const ages = touchpoints.map((touchpoint) => Math.max(0, closedAt - touchpoint.timestamp));
   const youngest = ages.reduce((min, age) => Math.min(min, age), Infinity);
-  return sumByPartner(
-    input,
-    ages.map((age) => 2 ** (-(age - youngest) / halfLifeMs)),
-  );
-};
+  return { ages, youngest, weights: ages.map((age) => 2 ** (-(age - youngest) / halfLifeMs)) };
+}

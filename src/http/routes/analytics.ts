@@ -51,6 +51,16 @@ const analyticsResponse = z.object({
     active_partners: z.number().int().describe('Partners credited on at least one won deal of the period'),
     touchpoints: z.number().int().describe('Touchpoints whose timestamp is in the period, any deal'),
   }),
+  monthly: z
+    .array(
+      z.object({
+        month: z.string().meta({ example: '2024-01' }),
+        deals: z.number().int(),
+        revenue: z.number(),
+        attributed_revenue: z.number(),
+      }),
+    )
+    .describe('Won deals by UTC month of closing, from the first month with a deal to the last, empty months included'),
   partners: z.array(
     z.object({
       partner_id: z.string(),
@@ -160,6 +170,7 @@ function toAnalyticsResponse(analytics: Awaited<ReturnType<typeof getAnalytics>>
       attributed_revenue: major(overview.attributed_revenue),
       unattributed_revenue: major(overview.unattributed_revenue),
     },
+    monthly: analytics.monthly.map((row) => ({ ...row, revenue: major(row.revenue), attributed_revenue: major(row.attributed_revenue) })),
     partners: analytics.partners.map(({ avg_basis_points, ...row }) => ({
       ...row,
       attributed_revenue: major(row.attributed_revenue),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFound } from '../../errors.js';
-import { createApiKey, listApiKeysPage, revokeApiKeyById, SCOPES, scopesOf, type ApiKey } from '../../services/api-keys.js';
+import { AppError, notFound } from '../../errors.js';
+import { createApiKey, findApiKeyById, listApiKeysPage, revokeApiKeyById, SCOPES, scopesOf, type ApiKey } from '../../services/api-keys.js';
 import type { ServiceContext } from '../../services/context.js';
 import { problemResponses } from '../problem.js';
 import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, toIso } from '../schemas.js';
@@ -62,6 +62,24 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       const { data, total } = await listApiKeysPage(ctx.db, request.query);
       const { limit, offset } = request.query;
       return { data: data.map(toApiKeyResponse), pagination: { limit, offset, total } };
+    },
+  );
+
+  app.get(
+    '/api-keys/current',
+    {
+      config: { auth: { scope: 'read', partnerBound: true } },
+      schema: {
+        tags: ['api keys'],
+        summary: 'The key this request is made with: its scopes and partner, so a client knows what it may show',
+        response: { 200: apiKeyResponse, ...problemResponses('unauthorized') },
+      },
+    },
+    async (request) => {
+      const row = await findApiKeyById(ctx.db, request.principal!.keyId);
+      // Revoked between authentication and this read: answer as authentication would have.
+      if (!row || row.revoked_at !== null) throw new AppError('unauthorized', 'The API key is unknown or has been revoked');
+      return toApiKeyResponse(row);
     },
   );
 

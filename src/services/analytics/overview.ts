@@ -15,6 +15,7 @@ import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
 import { finishPendingWork } from '../attribution/pending-work.js';
 import type { ServiceContext } from '../context.js';
 import { DAYS, MONTHS, splitPeriod, type Period } from './buckets.js';
+import { sumRevenueByMonth } from './monthly.js';
 
 export interface AnalyticsQuery {
   period: Period;
@@ -55,8 +56,10 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
       const ranking = partners.sort(byPayoutThenPartnerRow).slice(0, query.partnersLimit);
       const names = await findPartnerNames(trx, ranking.map((row) => row.partner_id));
       const recentDeals = await listRecentDeals(trx, currency, period.from, period.to, RECENT_DEALS);
+      const monthly = await sumRevenueByMonth(trx, currency, period);
       return {
         overview: overviewOf(models, partners.length, touchpoints),
+        monthly,
         partners: ranking.map((row) => ({
           partner_id: row.partner_id,
           name: names.get(row.partner_id) ?? row.partner_id,

@@ -31,7 +31,7 @@ export async function* payoutRows(ctx: ServiceContext, filter: PayoutFilter): As
   for (;;) {
     const page = await listPayoutDealPage(ctx.db, filter, cursor, DEALS_PER_PAGE);
     if (page.length === 0) return;
-    const rows = await listPayoutRows(ctx.db, page.map((deal) => deal.dealId));
+    const rows = await listPayoutRows(ctx.db, page.map((deal) => deal.dealId), filter.partnerId);
     const order = new Map(page.map((deal, index) => [deal.dealId, index]));
     rows.sort((a, b) => order.get(a.deal_id)! - order.get(b.deal_id)! || byPayoutThenPartnerRow(a, b));
     for (const row of rows) {

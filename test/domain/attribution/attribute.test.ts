@@ -11,7 +11,10 @@ import {
   type ModelName,
   type Touchpoint,
 } from '../../../src/domain/attribution/index.js';
+import { fitMarkov, type MarkovFit } from '../../../src/domain/attribution/markov.js';
+import { fitShapley } from '../../../src/domain/attribution/shapley.js';
 import { DomainError } from '../../../src/domain/errors.js';
+import { allocate } from '../../../src/domain/money.js';
 import { DAY, splits, T0, timeline, tp, withOptions } from './fixtures.js';
 
 const deal = { amount: 10_000, closedAt: T0 + 10 * DAY };
@@ -78,48 +81,62 @@ describe('attribute', () => {
 
 describe('attribute: data-driven seam', () => {
   const touchpoints = timeline(['a', 'b', 'c']);
+  // a wins alone 3 times in 4, with b always; c never appears in a fit.
+  const paths = [
+    { partners: ['a'], won: true },
+    { partners: ['a'], won: true },
+    { partners: ['a'], won: true },
+    { partners: ['a'], won: false },
+    { partners: ['a', 'b'], won: true },
+  ];
+  const fits = { markovFit: fitMarkov(paths, 1), shapleyFit: fitShapley(paths, 1) };
 
-  it.each(DATA_DRIVEN_MODELS)('%s shares by the fitted partner weights', (model) => {
-    const partnerWeights = new Map([
-      ['a', 0.5],
-      ['b', 1.5],
-      ['x', 9],
-    ]);
-    const outcome = attribute(deal, touchpoints, model, withOptions({ partnerWeights }));
+  it('markov shares by the fitted removal effects', () => {
+    const effect = (id: string) => fits.markovFit.partners.find((p) => p.partnerId === id)?.weight ?? 0;
+    const outcome = attribute(deal, touchpoints, 'markov', withOptions(fits));
     expect(outcome.fallback).toBeUndefined();
+    const [a, b] = [effect('a'), effect('b')];
+    expect(a).toBe(1_000_000_000);
+    expect(b).toBeGreaterThan(0);
+    expect(splits(outcome).map(([id, payout]) => [id, payout])).toEqual([
+      ['a', allocate(10_000, [a, b, 0])[0]],
+      ['b', allocate(10_000, [a, b, 0])[1]],
+      ['c', 0],
+    ]);
+  });
+
+  it('shapley shares by the Shapley values over the deal\'s own partners', () => {
+    // v({a}) = 3/4, v({a, b}) = 1, v({b}) = 0 → a 7/8, b 1/8; c is in no coalition.
+    const outcome = attribute({ ...deal, amount: 8000 }, timeline(['a', 'b']), 'shapley', withOptions(fits));
     expect(splits(outcome)).toEqual([
-      ['b', 7500, 7500],
-      ['a', 2500, 2500],
-      ['c', 0, 0],
+      ['a', 7000, 8750],
+      ['b', 1000, 1250],
     ]);
   });
 
   it.each(DATA_DRIVEN_MODELS)('%s falls back to equal shares when it knows none of the partners', (model) => {
-    const outcome = attribute(deal, touchpoints, model, withOptions({ partnerWeights: new Map([['x', 1]]) }));
+    const outcome = attribute(deal, timeline(['x', 'y', 'z']), model, withOptions(fits));
     expect(outcome.fallback).toBe('equal');
     expect(splits(outcome)).toEqual([
-      ['a', 3334, 3334],
-      ['b', 3333, 3333],
-      ['c', 3333, 3333],
+      ['x', 3334, 3334],
+      ['y', 3333, 3333],
+      ['z', 3333, 3333],
     ]);
   });
 
-  it.each(DATA_DRIVEN_MODELS)('%s without a fitted model is an error', (model) => {
+  it.each(DATA_DRIVEN_MODELS)('%s without its fit is an error', (model) => {
     expect(codeOf(() => attribute(deal, touchpoints, model, withOptions()))).toBe('model_not_fitted');
+    const otherFit = model === 'markov' ? { shapleyFit: fits.shapleyFit } : { markovFit: fits.markovFit };
+    expect(codeOf(() => attribute(deal, touchpoints, model, withOptions(otherFit)))).toBe('model_not_fitted');
   });
 
-  it('rejects negative fitted weights', () => {
-    const partnerWeights = new Map([
-      ['a', -1],
-      ['b', 2],
-    ]);
-    const run = () => attribute(deal, touchpoints, 'shapley', withOptions({ partnerWeights }));
-    expect(codeOf(run)).toBe('invalid_weights');
+  it('rejects a fit of the other model', () => {
+    const swapped = { markovFit: fits.shapleyFit as unknown as MarkovFit };
+    expect(codeOf(() => attribute(deal, touchpoints, 'markov', withOptions(swapped)))).toBe('invalid_options');
   });
 
-  it('rule-based models ignore partnerWeights', () => {
-    const partnerWeights = new Map([['a', 100]]);
-    const withFit = attribute(deal, touchpoints, 'equal', withOptions({ partnerWeights }));
+  it('rule-based models ignore the fits', () => {
+    const withFit = attribute(deal, touchpoints, 'equal', withOptions(fits));
     expect(withFit).toEqual(attribute(deal, touchpoints, 'equal', withOptions()));
   });
 });

@@ -2,61 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ATTRIBUTION_MODELS,
+  DATA_DRIVEN_MODELS,
   attribute,
-  TOUCHPOINT_TYPES,
+  isWithinLookback,
+  shapleyValues,
+  toFittedWeight,
   type AttributionModel,
-  type AttributionOptions,
   type AttributionOutcome,
+  type ModelName,
   type Touchpoint,
 } from '../../../src/domain/attribution/index.js';
+import { allocate } from '../../../src/domain/money.js';
 import { orderTouchpoints } from '../../../src/domain/touchpoint.js';
-import { DAY, T0 } from './fixtures.js';
+import { fittedScenario, scenario } from './arbitraries.js';
 
 const RUNS_PER_MODEL = 2000;
-const PARTNER_IDS = ['p1', 'p2', 'p10', 'P3', 'a', 'zz', 'é', 'x-y'];
-
-// A few fixed days make equal timestamps common; the wide range exercises decay over years.
-const timestamp = fc.oneof(
-  fc.integer({ min: 0, max: 4 }).map((day) => T0 + day * DAY),
-  fc.integer({ min: T0 - 5 * 365 * DAY, max: T0 + 60 * DAY }),
-);
-const roleWeight = fc.oneof(
-  fc.constant(0),
-  fc.integer({ min: 0, max: 100 }),
-  fc.double({ min: 0, max: 1000, noNaN: true, noDefaultInfinity: true }),
-);
-const options: fc.Arbitrary<AttributionOptions> = fc.record({
-  roleWeights: fc.record({
-    referral: roleWeight,
-    demo: roleWeight,
-    intro: roleWeight,
-    support: roleWeight,
-    closer: roleWeight,
-    other: roleWeight,
-  }),
-  halfLifeDays: fc.oneof(fc.constant(7), fc.double({ min: 0.001, max: 3650, noNaN: true })),
-});
-const deal = fc.record({
-  amount: fc.integer({ min: 1, max: 1e12 }),
-  closedAt: fc.oneof(fc.constant(T0 + 2 * DAY), fc.integer({ min: T0 - 30 * DAY, max: T0 + 10 * 365 * DAY })),
-});
-// Sequences follow generation (recording) order, which is independent of the timestamps.
-const touchpoints = fc
-  .array(
-    fc.record({
-      partnerId: fc.constantFrom(...PARTNER_IDS),
-      type: fc.constantFrom(...TOUCHPOINT_TYPES),
-      timestamp,
-    }),
-    { minLength: 1, maxLength: 30 },
-  )
-  .map((list): Touchpoint[] => list.map((touchpoint, index) => ({ ...touchpoint, sequence: index * 3 + 1 })));
-const scenario = fc.record({ deal, options, touchpoints }).chain((base) =>
-  fc
-    .shuffledSubarray(base.touchpoints, { minLength: base.touchpoints.length, maxLength: base.touchpoints.length })
-    .map((shuffled) => ({ ...base, shuffled })),
-);
-
 function sum(values: readonly number[]): number {
   return values.reduce((acc, value) => acc + value, 0);
 }
@@ -116,4 +76,57 @@ describe('attribute properties', () => {
       { numRuns: RUNS_PER_MODEL },
     );
   });
+
+  it.each(DATA_DRIVEN_MODELS)(title, (model) => {
+    fc.assert(
+      fc.property(fittedScenario, ({ deal, options, touchpoints, shuffled }) => {
+        const counted = touchpoints.filter((t) => isWithinLookback(deal.closedAt, t.timestamp, options.lookbackDays));
+        const outcome = attribute(deal, touchpoints, model, options);
+        if (counted.length === 0) expect(outcome).toEqual({ shares: [] });
+        else expectInvariants(deal.amount, counted, outcome);
+        expectFittedWeights(model, deal.amount, counted, outcome, options);
+        expect(JSON.stringify(attribute(deal, shuffled, model, options))).toBe(JSON.stringify(outcome));
+      }),
+      { numRuns: RUNS_PER_MODEL },
+    );
+  });
+
+  it.each([...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS])(
+    '%s: a lookback window is the same as leaving its outside touchpoints out',
+    (model: ModelName) => {
+      fc.assert(
+        fc.property(fittedScenario, ({ deal, options, touchpoints }) => {
+          const counted = touchpoints.filter((t) => isWithinLookback(deal.closedAt, t.timestamp, options.lookbackDays));
+          const windowless = { ...options, lookbackDays: null };
+          expect(attribute(deal, touchpoints, model, options)).toEqual(attribute(deal, counted, model, windowless));
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });
+
+/** The payouts are exactly allocate() over the fit's integer weights, or equal shares when all are 0. */
+function expectFittedWeights(
+  model: 'markov' | 'shapley',
+  amount: number,
+  counted: readonly Touchpoint[],
+  outcome: AttributionOutcome,
+  options: Parameters<typeof attribute>[3],
+): void {
+  if (counted.length === 0) return;
+  const partners = [...new Set(orderTouchpoints(counted).map((t) => t.partnerId))];
+  const weights =
+    model === 'markov'
+      ? partners.map((id) => options.markovFit?.partners.find((p) => p.partnerId === id)?.weight ?? 0)
+      : options.shapleyFit && shapleyValues(options.shapleyFit, partners).map(toFittedWeight);
+  if (weights !== undefined) {
+    const allZero = weights.every((w) => w === 0);
+    expect(outcome.fallback).toBe(allZero ? 'equal' : undefined);
+    const expected = allocate(amount, allZero ? partners.map(() => 1) : weights);
+    for (const [i, id] of partners.entries()) {
+      expect(outcome.shares.find((s) => s.partnerId === id)?.payout).toBe(expected[i]);
+    }
+  }
+  for (const share of outcome.shares) expect(Number.isSafeInteger(share.payout)).toBe(true);
+}

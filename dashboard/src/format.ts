@@ -1,0 +1,42 @@
+/** The browser's time zone, shown next to every date so nobody wonders which one it is. */
+export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/** `1234.5, 'EUR'` → `€1,234.50` in the browser's locale, with the currency's own decimals. */
+export function formatMoney(amount: number, currency: string): string {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+    moneyFormats.set(currency, format);
+  }
+  return format.format(amount);
+}
+
+/** Short money for chart axes: `€1.2M`. */
+export function formatMoneyCompact(amount: number, currency: string): string {
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(amount);
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export const formatDateTime = (iso: string) => dateTime.format(new Date(iso));
+export const formatDate = (iso: string) => dateOnly.format(new Date(iso));
+
+export const formatPercent = (value: number) => `${new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value)} %`;
+
+export const formatCount = (value: number) => new Intl.NumberFormat().format(value);
+
+/** `'2024-01'` (a UTC month) → `Jan 2024`. */
+export function formatMonth(month: string): string {
+  const [year, index] = month.split('-').map(Number);
+  return new Intl.DateTimeFormat(undefined, { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(year!, index! - 1, 1));
+}
+
+/** A local calendar day (`2024-01-15`) as the instant its first or last millisecond falls on, in the browser's zone. */
+export function localDayBound(day: string, end: 'start' | 'end'): string {
+  const [year, month, date] = day.split('-').map(Number);
+  const instant = end === 'start' ? new Date(year!, month! - 1, date!) : new Date(year!, month! - 1, date!, 23, 59, 59, 999);
+  return instant.toISOString();
+}

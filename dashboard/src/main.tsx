@@ -1,0 +1,133 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { clearCache, whenUnauthorized, type KeyIdentity } from './api';
+import { hrefOf, useLocation, type Filters, type Route } from './router';
+import { clearSession, isAdmin, readIdentity, saveSession } from './session';
+import { ApiKeysView } from './views/api-keys';
+import { DealView } from './views/deal';
+import { FiltersBar } from './views/filters-bar';
+import { OverviewView } from './views/overview';
+import { PartnerView } from './views/partner';
+import { SettingsView } from './views/settings';
+import { SignIn } from './views/sign-in';
+import './styles.css';
+
+function App() {
+  const [identity, setIdentity] = useState<KeyIdentity | null>(readIdentity);
+  const [message, setMessage] = useState<string | null>(null);
+  const { route, filters } = useLocation();
+
+  useEffect(() => {
+    whenUnauthorized((reason) => {
+      setMessage(reason);
+      setIdentity(null);
+    });
+  }, []);
+
+  if (!identity) {
+    return (
+      <SignIn
+        message={message}
+        onSignedIn={(key, signedIn) => {
+          clearCache();
+          saveSession(key, signedIn);
+          setMessage(null);
+          setIdentity(signedIn);
+        }}
+      />
+    );
+  }
+
+  const signOut = () => {
+    clearSession();
+    clearCache();
+    setMessage('Signed out.');
+    setIdentity(null);
+  };
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href={hrefOf(homeOf(identity), filters)}>
+          Partner Attribution
+        </a>
+        <nav aria-label="Main">
+          <ul>
+            {identity.partner_id === null ? (
+              <>
+                <NavLink route={{ view: 'overview' }} filters={filters} current={route} label="Overview" />
+                {isAdmin(identity) && <NavLink route={{ view: 'settings' }} filters={filters} current={route} label="Settings" />}
+                {isAdmin(identity) && <NavLink route={{ view: 'keys' }} filters={filters} current={route} label="API keys" />}
+              </>
+            ) : (
+              <NavLink route={homeOf(identity)} filters={filters} current={route} label="My payouts" />
+            )}
+          </ul>
+        </nav>
+        <div class="who">
+          <span title={`Key ${identity.prefix}…`}>
+            {identity.name}
+            {identity.partner_id !== null ? ' (partner portal)' : isAdmin(identity) ? ' (admin)' : ''}
+          </span>
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Screen route={allowedRoute(route, identity)} filters={filters} identity={identity} />
+      </main>
+    </>
+  );
+}
+
+/** A partner-bound key sees its own partner and its deals' lines; admin screens need an admin key. */
+function allowedRoute(route: Route, identity: KeyIdentity): Route {
+  if (identity.partner_id !== null) return route.view === 'deal' ? route : homeOf(identity);
+  if ((route.view === 'settings' || route.view === 'keys') && !isAdmin(identity)) return { view: 'overview' };
+  return route;
+}
+
+const homeOf = (identity: KeyIdentity): Route => (identity.partner_id === null ? { view: 'overview' } : { view: 'partner', id: identity.partner_id });
+
+function Screen({ route, filters, identity }: { route: Route; filters: Filters; identity: KeyIdentity }) {
+  switch (route.view) {
+    case 'overview':
+      return (
+        <>
+          <FiltersBar route={route} filters={filters} />
+          <OverviewView filters={filters} />
+        </>
+      );
+    case 'partner':
+      return (
+        <>
+          <FiltersBar route={route} filters={filters} />
+          <PartnerView id={route.id} filters={filters} portal={identity.partner_id !== null} />
+        </>
+      );
+    case 'deal':
+      return <DealView id={route.id} filters={filters} portalPartner={identity.partner_id} />;
+    case 'settings':
+      return <SettingsView />;
+    case 'keys':
+      return <ApiKeysView />;
+  }
+}
+
+function NavLink({ route, filters, current, label }: { route: Route; filters: Filters; current: Route; label: string }) {
+  const active = route.view === current.view;
+  return (
+    <li>
+      <a href={hrefOf(route, filters)} aria-current={active ? 'page' : undefined}>
+        {label}
+      </a>
+    </li>
+  );
+}
+
+const container = document.getElementById('app')!;
+container.textContent = ''; // the "Loading…" line shown until this script runs
+render(<App />, container);

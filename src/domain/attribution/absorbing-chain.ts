@@ -1,0 +1,60 @@
+import { factorLU, inverseDiagonal, solveLU, solveTransposedLU } from './dense-lu.js';
+
+/**
+ * An absorbing Markov chain over `size` transient states with two absorbing
+ * states, won and lost (lost takes whatever the rows leave over).
+ */
+export interface AbsorbingChain {
+  size: number;
+  /** Row i: probability of stepping from transient state i to each transient state; no self-loops. */
+  transient: Float64Array[];
+  /** Probability of stepping from each transient state straight to won. */
+  toWon: Float64Array;
+  /** Probability that the chain's first transient state is each state. */
+  start: Float64Array;
+}
+
+/** What a single factorisation of `I - Q` answers for every state at once. */
+export interface ChainSolution {
+  /** P(won), starting from the start distribution. */
+  conversion: number;
+  /** P(won | in state i): the absorption probabilities `h = (I - Q)⁻¹ b`. */
+  winFrom: Float64Array;
+  /** Expected visits to state i from the start: `ν = πᵀ (I - Q)⁻¹`. */
+  visits: Float64Array;
+  /** Expected visits to state i starting in i: the fundamental matrix's diagonal `N_ii ≥ 1`. */
+  selfVisits: Float64Array;
+}
+
+/**
+ * Solves an absorbing chain exactly (a direct LU factorisation of `I - Q`, no
+ * iteration and no simulation), once, for everything the removal effects need.
+ *
+ * `I - Q` is a row-diagonally-dominant M-matrix (each row's off-diagonal
+ * probabilities sum to at most 1, the diagonal is 1), so Gaussian elimination
+ * needs no pivoting: every pivot stays positive and the elimination order is
+ * fixed, which keeps the result bit-for-bit reproducible.
+ *
+ * The diagonal of `N = (I - Q)⁻¹` costs one more pass over the factors
+ * (`inverseDiagonal`). Both are O(n³) in the number of states, the rest O(n²).
+ *
+ * @example
+ * // start → a (a wins half the time):
+ * solveAbsorbingChain({ size: 1, transient: [new Float64Array([0])],
+ *   toWon: new Float64Array([0.5]), start: new Float64Array([1]) }).conversion; // 0.5
+ */
+export function solveAbsorbingChain(chain: AbsorbingChain): ChainSolution {
+  const { size } = chain;
+  const rows = chain.transient.map((row, i) => {
+    const a = new Float64Array(size);
+    for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
+    a[i] = 1;
+    return a;
+  });
+  factorLU(rows);
+  const winFrom = solveLU(rows, chain.toWon);
+  const visits = solveTransposedLU(rows, chain.start);
+  let conversion = 0;
+  for (let i = 0; i < size; i += 1) conversion += (chain.start[i] ?? 0) * (winFrom[i] ?? 0);
+  return { conversion, winFrom, visits, selfVisits: inverseDiagonal(rows) };
+}

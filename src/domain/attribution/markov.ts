@@ -1,0 +1,129 @@
+import { solveAbsorbingChain } from './absorbing-chain.js';
+import { toFittedWeight } from './fitted-weight.js';
+import {
+  countMarkovPath,
+  emptyMarkovCounts,
+  LOST_KEY,
+  START_KEY,
+  WON_KEY,
+  type MarkovCounts,
+} from './markov-counts.js';
+import { compareIds, type PartnerPath } from './partner-path.js';
+
+/** One edge of the fitted chain. `from`/`to` are a partner id or the endpoint named by `fromState`/`toState`. */
+export interface MarkovTransition {
+  from: string;
+  fromState: 'start' | 'partner';
+  to: string;
+  toState: 'partner' | 'won' | 'lost';
+  /** Times the edge was taken in the fitted paths. */
+  count: number;
+  /** count / all transitions out of `from`. */
+  probability: number;
+}
+
+export interface MarkovPartner {
+  partnerId: string;
+  /** (P(won) − P(won without the partner)) / P(won); 0 when nothing is won. */
+  removalEffect: number;
+  /** The removal effect as the integer weight `attribute` uses (10⁻⁹ units, see fitted-weight.ts). */
+  weight: number;
+  /** Fitted paths (deals) the partner appears on. */
+  paths: number;
+}
+
+export interface MarkovFit {
+  model: 'markov';
+  /** The caller's label for this fit; explanations cite it ("removal effect 0.75 of fit 12"). */
+  version: number;
+  wonDeals: number;
+  lostDeals: number;
+  /** P(won) from start in the fitted chain. */
+  conversion: number;
+  /** Every partner on a fitted path, sorted by id. */
+  partners: MarkovPartner[];
+  /** Every edge taken, sorted by from, then to (start first, won and lost last). */
+  transitions: MarkovTransition[];
+}
+
+/**
+ * Fits `markov`: a first-order chain over the states start, each partner, won
+ * and lost, estimated from the paths' transition counts, and each partner's
+ * removal effect, solved exactly (`solveAbsorbingChain`, no simulation).
+ *
+ * - Consecutive touchpoints by the same partner are one visit: a self-loop
+ *   changes neither the absorption probabilities nor any removal effect.
+ * - A single-partner path is start → partner → won/lost, like any other.
+ * - Empty paths carry no partner and are left out (and not counted).
+ * - Removing a partner sends every transition into it to lost; its removal
+ *   effect is `P(visit p) · P(won | at p) / P(won)`, from one factorisation.
+ *
+ * The result depends only on the multiset of paths, not on their order. To
+ * stream deals instead of holding every path, accumulate with
+ * `countMarkovPath` and fit with {@link fitMarkovCounts}.
+ *
+ * @example
+ * fitMarkov([{ partners: ['a', 'b'], won: true }, { partners: ['a'], won: false }], 1);
+ * // a: removal effect 1 (every win passes a), b: 1 — both are needed
+ */
+export function fitMarkov(paths: Iterable<PartnerPath>, version: number): MarkovFit {
+  const counts = emptyMarkovCounts();
+  for (const path of paths) countMarkovPath(counts, path);
+  return fitMarkovCounts(counts, version);
+}
+
+/**
+ * {@link fitMarkov} from counts accumulated with `countMarkovPath`.
+ *
+ * @example
+ * fitMarkovCounts(counts, 12);
+ */
+export function fitMarkovCounts(counts: MarkovCounts, version: number): MarkovFit {
+  const ids = [...counts.pathsPerPartner.keys()].sort(compareIds);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const n = ids.length;
+  const transient = ids.map(() => new Float64Array(n));
+  const toWon = new Float64Array(n);
+  const start = new Float64Array(n);
+  const transitions: MarkovTransition[] = [];
+  // Start's edges first, then each partner's in id order; targets by id, then won, then lost.
+  const targetOrder = (key: string) => index.get(key) ?? (key === WON_KEY ? n : n + 1);
+  for (const from of [START_KEY, ...ids]) {
+    const out = counts.transitions.get(from);
+    if (out === undefined) continue;
+    const total = [...out.values()].reduce((sum, count) => sum + count, 0);
+    const row = from === START_KEY ? start : (transient[index.get(from) as number] as Float64Array);
+    for (const to of [...out.keys()].sort((a, b) => targetOrder(a) - targetOrder(b))) {
+      const count = out.get(to) as number;
+      const probability = count / total;
+      const target = index.get(to);
+      if (target !== undefined) row[target] = probability;
+      else if (to === WON_KEY) toWon[index.get(from) as number] = probability;
+      transitions.push(describeTransition(from, to, count, probability));
+    }
+  }
+
+  const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start });
+  const conversion = solution?.conversion ?? 0;
+  const partners = ids.map((partnerId, i): MarkovPartner => {
+    const throughPartner = solution
+      ? ((solution.visits[i] as number) * (solution.winFrom[i] as number)) / (solution.selfVisits[i] as number)
+      : 0;
+    const removalEffect = conversion > 0 ? Math.min(1, Math.max(0, throughPartner / conversion)) : 0;
+    const paths = counts.pathsPerPartner.get(partnerId) ?? 0;
+    return { partnerId, removalEffect, weight: toFittedWeight(removalEffect), paths };
+  });
+  return { model: 'markov', version, wonDeals: counts.won, lostDeals: counts.lost, conversion, partners, transitions };
+}
+
+function describeTransition(from: string, to: string, count: number, probability: number): MarkovTransition {
+  const toState = to === WON_KEY ? 'won' : to === LOST_KEY ? 'lost' : 'partner';
+  return {
+    from: from === START_KEY ? 'start' : from,
+    fromState: from === START_KEY ? 'start' : 'partner',
+    to: toState === 'partner' ? to : toState,
+    toState,
+    count,
+    probability,
+  };
+}

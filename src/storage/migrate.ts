@@ -3,6 +3,7 @@ import { dialectOf, type Db, type Dialect } from './db.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { attributionMigration } from './migrations/0002-attribution.js';
 import { propagationMigration } from './migrations/0003-propagation.js';
+import { payoutsMigration } from './migrations/0005-payouts.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -10,6 +11,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001-initial': initialMigration(dialect),
     '0002-attribution': attributionMigration(dialect),
     '0003-propagation': propagationMigration(dialect),
+    '0005-payouts': payoutsMigration(dialect),
   };
 }
 

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServiceContext } from '../../services/context.js';
 import { PAYOUT_COLUMNS, payoutRows } from '../../services/analytics/payout-export.js';
+import { csvStringifier } from '../csv.js';
 import { problemResponses } from '../problem.js';
 import { ownPartnerOnly } from '../partner-scope.js';
 import { currencySchema, idSchema } from '../schemas.js';
@@ -33,7 +33,7 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="payouts.csv"')
-        .send(rows.pipe(stringify({ header: true, columns: [...PAYOUT_COLUMNS] })));
+        .send(rows.pipe(csvStringifier(PAYOUT_COLUMNS)));
     },
   );
 };

@@ -1,3 +1,4 @@
+import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { addTouchpointDayDeltas } from '../../storage/analytics-rollups.js';
 import {
   countPendingDeals,
@@ -51,7 +52,8 @@ export async function markTouchpointChanges(
   const removed = changes.removed ?? [];
   if (added.length + removed.length === 0) return;
   await addTouchpointDayDeltas(db, touchpointDeltas(added, removed));
-  await markDealsPending(db, [...added, ...removed].map((facts) => facts.deal_id), now);
+  if (added.length > 0) await markDealsPending(db, added.map((facts) => facts.deal_id), now, CHANGE_REASONS.touchpointAdded);
+  if (removed.length > 0) await markDealsPending(db, removed.map((facts) => facts.deal_id), now, CHANGE_REASONS.touchpointRemoved);
 }
 
 /**
@@ -86,7 +88,7 @@ export async function finishPendingWork(ctx: DrainContext, onStep?: (taken: numb
     // The cursor only moves forward, so a stream of new writes cannot keep a reader here forever.
     if (taken.length === 0) return;
     onStep?.(taken.length);
-    after = taken[taken.length - 1];
+    after = taken[taken.length - 1]!.deal_id;
   }
 }
 
@@ -103,7 +105,7 @@ export async function finishPendingDeal(ctx: DrainContext, dealId: string): Prom
 export async function recomputeDealNow(ctx: DrainContext, dealId: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
-    await markDealsPending(trx, [dealId], ctx.now());
+    await markDealsPending(trx, [dealId], ctx.now(), CHANGE_REASONS.recalculated);
     await recomputeDeals(trx, ctx, await takePendingDealsById(trx, [dealId]));
   });
 }
@@ -117,7 +119,7 @@ async function requeueOutdatedResults(ctx: DrainContext): Promise<void> {
   const { revision } = await readAttributionSettings(ctx.db, ctx.defaultModel);
   if (revision === 0) return;
   const outdated = await listOutdatedResultIds(ctx.db, SETTINGS_DEPENDENT_MODELS, revision);
-  if (outdated.length > 0) await ctx.db.transaction().execute((trx) => markDealsPending(trx, outdated, ctx.now()));
+  if (outdated.length > 0) await ctx.db.transaction().execute((trx) => markDealsPending(trx, outdated, ctx.now(), CHANGE_REASONS.settingsChanged));
 }
 
 async function hasPendingDeals(db: Db, after?: string): Promise<boolean> {

@@ -1,8 +1,10 @@
+import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { TOUCHPOINT_TYPES, type AttributionModel, type TouchpointType } from '../../domain/attribution/index.js';
 import { invalidField } from '../../errors.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
 import { lockSetting } from '../../storage/attribution-settings.js';
 import { writeSetting } from '../../storage/settings.js';
+import { changesBetween, recordAudit, type Actor } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import {
   ATTRIBUTION_SETTINGS_KEY,
@@ -23,7 +25,7 @@ export interface SettingsChanges {
  * transaction, marks every stored result of a model whose input changed as pending.
  * @throws validation_failed naming `role_weights` when every weight would be 0.
  */
-export async function updateAttributionSettings(ctx: ServiceContext, changes: SettingsChanges): Promise<AttributionSettings> {
+export async function updateAttributionSettings(ctx: ServiceContext, changes: SettingsChanges, actor: Actor): Promise<AttributionSettings> {
   const updated = await ctx.db.transaction().execute(async (trx) => {
     const now = ctx.now();
     await lockSetting(trx, ATTRIBUTION_SETTINGS_KEY, now);
@@ -39,7 +41,9 @@ export async function updateAttributionSettings(ctx: ServiceContext, changes: Se
     const changed = SETTINGS_DEPENDENT_MODELS.some((model) => !sameSetting(current, next, SETTINGS_INPUTS[model]));
     const revision = changed ? current.revision + 1 : current.revision;
     await writeSetting(trx, ATTRIBUTION_SETTINGS_KEY, { ...next, revision }, now);
-    if (changed) await markResultsOfModelsPending(trx, SETTINGS_DEPENDENT_MODELS, now);
+    if (changed) await markResultsOfModelsPending(trx, SETTINGS_DEPENDENT_MODELS, now, CHANGE_REASONS.settingsChanged);
+    const audited = changesBetween({ ...current, revision: undefined }, { ...next, revision: undefined });
+    await recordAudit(trx, actor, now, [{ action: 'update', entityType: 'settings', entityId: ATTRIBUTION_SETTINGS_KEY, changes: audited }]);
     return { next, changed };
   });
   if (updated.changed) ctx.pendingWork.notify();

@@ -34,7 +34,7 @@ export interface AuditEntry {
  */
 export async function recordAudit(db: Db, actor: Actor, now: number, entries: readonly AuditEntry[]): Promise<void> {
   const rows: AuditLogRow[] = entries.map((entry) => ({
-    id: newId('aud'),
+    id: auditId(now),
     at: now,
     key_id: actor.keyId,
     key_name: actor.keyName,
@@ -44,6 +44,18 @@ export async function recordAudit(db: Db, actor: Actor, now: number, entries: re
     changes: JSON.stringify(entry.changes),
   }));
   await insertAuditEntries(db, rows);
+}
+
+let sequence = 0;
+
+/**
+ * Ids that sort in the order entries were written (per instance; entries of one millisecond from
+ * two instances sort by their random part), so "newest first" is a total order.
+ */
+function auditId(now: number): string {
+  sequence = (sequence + 1) % 0x1000000;
+  const random = newId('').slice(1, 9);
+  return `aud_${now.toString(16).padStart(12, '0')}${sequence.toString(16).padStart(6, '0')}${random}`;
 }
 
 /**

@@ -3,20 +3,12 @@ import { chunks } from './chunks.js';
 import type { Db } from './db.js';
 import type { PayoutAdjustmentRow } from './schema.js';
 
-/** The period each of these deals was booked into (only the booked ones). */
-export async function findDealBookings(db: Db, dealIds: readonly string[]): Promise<Map<string, string>> {
-  const bookings = new Map<string, string>();
-  for (const chunk of chunks(dealIds)) {
-    const rows = await db.selectFrom('payout_deal_bookings').select(['deal_id', 'period_id']).where('deal_id', 'in', chunk).execute();
-    for (const row of rows) bookings.set(row.deal_id, row.period_id);
-  }
-  return bookings;
-}
-
-export async function insertDealBookings(db: Db, bookings: readonly { deal_id: string; period_id: string }[]): Promise<void> {
-  for (const chunk of chunks(bookings, 500)) {
-    await db.insertInto('payout_deal_bookings').values(chunk).execute();
-  }
+/** What the ledger knows about some deals: the period each booked one is in, and what each has booked. */
+export interface DealLedger {
+  bookings: Map<string, string>;
+  amounts: BookedAmount[];
+  /** Locked and paid periods, read only when `withClosedPeriods` asked for them. */
+  closedPeriods: { id: string; starts_at: number; ends_at: number }[];
 }
 
 /** One partner's booked amount on one deal in one currency: its locked lines plus its adjustments. */
@@ -27,25 +19,52 @@ export interface BookedAmount {
   amount_minor: number;
 }
 
-/** What the given deals have booked so far, per deal, partner and currency. */
-export async function sumBookedAmounts(db: Db, dealIds: readonly string[]): Promise<BookedAmount[]> {
-  const amounts: BookedAmount[] = [];
+type LedgerRow = { kind: string; deal_id: string; ref: string; currency: string; amount_minor: number | string; ends_at: number | string };
+
+/*
+ * One statement per chunk: every recomputation runs it, so its bookings, lines, adjustments (and,
+ * when asked, the closed periods) come back in one round trip. The single-deal form, the worker's
+ * usual step, is compiled once.
+ */
+const ledgerQuery = (db: Db, ids: readonly string[], withClosedPeriods: boolean) => {
+  const list = sql.join(ids.map((id) => sql`${id}`));
+  const periods = withClosedPeriods
+    ? sql`union all select 'period', id, id, '', starts_at, ends_at from payout_periods where status <> 'open'`
+    : sql``;
+  return sql<LedgerRow>`
+    select 'booking' as kind, deal_id, period_id as ref, '' as currency, 0 as amount_minor, 0 as ends_at from payout_deal_bookings where deal_id in (${list})
+    union all select 'line', deal_id, partner_id, currency, payout_minor, 0 from payout_lines where deal_id in (${list})
+    union all select 'adjustment', deal_id, partner_id, currency, amount_minor, 0 from payout_adjustments where deal_id in (${list})
+    ${periods}`;
+};
+
+/** The ledger of the given deals, in one read per chunk of ids. */
+export async function readDealLedger(db: Db, dealIds: readonly string[], withClosedPeriods: boolean): Promise<DealLedger> {
+  const ledger: DealLedger = { bookings: new Map(), amounts: [], closedPeriods: [] };
+  const sums = new Map<string, BookedAmount>();
+  let periodsRead = !withClosedPeriods;
   for (const chunk of chunks(dealIds)) {
-    const lines = await db
-      .selectFrom('payout_lines')
-      .select((eb) => ['deal_id', 'partner_id', 'currency', eb.fn.sum<number>('payout_minor').as('amount_minor')])
-      .where('deal_id', 'in', chunk)
-      .groupBy(['deal_id', 'partner_id', 'currency'])
-      .execute();
-    const adjustments = await db
-      .selectFrom('payout_adjustments')
-      .select((eb) => ['deal_id', 'partner_id', 'currency', eb.fn.sum<number>('amount_minor').as('amount_minor')])
-      .where('deal_id', 'in', chunk)
-      .groupBy(['deal_id', 'partner_id', 'currency'])
-      .execute();
-    for (const row of [...lines, ...adjustments]) amounts.push({ ...row, amount_minor: Number(row.amount_minor) });
+    const { rows } = await ledgerQuery(db, chunk, !periodsRead).execute(db);
+    periodsRead = true;
+    for (const row of rows) {
+      if (row.kind === 'booking') ledger.bookings.set(row.deal_id, row.ref);
+      else if (row.kind === 'period') ledger.closedPeriods.push({ id: row.ref, starts_at: Number(row.amount_minor), ends_at: Number(row.ends_at) });
+      else {
+        const key = `${row.deal_id}\u0000${row.ref}\u0000${row.currency}`;
+        const sum = sums.get(key) ?? { deal_id: row.deal_id, partner_id: row.ref, currency: row.currency, amount_minor: 0 };
+        sum.amount_minor += Number(row.amount_minor);
+        sums.set(key, sum);
+      }
+    }
   }
-  return amounts;
+  ledger.amounts = [...sums.values()];
+  return ledger;
+}
+
+export async function insertDealBookings(db: Db, bookings: readonly { deal_id: string; period_id: string }[]): Promise<void> {
+  for (const chunk of chunks(bookings, 500)) {
+    await db.insertInto('payout_deal_bookings').values(chunk).execute();
+  }
 }
 
 export async function insertAdjustments(db: Db, rows: readonly PayoutAdjustmentRow[]): Promise<void> {

@@ -14,11 +14,6 @@ export async function findOverlappingPeriods(db: Db, startsAt: number, endsAt: n
   return db.selectFrom('payout_periods').selectAll().where('starts_at', '<', endsAt).where('ends_at', '>', startsAt).execute();
 }
 
-/** Locked and paid periods: the ones whose deals are booked. Few rows, read whole. */
-export async function listClosedPeriods(db: Db): Promise<PayoutPeriodRow[]> {
-  return db.selectFrom('payout_periods').selectAll().where('status', '!=', 'open').execute();
-}
-
 export async function listPayoutPeriods(db: Db, page: { limit: number; offset: number }) {
   const [data, count] = await Promise.all([
     db.selectFrom('payout_periods').selectAll().orderBy('starts_at', 'desc').limit(page.limit).offset(page.offset).execute(),

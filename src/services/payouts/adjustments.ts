@@ -1,8 +1,7 @@
 import { adjustmentsToReach, CHANGE_REASONS, type PayoutAmount } from '../../domain/payouts/adjustments.js';
 import { periodContaining } from '../../domain/payouts/periods.js';
 import type { Db } from '../../storage/db.js';
-import { findDealBookings, insertAdjustments, insertDealBookings, sumBookedAmounts } from '../../storage/payout-ledger.js';
-import { listClosedPeriods } from '../../storage/payout-periods.js';
+import { insertAdjustments, insertDealBookings, readDealLedger, type DealLedger } from '../../storage/payout-ledger.js';
 import type { DealRow, PayoutAdjustmentRow } from '../../storage/schema.js';
 import { newId } from '../ids.js';
 
@@ -17,7 +16,7 @@ export interface RecomputedDeal {
  * locked period, records what moved (one adjustment per partner and currency), so that its
  * locked lines plus its adjustments equal its current payouts. A deal that closes in a locked
  * period it was not booked into (created late, or moved there) is booked now, and its whole
- * payout becomes adjustments. Costs one indexed read per call when no deal is booked.
+ * payout becomes adjustments. Costs one read per call (bookings, booked amounts and the closed periods in one statement).
  */
 export async function adjustBookedDeals(
   db: Db,
@@ -26,12 +25,14 @@ export async function adjustBookedDeals(
   now: number,
 ): Promise<void> {
   if (recomputed.length === 0) return;
-  const bookings = await findDealBookings(db, recomputed.map(({ deal }) => deal.id));
-  if (bookings.size < recomputed.length) await bookLateDeals(db, recomputed, bookings);
+  // The closed periods are read along: a deal not booked yet may close inside one.
+  const ledger = await readDealLedger(db, recomputed.map(({ deal }) => deal.id), true);
+  const bookings = ledger.bookings;
+  if (bookings.size < recomputed.length) await bookLateDeals(db, recomputed, bookings, ledger.closedPeriods);
   if (bookings.size === 0) return;
 
   const booked = new Map<string, PayoutAmount[]>();
-  for (const row of await sumBookedAmounts(db, [...bookings.keys()])) {
+  for (const row of ledger.amounts) {
     const list = booked.get(row.deal_id) ?? [];
     list.push({ partnerId: row.partner_id, currency: row.currency, amountMinor: row.amount_minor });
     booked.set(row.deal_id, list);
@@ -59,8 +60,12 @@ export async function adjustBookedDeals(
 }
 
 /** Books the deals that close inside a locked period but were not booked (adds them to `bookings`). */
-async function bookLateDeals(db: Db, recomputed: readonly RecomputedDeal[], bookings: Map<string, string>): Promise<void> {
-  const closed = await listClosedPeriods(db);
+async function bookLateDeals(
+  db: Db,
+  recomputed: readonly RecomputedDeal[],
+  bookings: Map<string, string>,
+  closed: DealLedger['closedPeriods'],
+): Promise<void> {
   if (closed.length === 0) return;
   const ranges = closed.map((period) => ({ id: period.id, startsAt: period.starts_at, endsAt: period.ends_at }));
   const late: { deal_id: string; period_id: string }[] = [];

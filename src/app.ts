@@ -3,12 +3,18 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { Config } from './config.js';
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js';
 import { authPlugin } from './http/plugins/auth.js';
+import { databaseHealthPlugin } from './http/plugins/database-health.js';
+import { drainPlugin } from './http/plugins/drain.js';
 import { errorsPlugin } from './http/plugins/errors.js';
+import { inputGuardPlugin } from './http/plugins/input-guard.js';
 import { createQueryDurationObserver, metricsPlugin, type PendingWorkProvider } from './http/plugins/metrics.js';
+import { notFoundPlugin } from './http/plugins/not-found.js';
 import { openApiPlugin } from './http/plugins/openapi.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
 import { securityPlugin } from './http/plugins/security.js';
+import { REDACTED_LOG_PATHS, requestIdOf, serializeRequest } from './http/request-logging.js';
 import { createResponseSerializer } from './http/response-serializer.js';
 import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
@@ -44,8 +50,8 @@ export interface AppDependencies {
   pendingWork?: PendingWorkProvider | undefined;
 }
 
-/** Paths whose values must never reach a log line. */
-const REDACTED = ['req.headers["x-api-key"]', 'req.headers.authorization', '*.payout_details', '*.key'];
+// Ids are at most 128 characters, 384 when a client percent-encodes every one; longer is a 414.
+const MAX_PATH_PARAMETER_LENGTH = 512;
 
 /**
  * Builds the whole service without listening, so tests drive the same app with `inject`.
@@ -55,16 +61,26 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   if (!config.payoutEncryptionKey) throw new Error('PAYOUT_ENCRYPTION_KEY is required to build the app');
   const logger: FastifyServerOptions['logger'] = {
     level: config.logLevel,
-    redact: { paths: REDACTED, censor: '[redacted]' },
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest },
     ...(logStream ? { stream: logStream } : {}),
   };
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true },
+    // The drain plugin answers in our problem+json shape instead.
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
+    // Kept as plain own properties, so the input guard can refuse them by name instead of
+    // the parser answering "not valid JSON".
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(createResponseSerializer(config.nodeEnv !== 'production'));
@@ -107,9 +123,13 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   };
 
   await app.register(errorsPlugin);
+  await app.register(drainPlugin);
+  await app.register(databaseHealthPlugin, { db });
   await app.register(securityPlugin, { corsOrigin: config.corsOrigin });
   await app.register(rateLimitPlugin, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redis });
   await app.register(authPlugin, { db });
+  await app.register(notFoundPlugin);
+  await app.register(inputGuardPlugin);
   await app.register(openApiPlugin, { version: VERSION });
   await app.register(metricsPlugin, { registry: metrics, public: config.metricsPublic, pendingWork });
 

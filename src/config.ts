@@ -83,6 +83,10 @@ const environmentSchema = z.object({
   DB_PATH: z.string().min(1).default('./data/attribution.db'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: positiveInt.default(10),
+  DATABASE_CONNECT_TIMEOUT: duration.default(5_000),
+  DATABASE_QUERY_TIMEOUT: duration.default(15_000),
+  DATABASE_START_TIMEOUT: duration.default(60_000),
+  SHUTDOWN_TIMEOUT: duration.default(10_000),
   CORS_ORIGIN: z.string().min(1).default('*'),
   RATE_LIMIT_MAX: positiveInt.default(100),
   RATE_LIMIT_WINDOW: duration.default(15 * 60_000),
@@ -109,6 +113,14 @@ const configSchema = environmentSchema.transform((e) => ({
   databaseUrl: e.DATABASE_URL,
   /** PostgreSQL connections per instance. */
   databasePoolSize: e.DATABASE_POOL_SIZE,
+  /** PostgreSQL: how long to wait for a new connection before the request fails (503). */
+  databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
+  /** Longest a statement may run (PostgreSQL) or wait for the file lock (SQLite). */
+  databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT,
+  /** How long start-up retries a database that does not answer before giving up. */
+  databaseStartTimeoutMs: e.DATABASE_START_TIMEOUT,
+  /** After SIGTERM, how long in-flight requests may take before the process exits 1 anyway. */
+  shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
   corsOrigin: e.CORS_ORIGIN,
   rateLimitMax: e.RATE_LIMIT_MAX,
   rateLimitWindowMs: e.RATE_LIMIT_WINDOW,

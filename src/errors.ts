@@ -7,13 +7,17 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'deal_not_won',
   'payload_too_large',
+  'uri_too_long',
   'unsupported_media_type',
   'partner_not_found',
   'rate_limited',
+  'headers_too_large',
   'internal',
+  'unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

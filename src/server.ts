@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
-import { buildApp } from './app.js';
+import { buildApp, type App } from './app.js';
 import { ensureAdminKey, ensurePayoutEncryptionKey, loadConfigFrom } from './bootstrap.js';
 import { ConfigError } from './config.js';
 import { createRateLimitRedis } from './http/plugins/rate-limit.js';
 import { createDatabase } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
+import { waitForDatabase } from './wait-for-database.js';
 
 async function main(): Promise<void> {
   const directory = process.cwd();
@@ -16,41 +17,55 @@ async function main(): Promise<void> {
   const config = ensurePayoutEncryptionKey(loaded, directory);
   const db = createDatabase(config);
   const redis = config.redisUrl ? createRateLimitRedis(config.redisUrl) : undefined;
+  let app: App | undefined;
   try {
     // A wrong REDIS_URL stops the start; an outage later only suspends the limits (fail open).
     if (redis) await connectRedis(redis);
-    await migrateToLatest(db, config.databaseUrl).catch((error: unknown) => {
-      throw config.databaseUrl && isConnectionError(error)
-        ? new ConfigError('DATABASE_URL', `does not answer: ${messageOf(error)}`)
-        : error;
-    });
-    await ensureAdminKey(db, directory, Date.now());
+    app = await buildApp({ config, db, redis });
+    await waitForDatabase(
+      async () => {
+        await migrateToLatest(db, config.databaseUrl);
+        await ensureAdminKey(db, directory, Date.now());
+      },
+      { timeoutMs: config.databaseStartTimeoutMs, log: app.log, variable: config.databaseUrl ? 'DATABASE_URL' : 'DB_PATH' },
+    );
   } catch (error) {
     redis?.disconnect();
-    await db.destroy();
+    if (app) await app.close();
+    else await db.destroy();
     throw error;
   }
-  const app = await buildApp({ config, db, redis });
+  const server = app;
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
+    // A request stuck on a stalled database must not hold the process (and the deploy) forever.
+    const deadline = setTimeout(() => {
+      const requests = server.requestsInFlight();
+      server.log.error(
+        { abandoned: requests.length > 0 ? requests : 'no request: closing the database and Redis connections' },
+        `shutdown did not finish within SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs} ms): exiting anyway`,
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
     try {
       // Stops accepting, waits for in-flight requests, then closes the database pool (onClose).
-      await app.close();
+      await server.close();
       await redis?.quit();
+      clearTimeout(deadline);
       process.exit(0);
     } catch (error) {
-      app.log.error({ err: error }, 'shutdown failed');
+      server.log.error({ err: error }, 'shutdown failed');
       process.exit(1);
     }
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
+  await server.listen({ port: config.port, host: config.host });
 }
 
 async function connectRedis(redis: Redis): Promise<void> {
@@ -66,12 +81,6 @@ async function connectRedis(redis: Redis): Promise<void> {
     redis.off('error', remember);
   }
 }
-
-// Cannot reach, log in to, or find the database: the configuration is wrong, not the code.
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '28P01', '28000', '3D000']);
-const isConnectionError = (error: unknown) =>
-  error instanceof Error &&
-  (CONNECTION_ERRORS.has(String((error as { code?: unknown }).code)) || /timeout exceeded when trying to connect/i.test(error.message));
 
 // Node reports a refused connection to every address of a name (localhost: ::1 and 127.0.0.1) as
 // an AggregateError with an empty message.

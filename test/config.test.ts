@@ -21,6 +21,10 @@ describe('loadConfig', () => {
       trustProxy: false,
       metricsPublic: false,
       bodyLimit: 1024 * 1024,
+      databaseConnectTimeoutMs: 5_000,
+      databaseQueryTimeoutMs: 15_000,
+      databaseStartTimeoutMs: 60_000,
+      shutdownTimeoutMs: 10_000,
     });
   });
 
@@ -34,8 +38,13 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'true',
       DEFAULT_CURRENCY: 'JPY',
       DEFAULT_MODEL: 'linear',
+      DATABASE_CONNECT_TIMEOUT: '2s',
+      DATABASE_QUERY_TIMEOUT: '1m',
+      DATABASE_START_TIMEOUT: '5m',
+      SHUTDOWN_TIMEOUT: '1500',
     });
     expect(config).toMatchObject({ port: 8080, rateLimitWindowMs: 90_000, bodyLimit: 512 * 1024, trustProxy: true, defaultCurrency: 'JPY', defaultModel: 'linear' });
+    expect(config).toMatchObject({ databaseConnectTimeoutMs: 2_000, databaseQueryTimeoutMs: 60_000, databaseStartTimeoutMs: 300_000, shutdownTimeoutMs: 1_500 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -53,6 +62,10 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'maybe'],
     ['BODY_LIMIT', 'huge'],
     ['PAYOUT_ENCRYPTION_KEY', 'short'],
+    ['DATABASE_QUERY_TIMEOUT', 'forever'],
+    ['DATABASE_CONNECT_TIMEOUT', '0'],
+    ['DATABASE_START_TIMEOUT', '-5s'],
+    ['SHUTDOWN_TIMEOUT', 'soon'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     try {

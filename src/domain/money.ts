@@ -41,6 +41,37 @@ export function currencyDigits(currency: string): number {
   return digits;
 }
 
+/**
+ * The largest amount a deal may have, in minor units: 10^13 (100 000 000 000.00 USD, 10^13 JPY).
+ * At 14 digits every amount up to it is a double that prints back exactly to the minor unit in
+ * every currency (0 to 4 decimals), and SQL's 64-bit integer sums of it cannot overflow below
+ * 922 337 such deals in one figure.
+ */
+export const MAX_AMOUNT_MINOR = 10_000_000_000_000;
+
+/**
+ * {@link MAX_AMOUNT_MINOR} in major units of `currency`.
+ * @example maxAmount('USD') // 100000000000
+ * @example maxAmount('JPY') // 10000000000000
+ */
+export function maxAmount(currency: string): number {
+  return MAX_AMOUNT_MINOR / 10 ** currencyDigits(currency);
+}
+
+/**
+ * Minor units as an exact fixed-point decimal string in major units, for any size of integer
+ * (sums of many deals outgrow a double).
+ * @example minorUnitsToDecimal(123405n, 'USD')  // '1234.05'
+ * @example minorUnitsToDecimal(-5, 'BHD')       // '-0.005'
+ */
+export function minorUnitsToDecimal(minor: bigint | number, currency: string): string {
+  const digits = currencyDigits(currency);
+  const value = BigInt(minor);
+  const sign = value < 0n ? '-' : '';
+  const text = (value < 0n ? -value : value).toString().padStart(digits + 1, '0');
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
 // Every finite number's toString() has this shape: "-1234.56", "1e-7", "1.5e+21".
 const NUMBER_STRING = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
 

@@ -1,19 +1,23 @@
-import { stringify, type Options } from 'csv-stringify';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
 
+// A spreadsheet runs a cell that begins with one of these as a formula (OWASP: CSV injection).
 const FORMULA_START = /^[=+\-@\t\r]/;
-const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
 
 /**
- * A text cell a spreadsheet would run as a formula gets a leading `'` (OWASP's CSV injection
- * advice); plain numbers such as `-300.00` stay numbers.
- * @example neutraliseCsvCell('=HYPERLINK("x")') // "'=HYPERLINK(\"x\")"
- * @example neutraliseCsvCell('-300.00') // '-300.00'
+ * A text cell a spreadsheet will show as text: a leading `'` before `=`, `+`, `-`, `@`, tab or
+ * carriage return. Plain numbers such as `-300.00` stay numbers.
+ * @example neutralizeCsvCell('=HYPERLINK("http://x")') // "'=HYPERLINK(\"http://x\")"
+ * @example neutralizeCsvCell('-300.00')                // '-300.00'
  */
-export function neutraliseCsvCell(value: string): string {
+export function neutralizeCsvCell(value: string): string {
   return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
 }
 
-/** The one way the service writes CSV: a header row, and every text cell neutralised. */
-export function csvStringifier(columns: readonly string[], options: Omit<Options, 'columns' | 'header' | 'cast'> = {}) {
-  return stringify({ ...options, header: true, columns: [...columns], cast: { string: neutraliseCsvCell } });
+/** Rows as a CSV stream with a header line; every CSV the service writes goes through here. */
+export function csvStream(rows: AsyncIterable<string[]> | Iterable<string[]>, columns: readonly string[]): Readable {
+  return Readable.from(rows).pipe(
+    stringify({ header: true, columns: [...columns], cast: { string: (value) => neutralizeCsvCell(value) } }),
+  );
 }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import type { z } from 'zod';
+import { reviveJsonDecimals, unwrapJsonDecimals } from './json-decimal.js';
 
 /**
  * Serializes responses with `JSON.stringify`. When `checked` (development and tests), every
@@ -12,14 +13,16 @@ export function createResponseSerializer(checked: boolean): FastifySerializerCom
   return ({ schema, method, url }) =>
     (data) => {
       const json = JSON.stringify(data);
-      if (!checked) return json;
-      const parsed = schema.safeParse(data);
+      if (!checked) return unwrapJsonDecimals(json);
+      // Checked as the client will read it: exact large sums (./json-decimal.ts) as numbers.
+      const sent: unknown = JSON.parse(json, reviveJsonDecimals);
+      const parsed = schema.safeParse(sent);
       if (!parsed.success) {
         throw new Error(`Response of ${method} ${url} does not match its schema: ${parsed.error.message}`);
       }
-      if (!isDeepStrictEqual(JSON.parse(JSON.stringify(parsed.data)), JSON.parse(json))) {
+      if (!isDeepStrictEqual(JSON.parse(JSON.stringify(parsed.data)), sent)) {
         throw new Error(`Response of ${method} ${url} carries fields its schema does not declare`);
       }
-      return json;
+      return unwrapJsonDecimals(json);
     };
 }

@@ -2,11 +2,24 @@ import { z } from 'zod';
 import { ATTRIBUTION_MODELS } from '../domain/attribution/index.js';
 import { isCurrencyCode } from '../domain/money.js';
 
-/** Client-supplied ids: a CRM's id is welcome. */
+/** Client-supplied ids: a CRM's id is welcome. `.` and `..` are not: clients normalise them out of paths. */
 export const idSchema = z
   .string()
   .regex(/^[A-Za-z0-9_\-.:]{1,128}$/, 'must be 1-128 characters of letters, digits, _ - . :')
+  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".." (they cannot appear in a URL path)')
   .meta({ example: 'deal-123' });
+
+/**
+ * A one-line text such as a name: no control characters at all, not even tab or newline
+ * (the input guard already refuses the others everywhere).
+ */
+export const singleLineText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((text) => !/[\t\n]/.test(text), 'must be a single line (no tab or newline)');
 
 export const idParams = z.object({ id: idSchema });
 

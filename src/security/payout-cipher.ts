@@ -39,16 +39,23 @@ const encodePart = (part: string | Buffer) => (typeof part === 'string' ? part :
 
 export const generatePayoutKey = () => randomBytes(32).toString('hex');
 
+/** The fixed run of `*` every mask starts with: the mask's length says nothing about the value's. */
+const MASK = '******';
+
 /**
- * Every value masked to its last 4 characters; values of 4 characters or fewer are masked whole,
- * since showing their "last 4" would show everything.
- * @example maskPayoutDetails({ bank_account: '1234567890' }) // { bank_account: '******7890' }
+ * A value masked: a fixed run of `*`, then at most its last 4 characters and never more than
+ * half of them, so a short value keeps most of itself hidden.
+ * @example maskPayoutValue('1234567890') // '******7890'
+ * @example maskPayoutValue('12345')      // '******45'
+ * @example maskPayoutValue('7')          // '******'
  */
+export function maskPayoutValue(value: string): string {
+  const characters = [...value];
+  const shown = Math.min(4, Math.floor(characters.length / 2));
+  return MASK + characters.slice(characters.length - shown).join('');
+}
+
+/** Every value masked with {@link maskPayoutValue}. */
 export function maskPayoutDetails(details: PayoutDetails): PayoutDetails {
-  return Object.fromEntries(
-    Object.entries(details).map(([name, value]) => [
-      name,
-      value.length <= 4 ? '*'.repeat(value.length) : '*'.repeat(value.length - 4) + value.slice(-4),
-    ]),
-  );
+  return Object.fromEntries(Object.entries(details).map(([name, value]) => [name, maskPayoutValue(value)]));
 }

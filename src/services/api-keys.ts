@@ -69,7 +69,7 @@ export async function createApiKey(db: Db, input: NewApiKey, now: number, actor:
     revoked_at: null,
   };
   const view = { name: row.name, scopes: scopesOf(row), partner_id: row.partner_id };
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await apiKeys.insertApiKey(trx, row);
     await recordAudit(trx, actor, now, [{ action: 'create', entityType: 'api_key', entityId: row.id, changes: changesBetween(null, view) }]);
   });
@@ -103,7 +103,7 @@ export async function listApiKeysPage(db: Db, page: { limit: number; offset: num
 
 /** Revokes the key at once, on every instance (each request looks its key up). False when there is no such key. */
 export async function revokeApiKeyById(db: Db, id: string, now: number, actor: Actor = OPERATOR_ACTOR): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const existing = await apiKeys.findApiKey(trx, id);
     if (!existing || !(await apiKeys.revokeApiKey(trx, id, now))) return false;
     if (existing.revoked_at === null) {
@@ -112,4 +112,9 @@ export async function revokeApiKeyById(db: Db, id: string, now: number, actor: A
     }
     return true;
   });
+}
+
+/** Runs `work` in the caller's transaction when `db` is one (the first start creates its key in one), else in a new one. */
+function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
 }

@@ -1,6 +1,6 @@
 import { AppError, invalidField, notFound } from '../errors.js';
 import type { AttributionModel } from '../domain/attribution/index.js';
-import { currencyDigits, toMajorUnits, toMinorUnits } from '../domain/money.js';
+import { currencyDigits, maxAmount, minorUnitsToDecimal, MAX_AMOUNT_MINOR, toMajorUnits, toMinorUnits } from '../domain/money.js';
 import * as deals from '../storage/deals.js';
 import { isUniqueViolation } from '../storage/db.js';
 import { listDealTouchpoints } from '../storage/touchpoints.js';
@@ -27,8 +27,13 @@ export interface NewDeal {
 
 export type DealChanges = Partial<Omit<NewDeal, 'id'>>;
 
-/** Major units → minor units in the deal's currency, or a 400 naming `amount`. */
+/** Major units → minor units in the deal's currency, or a 400 naming `amount` (and the maximum, when over it). */
 export function amountInMinorUnits(amount: number, currency: string): number {
+  // Checked first: past the maximum a double no longer holds every minor unit, so "too many
+  // decimals" would be the wrong reason (71000000000000.01 reads as …0.02).
+  if (amount > maxAmount(currency)) {
+    throw invalidField('amount', `must be at most ${minorUnitsToDecimal(MAX_AMOUNT_MINOR, currency)} ${currency}`);
+  }
   const minor = toMinorUnits(amount, currency);
   if (minor === undefined) {
     throw invalidField('amount', `must have at most ${currencyDigits(currency)} decimal places for ${currency}`);

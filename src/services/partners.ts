@@ -1,4 +1,3 @@
-import { toMajorUnits } from '../domain/money.js';
 import { AppError, notFound } from '../errors.js';
 import { maskPayoutDetails, type PayoutDetails } from '../security/payout-cipher.js';
 import { isUniqueViolation } from '../storage/db.js';
@@ -112,12 +111,11 @@ const rethrowUniqueAsConflict = (email: string) => (error: unknown) => {
   throw error;
 };
 
-/** Activity counts and attributed revenue per currency (major units). */
+/** Activity counts and attributed revenue per currency (minor units, exact). */
 export async function getPartnerStats(ctx: ServiceContext, id: string) {
   const activity = await partners.countPartnerActivity(ctx.db, id);
   const revenue = await getPartnerAttributedRevenue(ctx, id);
-  const attributed_revenue = Object.fromEntries(revenue.map((row) => [row.currency, toMajorUnits(row.payout, row.currency)]));
-  return { ...activity, attributed_revenue };
+  return { ...activity, revenue };
 }
 
 export type Partner = PartnerRow;

@@ -1,5 +1,6 @@
 import type { BucketRange, Edges } from './analytics.js';
 import type { Db } from './db.js';
+import { exactSum, readExactSum } from './exact-sum.js';
 
 /** Won deals per day from the daily rollup, over whole days, all models together. */
 export async function sumRevenueByDay(db: Db, currency: string, days: BucketRange) {
@@ -10,16 +11,16 @@ export async function sumRevenueByDay(db: Db, currency: string, days: BucketRang
     .select((eb) => [
       'day',
       eb.fn.sum<number>('deals').as('deals'),
-      eb.fn.sum<number>('revenue').as('revenue'),
-      eb.fn.sum<number>('attributed_revenue').as('attributed_revenue'),
+      exactSum('revenue').as('revenue'),
+      exactSum('attributed_revenue').as('attributed_revenue'),
     ])
     .groupBy('day')
     .execute();
   return rows.map((row) => ({
     day: Number(row.day),
     deals: Number(row.deals),
-    revenue: Number(row.revenue),
-    attributed_revenue: Number(row.attributed_revenue),
+    revenue: readExactSum(row.revenue),
+    attributed_revenue: readExactSum(row.attributed_revenue),
   }));
 }
 

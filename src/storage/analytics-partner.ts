@@ -1,5 +1,7 @@
 import type { BucketRange, Edges } from './analytics.js';
+import { sql } from 'kysely';
 import type { Db } from './db.js';
+import { exactSum, readExactSum } from './exact-sum.js';
 
 /** One partner's filter: its shares of won deals in `currency` closed within [from, to]. */
 export interface PartnerShareFilter {
@@ -24,11 +26,11 @@ export async function sumPartnerShares(db: Db, filter: PartnerShareFilter) {
   const row = await partnerShares(db, filter)
     .select((eb) => [
       eb.fn.countAll<number>().as('deals'),
-      eb.fn.sum<number>('payout').as('payout'),
+      exactSum('attribution_shares.payout').as('payout'),
       eb.fn.sum<number>('basis_points').as('basis_points'),
     ])
     .executeTakeFirstOrThrow();
-  return { deals: Number(row.deals), payout: Number(row.payout ?? 0), basis_points: Number(row.basis_points ?? 0) };
+  return { deals: Number(row.deals), payout: readExactSum(row.payout), basis_points: Number(row.basis_points ?? 0) };
 }
 
 /** The partner's deals, most recently closed first, with its share of each. */
@@ -58,8 +60,9 @@ export async function sumPartnerByMonth(db: Db, partnerId: string, currency: str
     .where('partner_id', '=', partnerId);
   if (months.first !== undefined) query = query.where('month', '>=', months.first);
   if (months.last !== undefined) query = query.where('month', '<=', months.last);
-  const rows = await query.select(['month', 'deals', 'payout']).execute();
-  return rows.map((row) => ({ month: Number(row.month), deals: Number(row.deals), payout: Number(row.payout) }));
+  // A month's rollup can outgrow a double too; read as text, exactly.
+  const rows = await query.select(['month', 'deals', sql<string>`cast(payout as text)`.as('payout')]).execute();
+  return rows.map((row) => ({ month: Number(row.month), deals: Number(row.deals), payout: readExactSum(row.payout) }));
 }
 
 /** The partner's shares (closing time and payout) inside the edges, to bucket by month. */
@@ -88,9 +91,9 @@ export async function sumPartnerPayoutByCurrency(db: Db, partnerId: string) {
   const rows = await db
     .selectFrom('attribution_shares')
     .where('partner_id', '=', partnerId)
-    .select((eb) => ['currency', eb.fn.sum<number>('payout').as('payout')])
+    .select(['currency', exactSum('payout').as('payout')])
     .groupBy('currency')
     .orderBy('currency')
     .execute();
-  return rows.map((row) => ({ currency: row.currency, payout: Number(row.payout) }));
+  return rows.map((row) => ({ currency: row.currency, payout: readExactSum(row.payout) }));
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { exactSum, readExactSum } from './exact-sum.js';
 
 /** Inclusive bucket bounds (epoch days or month numbers); an absent bound is open. */
 export interface BucketRange {
@@ -9,17 +10,18 @@ export interface BucketRange {
 /** Inclusive epoch-millisecond ranges, read from the rows themselves. */
 export type Edges = readonly { from: number; to: number }[];
 
+/** Money in minor units, summed exactly: many deals outgrow a double. */
 export interface ModelTotals {
   model: string;
   deals: number;
-  revenue: number;
-  attributed_revenue: number;
+  revenue: bigint;
+  attributed_revenue: bigint;
 }
 
 export interface PartnerTotals {
   partner_id: string;
   deals: number;
-  payout: number;
+  payout: bigint;
   basis_points: number;
 }
 
@@ -32,12 +34,17 @@ export async function sumDealDays(db: Db, currency: string, days: BucketRange): 
     .select((eb) => [
       'model',
       eb.fn.sum<number>('deals').as('deals'),
-      eb.fn.sum<number>('revenue').as('revenue'),
-      eb.fn.sum<number>('attributed_revenue').as('attributed_revenue'),
+      exactSum('revenue').as('revenue'),
+      exactSum('attributed_revenue').as('attributed_revenue'),
     ])
     .groupBy('model')
     .execute();
-  return rows.map((row) => ({ ...row, deals: Number(row.deals), revenue: Number(row.revenue), attributed_revenue: Number(row.attributed_revenue) }));
+  return rows.map((row) => ({
+    model: row.model,
+    deals: Number(row.deals),
+    revenue: readExactSum(row.revenue),
+    attributed_revenue: readExactSum(row.attributed_revenue),
+  }));
 }
 
 /** Won deals per model from the stored results themselves, over ragged edges (one query each, so each uses the index). */
@@ -52,8 +59,8 @@ export async function sumDealEdges(db: Db, currency: string, edges: Edges): Prom
       .select((eb) => [
         'model',
         eb.fn.countAll<number>().as('deals'),
-        eb.fn.sum<number>('amount_minor').as('revenue'),
-        eb.fn.sum<number>(eb.case().when('touchpoints', '>', 0).then(eb.ref('amount_minor')).else(0).end()).as('attributed_revenue'),
+        exactSum('amount_minor').as('revenue'),
+        exactSum(eb.case().when('touchpoints', '>', 0).then(eb.ref('amount_minor')).else(0).end()).as('attributed_revenue'),
       ])
       .groupBy('model')
       .execute();
@@ -61,8 +68,8 @@ export async function sumDealEdges(db: Db, currency: string, edges: Edges): Prom
       totals.push({
         model: row.model ?? '',
         deals: Number(row.deals),
-        revenue: Number(row.revenue),
-        attributed_revenue: Number(row.attributed_revenue),
+        revenue: readExactSum(row.revenue),
+        attributed_revenue: readExactSum(row.attributed_revenue),
       });
     }
   }
@@ -79,7 +86,7 @@ export async function sumPartnerMonths(db: Db, currency: string, months: BucketR
     .select((eb) => [
       'partner_id',
       eb.fn.sum<number>('deals').as('deals'),
-      eb.fn.sum<number>('payout').as('payout'),
+      exactSum('payout').as('payout'),
       eb.fn.sum<number>('basis_points').as('basis_points'),
     ])
     .groupBy('partner_id')
@@ -99,7 +106,7 @@ export async function sumPartnerEdges(db: Db, currency: string, edges: Edges): P
       .select((eb) => [
         'partner_id',
         eb.fn.countAll<number>().as('deals'),
-        eb.fn.sum<number>('payout').as('payout'),
+        exactSum('payout').as('payout'),
         eb.fn.sum<number>('basis_points').as('basis_points'),
       ])
       .groupBy('partner_id')
@@ -151,6 +158,6 @@ export async function listRecentDeals(db: Db, currency: string, from: number | u
   return rows;
 }
 
-function toPartnerTotals(row: { partner_id: string; deals: number; payout: number; basis_points: number }): PartnerTotals {
-  return { partner_id: row.partner_id, deals: Number(row.deals), payout: Number(row.payout), basis_points: Number(row.basis_points) };
+function toPartnerTotals(row: { partner_id: string; deals: number; payout: string | null; basis_points: number }): PartnerTotals {
+  return { partner_id: row.partner_id, deals: Number(row.deals), payout: readExactSum(row.payout), basis_points: Number(row.basis_points) };
 }

@@ -1,4 +1,5 @@
 import { compileOnce } from './compiled.js';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from './db.js';
 import type { ApiKeyRow } from './schema.js';
 
@@ -51,4 +52,17 @@ export async function revokeApiKey(db: Db, id: string, now: number): Promise<boo
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Inside a transaction: makes every other writer of `api_keys` wait until it ends, so a check
+ * ("no keys yet?") and the insert that follows are one step for concurrent starts. Readers go on.
+ * SQLite has one writer at a time: a write statement (here one that changes nothing) takes it.
+ */
+export async function lockApiKeysForWrite(trx: Db): Promise<void> {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`lock table api_keys in share row exclusive mode`.execute(trx);
+  } else {
+    await trx.updateTable('api_keys').set((eb) => ({ id: eb.ref('id') })).where(sql<boolean>`0`).execute();
+  }
 }

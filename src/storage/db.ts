@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type pg from 'pg';
+import { DatabaseMonitor, registerMonitor } from './availability.js';
+import { discardingBrokenClients, observedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -14,6 +16,14 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** PostgreSQL only: connections per instance (default 10); instances × this must fit `max_connections`. */
   databasePoolSize?: number | undefined;
+  /** PostgreSQL only: how long a request waits for a new connection (default 5 s). */
+  databaseConnectTimeoutMs?: number | undefined;
+  /**
+   * The longest a statement runs on PostgreSQL (statement_timeout, and the same plus a margin
+   * on the client for a server that does not answer at all), or waits for the file lock on SQLite
+   * (busy_timeout). Default 15 s.
+   */
+  databaseQueryTimeoutMs?: number | undefined;
   /**
    * PostgreSQL only: the schema to use instead of the URL's search_path (tests give each file
    * its own). A plain lower-case identifier.
@@ -35,6 +45,8 @@ function loadPg(): typeof pg {
 }
 
 const POSTGRES_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** The server cancels a slow statement itself; the client gives up this much later, for a server that is frozen. */
+const CLIENT_TIMEOUT_MARGIN_MS = 2_000;
 
 export function dialectOf(options: Pick<DatabaseOptions, 'databaseUrl'>): Dialect {
   return options.databaseUrl ? 'postgres' : 'sqlite';
@@ -42,9 +54,16 @@ export function dialectOf(options: Pick<DatabaseOptions, 'databaseUrl'>): Dialec
 
 /**
  * Opens the database the configuration names: PostgreSQL when `databaseUrl` is set,
- * otherwise the SQLite file at `dbPath` (created, in WAL mode).
+ * otherwise the SQLite file at `dbPath` (created, in WAL mode). Nothing waits forever: every
+ * query and every new connection has a timeout. Failures are reported to the database's
+ * monitor (`monitorOf(db)`), which says whether it answers and accepts writes.
  */
 export function createDatabase(options: DatabaseOptions): Db {
+  // The probe needs the database it probes, which needs the monitor: filled in below.
+  let probe: () => Promise<string | undefined> = async () => undefined;
+  const monitor = new DatabaseMonitor(() => probe());
+  const queryTimeoutMs = options.databaseQueryTimeoutMs ?? 15_000;
+  let db: Db;
   if (options.databaseUrl) {
     const schema = options.postgresSchema;
     if (schema !== undefined && !POSTGRES_IDENTIFIER.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
@@ -52,28 +71,54 @@ export function createDatabase(options: DatabaseOptions): Db {
       connectionString: options.databaseUrl,
       max: options.databasePoolSize ?? 10,
       // A database that does not answer makes requests (and /ready) fail instead of queueing forever.
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.databaseConnectTimeoutMs ?? 5_000,
+      statement_timeout: queryTimeoutMs,
+      query_timeout: queryTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+      // A peer that vanished without closing (a failover, a cut network) is eventually dropped by
+      // the kernel (probes from 10 s idle, then at the system's interval) instead of never; queries
+      // on it are bounded sooner by query_timeout.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    // An idle connection that breaks (PostgreSQL restarted, failover) is dropped by the pool and
-    // replaced on the next query; without a listener the error would kill the process.
+    // A connection that breaks emits 'error' on its client, idle or checked out (PostgreSQL
+    // stopped, restarted, pg_terminate_backend). Without a listener that error kills the process;
+    // the query in flight fails on its own, and the pool drops the client (see observed-dialect.ts).
     pool.on('error', () => undefined);
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const postgres = new Kysely<Database>({ dialect: observedDialect(new PostgresDialect({ pool: discardingBrokenClients(pool) }), monitor) });
+    probe = () => postgresWriteProblem(postgres);
+    db = postgres;
+  } else {
+    const path = options.dbPath;
+    const sqlite = openSqlite(path, queryTimeoutMs);
+    const file = new Kysely<Database>({ dialect: observedDialect(new SqliteDialect({ database: sqlite }), monitor, sqlite.noteError) });
+    probe = async () => {
+      await sql`select 1`.execute(file);
+      return sqliteWriteProblem(path);
+    };
+    db = file;
   }
-  if (options.dbPath !== ':memory:') mkdirSync(dirname(options.dbPath), { recursive: true });
+  registerMonitor(db, monitor);
+  return db;
+}
+
+function openSqliteFile(path: string, busyTimeoutMs: number): SQLite.Database {
   const SQLiteDatabase = load('better-sqlite3') as typeof SQLite;
-  const sqlite = new SQLiteDatabase(options.dbPath);
+  const sqlite = new SQLiteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   // With WAL, NORMAL loses nothing when the process dies (kill -9); only a power cut or OS crash
   // can roll back the last transactions. See docs/operations.md.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // One process owns the file, so only outside readers and writers (a backup, the CLI) hold the
+  // lock; this is how long a query waits for them.
+  sqlite.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
   // The default page cache is 2 MB; at 200k deals the indexes read and written on every request
   // no longer fit. 16 MB halved the first analytics call there; 64 MB gained little more and
   // cost 170 MB of peak RSS (docs/benchmark.md).
   sqlite.pragma('cache_size = -16384');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return sqlite;
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -81,16 +126,37 @@ const STATEMENT_CACHE_SIZE = 500;
 // reused, and together they held ~100 MB of native memory (docs/benchmark.md). Not cached.
 const LONGEST_CACHED_STATEMENT = 2048;
 
+interface SqliteHandle extends SqliteDatabase {
+  /** Told of every failed query: a read-only file is reopened once it can be written again. */
+  noteError: (error: unknown) => void;
+}
+
 /**
  * better-sqlite3 with its prepared statements kept by SQL text. Kysely's driver prepares every
  * query anew, which cost 10–25 % of the CPU on the hot routes; Kysely compiles the same text for
  * the same query shape, so a small cache catches nearly all of them. Oldest entry out first.
+ *
+ * SQLite opens a file it may not write read-only, without a word, and stays so: once a write has
+ * failed with SQLITE_READONLY, the file is reopened (between transactions) as soon as it is
+ * writable again, so fixing the permissions or the mount needs no restart.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function openSqlite(path: string, busyTimeoutMs: number): SqliteHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let sqlite = openSqliteFile(path, busyTimeoutMs);
   const statements = new Map<string, SQLite.Statement>();
+  let reopenWhenWritable = false;
+  const reopenIfWritable = () => {
+    if (!reopenWhenWritable || sqlite.inTransaction || sqliteWriteProblem(path) !== undefined) return;
+    const fresh = openSqliteFile(path, busyTimeoutMs);
+    reopenWhenWritable = false;
+    statements.clear();
+    sqlite.close();
+    sqlite = fresh;
+  };
   return {
     close: () => sqlite.close(),
     prepare(text) {
+      reopenIfWritable();
       if (text.length > LONGEST_CACHED_STATEMENT) return sqlite.prepare(text);
       let statement = statements.get(text);
       if (statement === undefined) {
@@ -100,17 +166,41 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
       }
       return statement;
     },
+    noteError(error) {
+      const code = String((error as { code?: unknown } | null)?.code ?? '');
+      if (code.startsWith('SQLITE_READONLY') && path !== ':memory:') reopenWhenWritable = true;
+    },
   };
 }
 
-/** True when the database answers a trivial query. */
-export async function pingDatabase(db: Db): Promise<boolean> {
+/** Why PostgreSQL cannot take writes, found without writing: it is a standby, or read-only. */
+async function postgresWriteProblem(db: Db): Promise<string | undefined> {
+  const { rows } = await sql<{ standby: boolean; read_only: string }>`
+    select pg_is_in_recovery() as standby, current_setting('transaction_read_only') as read_only`.execute(db);
+  const row = rows[0];
+  if (row?.standby) return 'the database is a standby (in recovery) and refuses writes';
+  if (row?.read_only === 'on') return 'the database refuses writes (transaction_read_only is on)';
+  return undefined;
+}
+
+/** Below this much free space a write is likely to fail with SQLITE_FULL. */
+const SQLITE_MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * Why the SQLite file at `path` cannot take writes, found without writing: the file or its
+ * directory (where the -wal and -shm files live) is not writable, or the disk is (nearly) full.
+ */
+export function sqliteWriteProblem(path: string): string | undefined {
+  if (path === ':memory:') return undefined;
   try {
-    await sql`select 1`.execute(db);
-    return true;
-  } catch {
-    return false;
+    accessSync(path, constants.W_OK);
+    accessSync(dirname(path), constants.W_OK);
+  } catch (error) {
+    return `the database file is not writable (${(error as { code?: string }).code ?? String(error)})`;
   }
+  const { bavail, bsize } = statfsSync(dirname(path));
+  const free = bavail * bsize;
+  return free < SQLITE_MIN_FREE_BYTES ? `the disk holding the database is full (${free} bytes free)` : undefined;
 }
 
 /** True for a unique or primary-key violation, on either engine. */

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet, sql } f
 import { dialectOf, type Db, type Dialect } from './db.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { attributionMigration } from './migrations/0002-attribution.js';
+import { payoutMasksMigration } from './migrations/0003-payout-masks.js';
 import { propagationMigration } from './migrations/0003-propagation.js';
 import { payoutsMigration } from './migrations/0005-payouts.js';
 
@@ -10,6 +11,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-attribution': attributionMigration(dialect),
+    '0003-payout-masks': payoutMasksMigration(),
     '0003-propagation': propagationMigration(dialect),
     '0005-payouts': payoutsMigration(dialect),
   };

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,4 +105,24 @@ export async function databaseWriteMark(db: Db): Promise<string> {
     }),
   );
   return marks.join(' ');
+}
+
+/**
+ * A digest of everything stored in `db`: every table's rows, in a fixed order, hashed. Equal
+ * digests before and after a request prove it changed nothing, on either engine.
+ * @example const before = await databaseDigest(t.db); ...; expect(await databaseDigest(t.db)).toBe(before);
+ */
+export async function databaseDigest(db: Db): Promise<string> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const tables = postgres
+    ? await sql<{ name: string }>`select table_name as name from information_schema.tables
+        where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db)
+    : await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(db);
+  const hash = createHash('sha256');
+  for (const { name } of tables.rows) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db);
+    const lines = rows.map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)));
+    hash.update(`${name}\n${lines.sort().join('\n')}\n`);
+  }
+  return hash.digest('hex');
 }

@@ -40,7 +40,7 @@ describe('errors are problem+json', () => {
 
   it('an unknown path → 404 problem, even without a key', async () => {
     expectProblem(await t.as(undefined).get('/nothing/here'), 404, 'not_found');
-    expectProblem(await t.api.post('/health', {}), 404, 'not_found');
+    expectProblem(await t.as(undefined).get('/partners/p-1/nothing'), 404, 'not_found');
   });
 
   it('carries a request id, echoing the caller’s', async () => {

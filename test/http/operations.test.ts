@@ -74,7 +74,8 @@ describe('readiness', () => {
     await own.db.destroy();
     const res = await own.as(undefined).get('/ready');
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toEqual({ status: 'unavailable' });
+    expect(res.json()).toEqual({ status: 'unavailable', reason: expect.stringMatching(/does not answer/) });
+    expect(res.headers['retry-after']).toBe('5');
     await own.close().catch(() => undefined);
   });
 });

@@ -3,7 +3,8 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDomainError } from '../../domain/errors.js';
 import { AppError, type ErrorCode, type FieldError } from '../../errors.js';
-import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem.js';
+import { classifyDatabaseError, type DatabaseFailure } from '../../storage/availability.js';
+import { codeForStatus, PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../problem.js';
 
 /** Fastify's own client errors, by their code, in our catalogue's terms. */
 const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
@@ -15,13 +16,20 @@ const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'validation_failed',
 };
 
+const internalDetail = (requestId: string) => `Something went wrong; quote request id ${requestId} when reporting it`;
+
 /**
  * The one place errors become responses, in three tiers: ours (AppError), the framework's
  * (validation, body parsing), and anything else → 500 with nothing but a request id leaked.
+ * Errors raised before routing (bad URL encoding, an over-long URL) are in ../framework-errors.ts.
  */
 export const errorsPlugin = fp(
   async (app) => {
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
+      if (error instanceof AppError && error.code === 'internal') {
+        request.log.error({ err: error, detail: error.detail }, 'internal error');
+        return sendProblem(reply, 'internal', internalDetail(request.id));
+      }
       if (error instanceof AppError) return sendProblem(reply, error.code, error.detail, error.errors);
 
       if (hasZodFastifySchemaValidationErrors(error)) {
@@ -37,18 +45,48 @@ export const errorsPlugin = fp(
       const frameworkCode = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
       if (frameworkCode) return sendProblem(reply, frameworkCode, frameworkDetail(error));
 
+      // An outage, not a bug: no stack per request (the database monitor logs the change once).
+      const failure = classifyDatabaseError(error);
+      if (failure) return sendProblem(reply, 'unavailable', UNAVAILABLE_DETAIL[failure]);
+
+      // A plugin's own client error (a 4xx it chose): keep its status, in our format.
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) return sendProblem(reply, codeForStatus(status), error.message);
+
       request.log.error({ err: error }, 'unhandled error');
-      return sendProblem(reply, 'internal', `Something went wrong; quote request id ${request.id} when reporting it`);
+      return sendProblem(reply, 'internal', internalDetail(request.id));
     });
 
-    app.setNotFoundHandler(async (request, reply) =>
-      sendProblem(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
-    );
+    // The last net: an error answer a plugin wrote as text (a bad CORS preflight is text/plain)
+    // is rewritten as problem+json with the same status. JSON answers are a route's own design.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (reply.statusCode < 400 || isJson(reply)) return payload;
+      if (payload !== null && typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+      const text = payload === null ? '' : payload.toString();
+      const code = codeForStatus(reply.statusCode);
+      reply.type(PROBLEM_CONTENT_TYPE);
+      const detail = code === 'internal' ? internalDetail(request.id) : plainDetail(text) ?? PROBLEMS[code].title;
+      return JSON.stringify({ ...problemBody(code, detail), status: reply.statusCode });
+    });
   },
   { name: 'errors' },
 );
 
+const UNAVAILABLE_DETAIL: Record<DatabaseFailure, string> = {
+  unavailable: 'The database is not answering; retry after the Retry-After delay',
+  writes_refused: 'The database cannot store anything right now (disk full or read-only); retry later',
+};
+
+const isJson = (reply: FastifyReply) => /^application\/([a-z.+-]*\+)?json/.test(String(reply.getHeader('content-type') ?? ''));
+
+/** A short plain-text message is worth passing on ("Invalid Preflight Request"); JSON or HTML is not. */
+function plainDetail(text: string): string | undefined {
+  const trimmed = text.trim();
+  return trimmed && trimmed.length <= 200 && !/^[{[<]/.test(trimmed) ? trimmed : undefined;
+}
+
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, errors?: readonly FieldError[]) {
+  if (code === 'unavailable') reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   return reply
     .code(PROBLEMS[code].status)
     .type(PROBLEM_CONTENT_TYPE)

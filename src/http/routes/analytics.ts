@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toMajorUnits } from '../../domain/money.js';
+import { majorUnitsJson } from '../json-decimal.js';
 import { getAnalytics } from '../../services/analytics/overview.js';
 import { getPartnerAnalytics } from '../../services/analytics/partner.js';
 import type { ServiceContext } from '../../services/context.js';
@@ -160,7 +161,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
 };
 
 function toAnalyticsResponse(analytics: Awaited<ReturnType<typeof getAnalytics>>, currency: string) {
-  const major = (minor: number) => toMajorUnits(minor, currency);
+  const major = (minor: bigint) => majorUnitsJson(minor, currency);
   const { overview } = analytics;
   return {
     overview: {
@@ -190,7 +191,7 @@ function toAnalyticsResponse(analytics: Awaited<ReturnType<typeof getAnalytics>>
 }
 
 function toPartnerAnalyticsResponse(analytics: Awaited<ReturnType<typeof getPartnerAnalytics>>, currency: string) {
-  const major = (minor: number) => toMajorUnits(minor, currency);
+  const major = (minor: bigint) => majorUnitsJson(minor, currency);
   const { partner, totals } = analytics;
   return {
     partner: { id: partner.id, name: partner.name, email: partner.email, status: partner.status },

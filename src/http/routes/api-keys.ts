@@ -5,7 +5,7 @@ import { createApiKey, findApiKeyById, listApiKeysPage, revokeApiKeyById, SCOPES
 import type { ServiceContext } from '../../services/context.js';
 import { actorOf } from '../actor.js';
 import { problemResponses } from '../problem.js';
-import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, toIso } from '../schemas.js';
+import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, singleLineText, toIso } from '../schemas.js';
 
 const scope = z.enum(SCOPES);
 
@@ -30,7 +30,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         tags: ['api keys'],
         summary: 'Create an API key; the key is shown once, in this response',
         body: z.strictObject({
-          name: z.string().trim().min(1).max(200),
+          name: singleLineText(200),
           scopes: z.array(scope).min(1).describe('admin implies write, write implies read'),
           partner_id: idSchema.optional().describe('Binds the key to one partner: it reads only that partner and writes nothing'),
         }),

@@ -23,7 +23,10 @@ const dealStatus = z.enum(['won', 'lost']);
 const amount = z
   .number()
   .positive()
-  .describe("Major units, with no more decimals than the currency has (USD 2, JPY 0)")
+  .describe(
+    'Major units, with no more decimals than the currency has (USD 2, JPY 0), and at most 10^13 minor units ' +
+      '(100000000000 USD, 10000000000000 JPY), so every sum the API reports stays exact',
+  )
   .meta({ example: 50000 });
 
 const createDealBody = z.strictObject({

@@ -9,6 +9,7 @@ import { problemResponses } from '../problem.js';
 import { dateRangeQuery, idParams, idSchema, isoTimestamp, paginated, paginationQuery, timestampInput, toIso } from '../schemas.js';
 
 const MAX_METADATA_BYTES = 16 * 1024;
+export const MAX_METADATA_DEPTH = 32;
 export const MAX_BATCH_EVENTS = 1000;
 
 const touchpointType = z.enum(TOUCHPOINT_TYPES);
@@ -21,8 +22,13 @@ const eventBody = z.strictObject({
   timestamp: timestampInput.optional().describe('When it happened; now when absent'),
   metadata: z
     .record(z.string(), z.unknown())
+    .refine((value) => depthOf(value) <= MAX_METADATA_DEPTH, {
+      message: `must nest at most ${MAX_METADATA_DEPTH} levels deep`,
+      abort: true,
+    })
     .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, 'must be at most 16 KiB as JSON')
-    .optional(),
+    .optional()
+    .describe(`Any JSON object, at most 16 KiB and ${MAX_METADATA_DEPTH} levels deep`),
 });
 
 export const eventResponse = z
@@ -126,6 +132,23 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
     },
   );
 };
+
+/**
+ * How many levels of objects and arrays `value` has, without recursion (a hostile value may be
+ * thousands deep).
+ * @example depthOf({ a: { b: [1] } }) // 3
+ */
+export function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 export function toEventResponse(row: StoredTouchpoint) {
   return {

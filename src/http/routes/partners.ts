@@ -3,21 +3,22 @@ import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.js';
 import * as partners from '../../services/partners.js';
 import { actorOf } from '../actor.js';
+import { majorUnitsJson } from '../json-decimal.js';
 import { problemResponses } from '../problem.js';
-import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, payoutDetailsSchema, toIso } from '../schemas.js';
+import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, payoutDetailsSchema, singleLineText, toIso } from '../schemas.js';
 import { ownPartnerOnly } from '../partner-scope.js';
 
 const partnerStatus = z.enum(['active', 'archived']);
 
 const createPartnerBody = z.strictObject({
   id: idSchema.optional().describe('Your own id for the partner (a CRM id); generated when absent'),
-  name: z.string().trim().min(1).max(200),
+  name: singleLineText(200),
   email: z.email().max(320).describe('Unique, case-insensitive'),
-  payout_details: payoutDetailsSchema.optional().describe('Stored encrypted; shown masked to the last 4 characters'),
+  payout_details: payoutDetailsSchema.optional().describe('Stored encrypted; shown masked (at most the last 4 characters, never more than half)'),
 });
 
 const updatePartnerBody = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: singleLineText(200).optional(),
   email: z.email().max(320).optional(),
   payout_details: payoutDetailsSchema.nullable().optional().describe('null removes them'),
   status: partnerStatus.optional(),
@@ -28,7 +29,7 @@ const partnerResponse = z
     id: z.string(),
     name: z.string(),
     email: z.string(),
-    payout_details: z.record(z.string(), z.string()).nullable().describe('Masked: only the last 4 characters show'),
+    payout_details: z.record(z.string(), z.string()).nullable().describe('Masked: a run of * and at most the last 4 characters (never more than half)'),
     status: partnerStatus,
     created_at: isoTimestamp,
     updated_at: isoTimestamp,
@@ -65,7 +66,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       schema: {
         tags: ['partners'],
         summary: 'List partners',
-        querystring: z.object({ ...paginationQuery, search: z.string().max(200).optional().describe('Matches name or email') }),
+        querystring: z.object({ ...paginationQuery, search: z.string().max(200).refine((text) => !/[\t\n]/.test(text), 'must be a single line').optional().describe('Matches name or email') }),
         response: { 200: paginated(partnerResponse), ...problemResponses('unauthorized', 'forbidden') },
       },
     },
@@ -90,7 +91,9 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     async (request) => {
       const id = ownPartnerOnly(request.principal, request.params.id);
       const partner = await partners.getPartner(ctx, id);
-      return { ...toPartnerResponse(partner), stats: await partners.getPartnerStats(ctx, id) };
+      const { revenue, ...activity } = await partners.getPartnerStats(ctx, id);
+      const attributed_revenue = Object.fromEntries(revenue.map((row) => [row.currency, majorUnitsJson(row.payout, row.currency)]));
+      return { ...toPartnerResponse(partner), stats: { ...activity, attributed_revenue } };
     },
   );
 

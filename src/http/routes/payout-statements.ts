@@ -9,7 +9,7 @@ import {
   type StatementAdjustment,
   type StatementLine,
 } from '../../services/payouts/statements.js';
-import { csvStringifier } from '../csv.js';
+import { csvStream } from '../csv.js';
 import { ownPartnerOnly } from '../partner-scope.js';
 import { problemResponses } from '../problem.js';
 import { idSchema, isoTimestamp, paginated, paginationQuery, toIso } from '../schemas.js';
@@ -203,15 +203,8 @@ async function toCsv(body: PartnerStatementBody): Promise<string> {
     })),
     ...body.totals.map((total) => ({ kind: 'total', currency: total.currency, amount: fixed(total.total, total.currency) })),
   ];
-  const stringifier = csvStringifier(CSV_COLUMNS);
+  const cells = rows.map((row) => CSV_COLUMNS.map((column) => (row as Partial<Record<(typeof CSV_COLUMNS)[number], string>>)[column] ?? ''));
   const chunks: string[] = [];
-  stringifier.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  const done = new Promise<void>((resolve, reject) => {
-    stringifier.on('end', resolve);
-    stringifier.on('error', reject);
-  });
-  for (const row of rows) stringifier.write(row);
-  stringifier.end();
-  await done;
+  for await (const chunk of csvStream(cells, CSV_COLUMNS)) chunks.push(String(chunk));
   return chunks.join('');
 }

@@ -11,7 +11,6 @@ import {
   type PartnerTotals,
 } from '../../storage/analytics.js';
 import { findPartnerNames } from '../../storage/attribution-inputs.js';
-import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
 import { finishPendingWork } from '../attribution/pending-work.js';
 import type { ServiceContext } from '../context.js';
 import { DAYS, MONTHS, splitPeriod, type Period } from './buckets.js';
@@ -53,7 +52,7 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
         ...(days.buckets ? await countTouchpointDays(trx, days.buckets) : []),
         ...(await countTouchpointEdges(trx, days.edges)),
       ]).filter((row) => row.count > 0);
-      const ranking = partners.sort(byPayoutThenPartnerRow).slice(0, query.partnersLimit);
+      const ranking = partners.sort(byPayoutThenId).slice(0, query.partnersLimit);
       const names = await findPartnerNames(trx, ranking.map((row) => row.partner_id));
       const recentDeals = await listRecentDeals(trx, currency, period.from, period.to, RECENT_DEALS);
       const monthly = await sumRevenueByMonth(trx, currency, period);
@@ -69,7 +68,7 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
         })),
         models: models
           .map(({ model, deals, revenue }) => ({ model, deals, revenue }))
-          .sort((a, b) => b.revenue - a.revenue || b.deals - a.deals || (a.model < b.model ? -1 : 1)),
+          .sort((a, b) => compareBigDescending(a.revenue, b.revenue) || b.deals - a.deals || (a.model < b.model ? -1 : 1)),
         touchpoints: touchpoints.sort(byCountThenType),
         recentDeals,
       };
@@ -78,12 +77,13 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
 
 function overviewOf(models: readonly ModelTotals[], activePartners: number, touchpoints: readonly { count: number }[]) {
   const totalDeals = sum(models.map((row) => row.deals));
-  const totalRevenue = sum(models.map((row) => row.revenue));
-  const attributedRevenue = sum(models.map((row) => row.attributed_revenue));
+  const totalRevenue = sumExact(models.map((row) => row.revenue));
+  const attributedRevenue = sumExact(models.map((row) => row.attributed_revenue));
   return {
     total_deals: totalDeals,
     total_revenue: totalRevenue,
-    avg_deal_size: totalDeals === 0 ? 0 : Math.round(totalRevenue / totalDeals),
+    // Half up, like Math.round, in integers.
+    avg_deal_size: totalDeals === 0 ? 0n : (2n * totalRevenue + BigInt(totalDeals)) / (2n * BigInt(totalDeals)),
     attributed_revenue: attributedRevenue,
     unattributed_revenue: totalRevenue - attributedRevenue,
     active_partners: activePartners,
@@ -92,7 +92,7 @@ function overviewOf(models: readonly ModelTotals[], activePartners: number, touc
 }
 
 /**
- * Rows with the same `key` merged by adding up every numeric field.
+ * Rows with the same `key` merged by adding up every numeric field (numbers and bigints alike).
  * @example addUp('model', [{ model: 'linear', deals: 1 }, { model: 'linear', deals: 2 }]) // [{ model: 'linear', deals: 3 }]
  */
 export function addUp<T extends object>(key: keyof T, rows: readonly T[]): T[] {
@@ -104,7 +104,9 @@ export function addUp<T extends object>(key: keyof T, rows: readonly T[]): T[] {
       continue;
     }
     for (const [field, value] of Object.entries(row)) {
-      if (field !== key && typeof value === 'number') existing[field] = (existing[field] as number) + value;
+      if (field === key) continue;
+      if (typeof value === 'number') existing[field] = (existing[field] as number) + value;
+      else if (typeof value === 'bigint') existing[field] = (existing[field] as bigint) + value;
     }
   }
   return [...merged.values()] as T[];
@@ -117,3 +119,10 @@ export function byCountThenType(a: { touchpoint_type: string; count: number }, b
 }
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+const sumExact = (values: readonly bigint[]) => values.reduce((total, value) => total + value, 0n);
+const compareBigDescending = (a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0);
+
+function byPayoutThenId(a: PartnerTotals, b: PartnerTotals): number {
+  if (a.payout !== b.payout) return compareBigDescending(a.payout, b.payout);
+  return a.partner_id < b.partner_id ? -1 : a.partner_id > b.partner_id ? 1 : 0;
+}

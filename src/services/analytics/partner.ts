@@ -35,16 +35,16 @@ export async function getPartnerAnalytics(ctx: ServiceContext, partnerId: string
     .execute(async (trx) => {
       const totals = await sumPartnerShares(trx, filter);
       const months = splitPeriod(period, MONTHS);
-      const monthly = new Map<number, { deals: number; payout: number }>();
-      const add = (month: number, deals: number, payout: number) => {
-        const row = monthly.get(month) ?? { deals: 0, payout: 0 };
+      const monthly = new Map<number, { deals: number; payout: bigint }>();
+      const add = (month: number, deals: number, payout: bigint) => {
+        const row = monthly.get(month) ?? { deals: 0, payout: 0n };
         monthly.set(month, { deals: row.deals + deals, payout: row.payout + payout });
       };
       for (const row of months.buckets ? await sumPartnerByMonth(trx, partnerId, currency, months.buckets) : []) {
         add(row.month, row.deals, row.payout);
       }
       for (const share of await listPartnerSharesWithin(trx, partnerId, currency, months.edges)) {
-        add(monthOf(share.closed_at), 1, share.payout);
+        add(monthOf(share.closed_at), 1, BigInt(share.payout));
       }
       const touchpoints = await countPartnerTouchpoints(trx, partnerId, period.from, period.to);
       return {

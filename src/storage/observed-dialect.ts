@@ -1,0 +1,170 @@
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Dialect,
+  Driver,
+  Kysely,
+  PostgresPool,
+  PostgresPoolClient,
+  QueryCompiler,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely';
+import type pg from 'pg';
+import { breaksConnection, type DatabaseMonitor } from './availability.js';
+
+const WRITE_QUERIES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
+
+/**
+ * Any Kysely dialect, with every query reported to the monitor, and a transaction whose
+ * connection broke not rolled back on that connection (it is closed instead, which rolls back).
+ * A ROLLBACK that fails is swallowed so the error that caused it is the one the caller sees:
+ * SQLite rolls back by itself on SQLITE_FULL or an I/O error, and its "cannot rollback - no
+ * transaction is active" used to replace the real cause.
+ * `onError` sees every failed query first (the SQLite handle uses it to reopen a read-only file).
+ */
+export function observedDialect(inner: Dialect, monitor: DatabaseMonitor, onError?: (error: unknown) => void): Dialect {
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's own signature
+    createIntrospector: (db: Kysely<any>) => inner.createIntrospector(db),
+    createDriver: () => new ObservedDriver(inner.createDriver(), monitor, onError),
+  };
+}
+
+class ObservedConnection implements DatabaseConnection {
+  broken = false;
+  inTransaction = false;
+  /** A write succeeded in the open transaction: it is stored when the COMMIT succeeds. */
+  wroteInTransaction = false;
+
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly monitor: DatabaseMonitor,
+    private readonly onError: ((error: unknown) => void) | undefined,
+  ) {}
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const startedAt = Date.now();
+    try {
+      const result = await this.inner.executeQuery<R>(compiledQuery);
+      this.monitor.recordSuccess(startedAt);
+      if (WRITE_QUERIES.has(compiledQuery.query.kind)) {
+        if (this.inTransaction) this.wroteInTransaction = true;
+        else this.monitor.recordWriteSuccess();
+      }
+      return result;
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    try {
+      yield* this.inner.streamQuery<R>(compiledQuery, chunkSize);
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  fail(error: unknown): void {
+    if (breaksConnection(error)) this.broken = true;
+    this.onError?.(error);
+    this.monitor.recordFailure(error);
+  }
+}
+
+class ObservedDriver implements Driver {
+  constructor(
+    private readonly inner: Driver,
+    private readonly monitor: DatabaseMonitor,
+    private readonly onError: ((error: unknown) => void) | undefined,
+  ) {}
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    try {
+      return new ObservedConnection(await this.inner.acquireConnection(), this.monitor, this.onError);
+    } catch (error) {
+      this.monitor.recordFailure(error);
+      throw error;
+    }
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await this.inner.beginTransaction(connection, settings);
+    const observed = connection as ObservedConnection;
+    observed.inTransaction = true;
+    observed.wroteInTransaction = false;
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const observed = connection as ObservedConnection;
+    await this.inner.commitTransaction(connection);
+    observed.inTransaction = false;
+    if (observed.wroteInTransaction) this.monitor.recordWriteSuccess();
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const observed = connection as ObservedConnection;
+    observed.inTransaction = false;
+    if (observed.broken) return;
+    try {
+      await this.inner.rollbackTransaction(connection);
+    } catch {
+      // Kysely rethrows the error that made it roll back, unless this one replaces it.
+    }
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.savepoint?.(connection, name, compile);
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.rollbackToSavepoint?.(connection, name, compile);
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.releaseSavepoint?.(connection, name, compile);
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection((connection as ObservedConnection).inner);
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+/**
+ * A pg pool whose clients are destroyed instead of returned when a query on them failed in a way
+ * that leaves the connection unusable: reset, terminated by the server, or timed out client-side
+ * (pg then still waits for the abandoned query's answer, and every later query would queue behind it).
+ */
+export function discardingBrokenClients(pool: pg.Pool): PostgresPool {
+  return {
+    end: () => pool.end(),
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      const noteBroken = (error: unknown) => {
+        if (breaksConnection(error)) broken ??= error as Error;
+        throw error;
+      };
+      return {
+        query: ((...args: Parameters<pg.PoolClient['query']>) => {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          return result instanceof Promise ? result.catch(noteBroken) : result;
+        }) as PostgresPoolClient['query'],
+        release: () => client.release(broken),
+      };
+    },
+  };
+}

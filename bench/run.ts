@@ -13,6 +13,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { TouchpointCounter } from './dataset.js';
 import { JsonClient } from './http-client.js';
 import { parseBenchOptions, type BenchOptions } from './options.js';
+import { benchPayouts } from './payouts.js';
 import { createThrowawayDatabase, describePostgres } from './postgres.js';
 import { Cleanup, freePort, memoryOf, MemorySampler, startChild, takeMachineLock, waitUntilReady, type Child } from './processes.js';
 import { summariseProfile, type CpuProfile } from './profile-summary.js';
@@ -164,6 +165,10 @@ async function benchmark(options: BenchOptions, cleanup: Cleanup): Promise<void>
     notes: ctx.notes,
   };
   let markdown = renderReport(report);
+  // The payout figures (issue 10) run in process on a database of their own, after the HTTP load.
+  const payoutDatabase = options.db === 'postgres' ? await createThrowawayDatabase(cleanup, options.databaseUrl, 'payouts') : undefined;
+  const payoutSizes = options.quick ? { deals: 5_000, writes: 200 } : { deals: 20_000, writes: 1_000 };
+  markdown += `\n${await benchPayouts({ ...payoutSizes, rounds: 3, databaseUrl: payoutDatabase }, log)}`;
 
   if (options.profile) markdown += await stopAndSummariseProfile(service.child, workDir, ctx.windows);
   process.stdout.write(`\n${markdown}\n`);

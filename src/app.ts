@@ -20,6 +20,7 @@ import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { attributionExplainRoutes } from './http/routes/attribution-explain.js';
 import { attributionModelRoutes } from './http/routes/attribution-models.js';
+import { auditLogRoutes } from './http/routes/audit-log.js';
 import { attributionRoutes } from './http/routes/attribution.js';
 import { dashboardRoutes } from './http/routes/dashboard.js';
 import { dealRoutes } from './http/routes/deals.js';
@@ -27,6 +28,8 @@ import { eventRoutes } from './http/routes/events.js';
 import { exportRoutes } from './http/routes/exports.js';
 import { healthRoutes } from './http/routes/health.js';
 import { partnerRoutes } from './http/routes/partners.js';
+import { payoutPeriodRoutes } from './http/routes/payout-periods.js';
+import { payoutStatementRoutes } from './http/routes/payout-statements.js';
 import { settingsRoutes } from './http/routes/settings.js';
 import { createPayoutCipher } from './security/payout-cipher.js';
 import { FitCache } from './services/attribution/fit-cache.js';
@@ -151,6 +154,9 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   await app.register(settingsRoutes, { ctx });
   await app.register(analyticsRoutes, { ctx });
   await app.register(exportRoutes, { ctx });
+  await app.register(payoutPeriodRoutes, { ctx });
+  await app.register(payoutStatementRoutes, { ctx });
+  await app.register(auditLogRoutes, { ctx });
   await app.register(dashboardRoutes, { directory: dashboardDir });
 
   return app;

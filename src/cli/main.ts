@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFrom } from '../bootstrap.js';
 import { ConfigError, type Config } from '../config.js';
-import { createApiKey, SCOPES, scopesOf, type Scope } from '../services/api-keys.js';
+import { createApiKey, revokeApiKeyById, SCOPES, scopesOf, type Scope } from '../services/api-keys.js';
 import { FitCache } from '../services/attribution/fit-cache.js';
 import { rebuildAttributionData } from '../services/attribution/rebuild.js';
-import { listApiKeys, revokeApiKey } from '../storage/api-keys.js';
+import { listApiKeys } from '../storage/api-keys.js';
 import { createDatabase, type Db } from '../storage/db.js';
 import { migrateToLatest } from '../storage/migrate.js';
 
@@ -61,7 +61,7 @@ const commands: Record<string, Command> = {
   async 'keys revoke'(db, args) {
     const [id] = args;
     if (!id) throw new UsageError('keys revoke needs a key id (see keys list)');
-    if (!(await revokeApiKey(db, id, Date.now()))) throw new UsageError(`No key with id ${id}`);
+    if (!(await revokeApiKeyById(db, id, Date.now()))) throw new UsageError(`No key with id ${id}`);
     console.log(`Revoked ${id}; it stops working at once.`);
   },
 };

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { changesBetween, OPERATOR_ACTOR, recordAudit, type Actor } from './audit.js';
 import { newId } from './ids.js';
 import type { Db } from '../storage/db.js';
 import * as apiKeys from '../storage/api-keys.js';
@@ -12,6 +13,8 @@ export type Scope = (typeof SCOPES)[number];
 /** Who is calling: the key's id, what it may do, and the partner it is bound to, if any. */
 export interface Principal {
   keyId: string;
+  /** The key's name, for the audit log. */
+  keyName: string;
   scopes: readonly Scope[];
   partnerId: string | null;
 }
@@ -43,7 +46,8 @@ export interface CreatedApiKey {
  * Creates a key and returns it in clear, the only time it is ever available.
  * A partner-bound key may only read.
  */
-export async function createApiKey(db: Db, input: NewApiKey, now: number): Promise<CreatedApiKey> {
+/** `actor` is who creates it (the command line and the first start when absent). */
+export async function createApiKey(db: Db, input: NewApiKey, now: number, actor: Actor = OPERATOR_ACTOR): Promise<CreatedApiKey> {
   const partnerId = input.partnerId ?? null;
   if (partnerId !== null) {
     if (input.scopes.some((scope) => scope !== 'read')) {
@@ -64,7 +68,11 @@ export async function createApiKey(db: Db, input: NewApiKey, now: number): Promi
     created_at: now,
     revoked_at: null,
   };
-  await apiKeys.insertApiKey(db, row);
+  const view = { name: row.name, scopes: scopesOf(row), partner_id: row.partner_id };
+  await inTransaction(db, async (trx) => {
+    await apiKeys.insertApiKey(trx, row);
+    await recordAudit(trx, actor, now, [{ action: 'create', entityType: 'api_key', entityId: row.id, changes: changesBetween(null, view) }]);
+  });
   return { row, key };
 }
 
@@ -76,7 +84,7 @@ export async function authenticateApiKey(db: Db, key: string): Promise<Principal
 }
 
 export function principalOf(row: ApiKeyRow): Principal {
-  return { keyId: row.id, scopes: scopesOf(row), partnerId: row.partner_id };
+  return { keyId: row.id, keyName: row.name, scopes: scopesOf(row), partnerId: row.partner_id };
 }
 
 export const scopesOf = (row: ApiKeyRow) => row.scopes.split(',') as Scope[];
@@ -94,6 +102,19 @@ export async function listApiKeysPage(db: Db, page: { limit: number; offset: num
 }
 
 /** Revokes the key at once, on every instance (each request looks its key up). False when there is no such key. */
-export async function revokeApiKeyById(db: Db, id: string, now: number): Promise<boolean> {
-  return apiKeys.revokeApiKey(db, id, now);
+export async function revokeApiKeyById(db: Db, id: string, now: number, actor: Actor = OPERATOR_ACTOR): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const existing = await apiKeys.findApiKey(trx, id);
+    if (!existing || !(await apiKeys.revokeApiKey(trx, id, now))) return false;
+    if (existing.revoked_at === null) {
+      const changes = { revoked_at: { old: null, new: new Date(now).toISOString() } };
+      await recordAudit(trx, actor, now, [{ action: 'revoke', entityType: 'api_key', entityId: id, changes }]);
+    }
+    return true;
+  });
+}
+
+/** Runs `work` in the caller's transaction when `db` is one (the first start creates its key in one), else in a new one. */
+function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
 }

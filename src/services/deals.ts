@@ -7,6 +7,8 @@ import { listDealTouchpoints } from '../storage/touchpoints.js';
 import type { DealRow, DealUpdate } from '../storage/schema.js';
 import { markFitInputsChanged } from '../storage/attribution-fits.js';
 import { markDealsPending } from '../storage/attribution-pending.js';
+import { CHANGE_REASONS } from '../domain/payouts/adjustments.js';
+import { changesBetween, recordAudit, type Actor } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 import { readAttributionSettings } from './attribution/settings-values.js';
@@ -41,7 +43,7 @@ export function amountInMinorUnits(amount: number, currency: string): number {
   return minor;
 }
 
-export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<DealRow> {
+export async function createDeal(ctx: ServiceContext, input: NewDeal, actor: Actor): Promise<DealRow> {
   const currency = input.currency ?? ctx.defaultCurrency;
   const amount = amountInMinorUnits(input.amount, currency);
   const now = ctx.now();
@@ -62,15 +64,16 @@ export async function createDeal(ctx: ServiceContext, input: NewDeal): Promise<D
     await deals.insertDeal(trx, row).catch((error: unknown) => {
       throw isUniqueViolation(error) ? duplicateDeal(id) : error;
     });
-    await markDealsPending(trx, [id], now);
+    await markDealsPending(trx, [id], now, CHANGE_REASONS.dealCreated);
     await markFitInputsChanged(trx, [id], now);
+    await recordAudit(trx, actor, now, [{ action: 'create', entityType: 'deal', entityId: id, changes: changesBetween(null, auditView(row)) }]);
     return row;
   });
   ctx.pendingWork.notify();
   return created;
 }
 
-export async function updateDeal(ctx: ServiceContext, id: string, changes: DealChanges): Promise<DealRow> {
+export async function updateDeal(ctx: ServiceContext, id: string, changes: DealChanges, actor: Actor): Promise<DealRow> {
   const updated = await ctx.db.transaction().execute(async (trx) => {
     const existing = await deals.findDeal(trx, id);
     if (!existing) throw notFound('Deal', id);
@@ -86,10 +89,13 @@ export async function updateDeal(ctx: ServiceContext, id: string, changes: DealC
     if (changes.attribution_model !== undefined) update.attribution_model = changes.attribution_model;
     if (changes.status !== undefined) update.status = changes.status;
     await deals.updateDeal(trx, id, update);
-    await markDealsPending(trx, [id], update.updated_at!);
+    const next = { ...existing, ...update } as DealRow;
+    const audited = changesBetween(auditView(existing), auditView(next));
+    await markDealsPending(trx, [id], update.updated_at!, reasonForDealChange(existing, next));
     // The fits read a deal's status and closing date (its lookback window), not its amount or model.
     if (update.status !== undefined || update.closed_at !== undefined) await markFitInputsChanged(trx, [id], update.updated_at!);
-    return { ...existing, ...update } as DealRow;
+    await recordAudit(trx, actor, update.updated_at!, [{ action: 'update', entityType: 'deal', entityId: id, changes: audited }]);
+    return next;
   });
   ctx.pendingWork.notify();
   return updated;
@@ -106,6 +112,26 @@ export async function getDealWithTouchpoints(ctx: ServiceContext, id: string) {
   const deal = await getDeal(ctx, id);
   return { deal, events: await listDealTouchpoints(ctx.db, id) };
 }
+
+/** What a change to a deal did, in the words an adjustment carries. */
+function reasonForDealChange(before: DealRow, after: DealRow): string {
+  const reasons: string[] = [];
+  if (before.status !== after.status) reasons.push(after.status === 'lost' ? CHANGE_REASONS.dealRefunded : CHANGE_REASONS.dealWon);
+  if (before.amount !== after.amount) reasons.push(CHANGE_REASONS.amountChanged);
+  if (before.currency !== after.currency) reasons.push(CHANGE_REASONS.currencyChanged);
+  if (before.closed_at !== after.closed_at) reasons.push(CHANGE_REASONS.closedDateChanged);
+  if (before.attribution_model !== after.attribution_model) reasons.push(CHANGE_REASONS.modelChanged);
+  return reasons.length > 0 ? reasons.join(', ') : CHANGE_REASONS.recalculated;
+}
+
+/** A deal as the API shows it, for the audit log. */
+const auditView = (row: DealRow) => ({
+  amount: toMajorUnits(row.amount, row.currency),
+  currency: row.currency,
+  closed_date: new Date(row.closed_at).toISOString(),
+  attribution_model: row.attribution_model,
+  status: row.status,
+});
 
 const duplicateDeal = (id: string) =>
   new AppError('conflict', `Deal '${id}' already exists`, [{ path: 'id', message: 'already exists' }]);

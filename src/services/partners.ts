@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../storage/db.js';
 import * as partners from '../storage/partners.js';
 import type { PartnerRow, PartnerUpdate } from '../storage/schema.js';
 import { getPartnerAttributedRevenue } from './analytics/partner.js';
+import { changesBetween, recordAudit, type Actor } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 
@@ -28,7 +29,7 @@ const emailTaken = (email: string) =>
     { path: 'email', message: 'already used by another partner (emails are case-insensitive)' },
   ]);
 
-export async function createPartner(ctx: ServiceContext, input: NewPartner): Promise<PartnerRow> {
+export async function createPartner(ctx: ServiceContext, input: NewPartner, actor: Actor): Promise<PartnerRow> {
   const now = ctx.now();
   const row: PartnerRow = {
     id: input.id ?? newId('par'),
@@ -46,11 +47,12 @@ export async function createPartner(ctx: ServiceContext, input: NewPartner): Pro
     }
     if (await partners.findPartnerByEmail(trx, row.email_normalized)) throw emailTaken(row.email);
     await partners.insertPartner(trx, row).catch(rethrowUniqueAsConflict(row.email));
+    await recordAudit(trx, actor, now, [{ action: 'create', entityType: 'partner', entityId: row.id, changes: changesBetween(null, auditView(row)) }]);
     return row;
   });
 }
 
-export async function updatePartner(ctx: ServiceContext, id: string, changes: PartnerChanges): Promise<PartnerRow> {
+export async function updatePartner(ctx: ServiceContext, id: string, changes: PartnerChanges, actor: Actor): Promise<PartnerRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const existing = await partners.findPartner(trx, id);
     if (!existing) throw notFound('Partner', id);
@@ -65,7 +67,11 @@ export async function updatePartner(ctx: ServiceContext, id: string, changes: Pa
     }
     if (changes.payout_details !== undefined) Object.assign(update, encryptedDetails(ctx, changes.payout_details));
     await partners.updatePartner(trx, id, update).catch(rethrowUniqueAsConflict(changes.email ?? ''));
-    return { ...existing, ...update } as PartnerRow;
+    const next = { ...existing, ...update } as PartnerRow;
+    const action = existing.status !== 'archived' && next.status === 'archived' ? 'archive' : 'update';
+    const audited = changesBetween(auditView(existing), auditView(next));
+    await recordAudit(trx, actor, update.updated_at!, [{ action, entityType: 'partner', entityId: id, changes: audited }]);
+    return next;
   });
 }
 
@@ -80,6 +86,14 @@ export async function revealPayoutDetails(ctx: ServiceContext, id: string): Prom
   const row = await getPartner(ctx, id);
   return row.payout_details_encrypted === null ? null : ctx.payoutCipher.decrypt(row.payout_details_encrypted);
 }
+
+/** A partner as the API shows it (payout details masked), for the audit log. */
+const auditView = (row: PartnerRow) => ({
+  name: row.name,
+  email: row.email,
+  payout_details: maskedPayoutDetailsOf(row),
+  status: row.status,
+});
 
 export const maskedPayoutDetailsOf = (row: PartnerRow): PayoutDetails | null =>
   row.payout_details_masked === null ? null : (JSON.parse(row.payout_details_masked) as PayoutDetails);

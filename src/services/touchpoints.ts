@@ -6,6 +6,7 @@ import * as store from '../storage/touchpoints.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { TouchpointRecord } from '../storage/schema.js';
 import { markTouchpointChanges } from './attribution/pending-work.js';
+import { changesBetween, recordAudit, type Actor, type AuditEntry } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { newId } from './ids.js';
 
@@ -29,14 +30,14 @@ export interface RecordedTouchpoint {
  * Records one touchpoint. A replay of a known id with the same body returns the stored touchpoint;
  * with a different body it is a conflict. Nothing is stored for an unknown partner.
  */
-export async function recordTouchpoint(ctx: ServiceContext, input: TouchpointInput): Promise<RecordedTouchpoint> {
-  const plan = await recordInTransaction(ctx, [input], (_index, field) => field);
+export async function recordTouchpoint(ctx: ServiceContext, input: TouchpointInput, actor: Actor): Promise<RecordedTouchpoint> {
+  const plan = await recordInTransaction(ctx, [input], (_index, field) => field, actor);
   return { touchpoint: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
 }
 
 /** Records up to 1000 touchpoints, all or nothing. */
-export async function recordTouchpointBatch(ctx: ServiceContext, inputs: readonly TouchpointInput[]) {
-  const plan = await recordInTransaction(ctx, inputs, (index, field) => `events/${index}/${field}`);
+export async function recordTouchpointBatch(ctx: ServiceContext, inputs: readonly TouchpointInput[], actor: Actor) {
+  const plan = await recordInTransaction(ctx, inputs, (index, field) => `events/${index}/${field}`, actor);
   return { inserted: plan.newRows.length, duplicates: plan.replays.length };
 }
 
@@ -45,7 +46,12 @@ export async function recordTouchpointBatch(ctx: ServiceContext, inputs: readonl
  * The common case costs one insert: unknown partners surface as the foreign key's violation
  * and known ids as rows the insert skipped, and only then are they looked up to say which.
  */
-async function recordInTransaction(ctx: ServiceContext, inputs: readonly TouchpointInput[], itemPath: ItemPath): Promise<TouchpointPlan> {
+async function recordInTransaction(
+  ctx: ServiceContext,
+  inputs: readonly TouchpointInput[],
+  itemPath: ItemPath,
+  actor: Actor,
+): Promise<TouchpointPlan> {
   const now = ctx.now();
   const rows = inputs.map((input) => toRow(input, requestHash(input), now));
   let plan: TouchpointPlan;
@@ -54,6 +60,7 @@ async function recordInTransaction(ctx: ServiceContext, inputs: readonly Touchpo
       ctx.db.transaction().execute(async (trx) => {
         const written = await insertUnlessKnown(trx, rows, itemPath);
         await markTouchpointChanges(trx, now, { added: written.newRows });
+        await recordAudit(trx, actor, now, written.newRows.map((row) => touchpointAudit('create', row)));
         return written;
       }),
     );
@@ -80,15 +87,29 @@ async function retryOnceOnDuplicateId<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function removeTouchpoint(ctx: ServiceContext, id: string): Promise<TouchpointRecord> {
+export async function removeTouchpoint(ctx: ServiceContext, id: string, actor: Actor): Promise<TouchpointRecord> {
   const removed = await ctx.db.transaction().execute(async (trx) => {
     const row = await store.deleteTouchpoint(trx, id);
     if (!row) throw notFound('Event', id);
-    await markTouchpointChanges(trx, ctx.now(), { removed: [row] });
+    const now = ctx.now();
+    await markTouchpointChanges(trx, now, { removed: [row] });
+    await recordAudit(trx, actor, now, [touchpointAudit('delete', row)]);
     return row;
   });
   ctx.pendingWork.notify();
   return removed;
+}
+
+/** A touchpoint's creation or removal, for the audit log (metadata left out: it can be 16 KiB and is never changed). */
+function touchpointAudit(action: 'create' | 'delete', row: StoredTouchpoint): AuditEntry {
+  const view = {
+    partner_id: row.partner_id,
+    deal_id: row.deal_id,
+    touchpoint_type: row.touchpoint_type,
+    timestamp: new Date(row.timestamp).toISOString(),
+  };
+  const changes = action === 'create' ? changesBetween(null, view) : changesBetween(view, null);
+  return { action, entityType: 'event', entityId: row.id, changes };
 }
 
 /** A touchpoint as written; `seq` stays inside the database. */

@@ -12,54 +12,72 @@ import type { Database } from './schema.js';
  * row a drain holds (deleted, uncommitted) makes this wait for that drain to commit and then
  * queue the deal again. Ids go in sorted order, so two writers never deadlock on each other.
  */
-export async function markDealsPending(db: Db, dealIds: readonly string[], now: number): Promise<void> {
+export async function markDealsPending(db: Db, dealIds: readonly string[], now: number, reason: string): Promise<void> {
   if (dealIds.length === 1) {
-    await markOneDealPending(db, [dealIds[0], now]);
+    await markOneDealPending(db, [dealIds[0], now, reason]);
     return;
   }
   for (const chunk of chunks([...dealIds].sort())) {
     await db
       .insertInto('attribution_pending')
-      .values(chunk.map((deal_id) => ({ deal_id, enqueued_at: now })))
+      .values(chunk.map((deal_id) => ({ deal_id, enqueued_at: now, reason })))
       .onConflict(keepButLock)
       .execute();
   }
 }
 
 // Every single-deal write: compiled once.
-const markOneDealPending = compileOnce(2, (db, [deal_id, enqueued_at]) =>
+const markOneDealPending = compileOnce(3, (db, [deal_id, enqueued_at, reason]) =>
   db
     .insertInto('attribution_pending')
-    .values({ deal_id: deal_id!, enqueued_at: enqueued_at as unknown as number })
+    .values({ deal_id: deal_id!, enqueued_at: enqueued_at as unknown as number, reason: reason! })
     .onConflict(keepButLock),
 );
 
 /** Queues every deal whose stored result uses one of `models` (a settings change those models read). */
-export async function markResultsOfModelsPending(db: Db, models: readonly string[], now: number): Promise<void> {
+export async function markResultsOfModelsPending(db: Db, models: readonly string[], now: number, reason: string): Promise<void> {
   await db
     .insertInto('attribution_pending')
-    .columns(['deal_id', 'enqueued_at'])
+    .columns(['deal_id', 'enqueued_at', 'reason'])
     .expression((eb) =>
-      eb.selectFrom('attribution_results').select(['deal_id', sql.lit(now).as('enqueued_at')]).where('model', 'in', [...models]),
+      eb
+        .selectFrom('attribution_results')
+        .select(['deal_id', sql.lit(now).as('enqueued_at'), sql<string>`cast(${reason} as text)`.as('reason')])
+        .where('model', 'in', [...models]),
     )
     .onConflict(keepButLock)
     .execute();
 }
 
 /** Queues every deal there is (a rebuild). */
-export async function markAllDealsPending(db: Db, now: number): Promise<number> {
+export async function markAllDealsPending(db: Db, now: number, reason: string): Promise<number> {
   const result = await db
     .insertInto('attribution_pending')
-    .columns(['deal_id', 'enqueued_at'])
+    .columns(['deal_id', 'enqueued_at', 'reason'])
     // `where true`: without a where clause SQLite reads `on conflict` as a join constraint.
-    .expression((eb) => eb.selectFrom('deals').select(['id', sql.lit(now).as('enqueued_at')]).where(sql<boolean>`true`))
+    .expression((eb) =>
+      eb.selectFrom('deals').select(['id', sql.lit(now).as('enqueued_at'), sql<string>`cast(${reason} as text)`.as('reason')]).where(sql<boolean>`true`),
+    )
     .onConflict(keepButLock)
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0);
 }
 
+// The reasons of changes that coalesce are listed once each, in the order they came.
 const keepButLock = (oc: OnConflictBuilder<Database, 'attribution_pending'>) =>
-  oc.column('deal_id').doUpdateSet((eb) => ({ enqueued_at: eb.ref('attribution_pending.enqueued_at') }));
+  oc.column('deal_id').doUpdateSet((eb) => ({
+    enqueued_at: eb.ref('attribution_pending.enqueued_at'),
+    reason: sql<string>`case
+      when attribution_pending.reason is null then excluded.reason
+      when (', ' || attribution_pending.reason || ', ') like ('%, ' || excluded.reason || ', %') then attribution_pending.reason
+      else attribution_pending.reason || ', ' || excluded.reason end`,
+  }));
+
+/** A deal taken off the queue, with why it was queued. */
+export interface PendingDeal {
+  deal_id: string;
+  reason: string | null;
+}
 
 export interface TakeOptions {
   /** Only ids after this one (a reader's cursor); from the start when absent. */
@@ -77,7 +95,7 @@ export interface TakeOptions {
  * transaction now owns them and must recompute them before it commits. A rollback (or a crash)
  * puts them back.
  */
-export async function takePendingDeals(db: Db, options: TakeOptions): Promise<string[]> {
+export async function takePendingDeals(db: Db, options: TakeOptions): Promise<PendingDeal[]> {
   const postgres = isPostgres(db);
   const rows = await db
     .deleteFrom('attribution_pending')
@@ -88,17 +106,17 @@ export async function takePendingDeals(db: Db, options: TakeOptions): Promise<st
       if (!postgres) return page;
       return options.skipLocked ? page.forUpdate().skipLocked() : page.forUpdate();
     })
-    .returning('deal_id')
+    .returning(['deal_id', 'reason'])
     .execute();
-  return rows.map((row) => row.deal_id).sort();
+  return rows.sort((a, b) => (a.deal_id < b.deal_id ? -1 : a.deal_id > b.deal_id ? 1 : 0));
 }
 
 /** Takes the given deals if they are pending, waiting for whoever holds them (PostgreSQL). */
-export async function takePendingDealsById(db: Db, dealIds: readonly string[]): Promise<string[]> {
-  const taken: string[] = [];
+export async function takePendingDealsById(db: Db, dealIds: readonly string[]): Promise<PendingDeal[]> {
+  const taken: PendingDeal[] = [];
   for (const chunk of chunks([...dealIds].sort())) {
-    const rows = await db.deleteFrom('attribution_pending').where('deal_id', 'in', chunk).returning('deal_id').execute();
-    taken.push(...rows.map((row) => row.deal_id));
+    const rows = await db.deleteFrom('attribution_pending').where('deal_id', 'in', chunk).returning(['deal_id', 'reason']).execute();
+    taken.push(...rows);
   }
   return taken;
 }

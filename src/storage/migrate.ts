@@ -5,6 +5,7 @@ import { attributionMigration } from './migrations/0002-attribution.js';
 import { payoutMasksMigration } from './migrations/0003-payout-masks.js';
 import { propagationMigration } from './migrations/0004-propagation.js';
 import { dataDrivenMigration } from './migrations/0005-data-driven.js';
+import { payoutsMigration } from './migrations/0006-payouts.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -14,6 +15,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0003-payout-masks': payoutMasksMigration(),
     '0004-propagation': propagationMigration(dialect),
     '0005-data-driven': dataDrivenMigration(dialect),
+    '0006-payouts': payoutsMigration(dialect),
   };
 }
 

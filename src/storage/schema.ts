@@ -18,6 +18,11 @@ export interface Database {
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
   analytics_touchpoint_days: AnalyticsTouchpointDaysTable;
+  payout_periods: PayoutPeriodsTable;
+  payout_deal_bookings: PayoutDealBookingsTable;
+  payout_lines: PayoutLinesTable;
+  payout_adjustments: PayoutAdjustmentsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface PartnersTable {
@@ -128,6 +133,8 @@ export interface AttributionPendingTable {
   deal_id: string;
   /** When the oldest change still waiting was recorded (epoch ms): the backlog's age. */
   enqueued_at: number;
+  /** Why the deal became out of date (`touchpoint added`, `deal refunded`, …): adjustments carry it. */
+  reason: string | null;
 }
 
 /** A stored result's share for one partner, with the deal's currency and closing time copied for the aggregates. */
@@ -182,3 +189,71 @@ export type DealUpdate = Updateable<DealsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AttributionResultRow = Selectable<AttributionResultsTable>;
 export type AttributionShareRow = Selectable<AttributionSharesTable>;
+
+/** A payout period: whole UTC days, `starts_at` inclusive to `ends_at` exclusive (epoch ms). */
+export interface PayoutPeriodsTable {
+  id: string;
+  start_date: string;
+  end_date: string;
+  starts_at: number;
+  ends_at: number;
+  status: 'open' | 'locked' | 'paid';
+  created_at: number;
+  locked_at: number | null;
+  paid_at: number | null;
+  payment_reference: string | null;
+}
+
+/** The locked period a deal's payout was first booked into; a booked deal changes only by adjustments. */
+export interface PayoutDealBookingsTable {
+  deal_id: string;
+  period_id: string;
+}
+
+/** A locked period's line: one partner's payout on one deal, as it stood at the lock. Never updated. */
+export interface PayoutLinesTable {
+  period_id: string;
+  partner_id: string;
+  deal_id: string;
+  partner_name: string;
+  currency: string;
+  deal_amount_minor: number;
+  closed_at: number;
+  model: string;
+  basis_points: number;
+  payout_minor: number;
+}
+
+/** A later correction to a booked deal's payout for one partner (positive or negative). */
+export interface PayoutAdjustmentsTable {
+  id: string;
+  deal_id: string;
+  partner_id: string;
+  currency: string;
+  amount_minor: number;
+  reason: string;
+  created_at: number;
+  original_period_id: string;
+  /** The locked period that froze it (the one containing created_at); null until then. */
+  period_id: string | null;
+  /** The partner's name when that period was locked. */
+  partner_name: string | null;
+}
+
+/** One write, who made it and what it changed. Append-only (triggers refuse updates and deletes). */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  key_id: string | null;
+  key_name: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  /** JSON: `{ field: { old, new } }`. */
+  changes: string;
+}
+
+export type PayoutPeriodRow = Selectable<PayoutPeriodsTable>;
+export type PayoutLineRow = Selectable<PayoutLinesTable>;
+export type PayoutAdjustmentRow = Selectable<PayoutAdjustmentsTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

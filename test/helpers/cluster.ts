@@ -25,6 +25,8 @@ export interface ClusterOptions {
   /** Share rate-limit counters through TEST_REDIS_URL (each instance with its own client). */
   redis?: boolean;
   env?: Record<string, string>;
+  /** The clock every instance reads (Date.now when absent). */
+  now?: () => number;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function startTestCluster(options: ClusterOptions = {}): Promise<Te
     for (const db of dbs) {
       const redis = redisKeyPrefix ? await connectRedis(redisKeyPrefix) : undefined;
       if (redis) clients.push(redis);
-      const instance = await startInstance(config, db, redis ? { redis } : {});
+      const instance = await startInstance(config, db, { ...(redis ? { redis } : {}), ...(options.now ? { now: options.now } : {}) });
       started.push(instance);
       instances.push({ ...instance, api: instance.as(adminKey) });
     }

@@ -89,7 +89,8 @@ describe('security matrix', () => {
 
   it("answers 404 to a partner-bound key on another partner's data, and 403 on writes", async () => {
     // Without a partner in the path these answer about the key's own partner: its key, its payout lines.
-    const ownByDefault = new Set(['GET /api-keys/current', 'GET /exports/payouts.csv']);
+    // Lists a partner-bound key reads scoped to its own partner (periods carry no partner data).
+    const ownByDefault = new Set(['GET /api-keys/current', 'GET /exports/payouts.csv', 'GET /payout-periods', 'GET /payout-adjustments/unassigned']);
     for (const op of operations) {
       const res = await call(op.method, op.path, keys.partner);
       const expected = ownByDefault.has(`${op.method} ${op.path}`) ? 200 : op.scope === 'read' ? 404 : 403;

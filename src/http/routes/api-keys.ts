@@ -1,16 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../errors.js';
-import {
-  createApiKey,
-  findApiKeyById,
-  listApiKeysPage,
-  revokeApiKeyById,
-  SCOPES,
-  scopesOf,
-  type ApiKey,
-} from '../../services/api-keys.js';
+import { createApiKey, findApiKeyById, listApiKeysPage, revokeApiKeyById, SCOPES, scopesOf, type ApiKey } from '../../services/api-keys.js';
 import type { ServiceContext } from '../../services/context.js';
+import { actorOf } from '../actor.js';
 import { problemResponses } from '../problem.js';
 import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, singleLineText, toIso } from '../schemas.js';
 
@@ -49,7 +42,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     },
     async (request, reply) => {
       const { name, scopes, partner_id } = request.body;
-      const { row, key } = await createApiKey(ctx.db, { name, scopes, partnerId: partner_id }, ctx.now());
+      const { row, key } = await createApiKey(ctx.db, { name, scopes, partnerId: partner_id }, ctx.now(), actorOf(request));
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ ...toApiKeyResponse(row), key });
     },
@@ -103,7 +96,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       },
     },
     async (request, reply) => {
-      if (!(await revokeApiKeyById(ctx.db, request.params.id, ctx.now()))) throw notFound('API key', request.params.id);
+      if (!(await revokeApiKeyById(ctx.db, request.params.id, ctx.now(), actorOf(request)))) throw notFound('API key', request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { toMajorUnits } from '../../domain/money.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as deals from '../../services/deals.js';
+import { actorOf } from '../actor.js';
 import { problemResponses } from '../problem.js';
 import {
   currencySchema,
@@ -72,7 +73,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     },
     async (request, reply) => {
       const { closed_date, ...rest } = request.body;
-      return reply.code(201).send(toDealResponse(await deals.createDeal(ctx, { ...rest, closed_at: closed_date })));
+      return reply.code(201).send(toDealResponse(await deals.createDeal(ctx, { ...rest, closed_at: closed_date }, actorOf(request))));
     },
   );
 
@@ -128,7 +129,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     },
     async (request) => {
       const { closed_date, ...rest } = request.body;
-      return toDealResponse(await deals.updateDeal(ctx, request.params.id, { ...rest, closed_at: closed_date }));
+      return toDealResponse(await deals.updateDeal(ctx, request.params.id, { ...rest, closed_at: closed_date }, actorOf(request)));
     },
   );
 };

@@ -4,6 +4,7 @@ import { TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as events from '../../services/touchpoints.js';
 import type { StoredTouchpoint } from '../../services/touchpoints.js';
+import { actorOf } from '../actor.js';
 import { problemResponses } from '../problem.js';
 import { dateRangeQuery, idParams, idSchema, isoTimestamp, paginated, paginationQuery, timestampInput, toIso } from '../schemas.js';
 
@@ -60,7 +61,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
       },
     },
     async (request, reply) => {
-      const { touchpoint, created } = await events.recordTouchpoint(ctx, request.body);
+      const { touchpoint, created } = await events.recordTouchpoint(ctx, request.body, actorOf(request));
       return reply.code(created ? 201 : 200).send(toEventResponse(touchpoint));
     },
   );
@@ -79,7 +80,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await events.recordTouchpointBatch(ctx, request.body.events)),
+    async (request, reply) => reply.code(201).send(await events.recordTouchpointBatch(ctx, request.body.events, actorOf(request))),
   );
 
   app.get(
@@ -126,7 +127,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
       },
     },
     async (request, reply) => {
-      await events.removeTouchpoint(ctx, request.params.id);
+      await events.removeTouchpoint(ctx, request.params.id, actorOf(request));
       return reply.code(204).send(null);
     },
   );

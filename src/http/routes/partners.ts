@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.js';
 import * as partners from '../../services/partners.js';
+import { actorOf } from '../actor.js';
 import { majorUnitsJson } from '../json-decimal.js';
 import { problemResponses } from '../problem.js';
 import { idParams, idSchema, isoTimestamp, paginated, paginationQuery, payoutDetailsSchema, singleLineText, toIso } from '../schemas.js';
@@ -55,7 +56,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         response: { 201: partnerResponse, ...problemResponses('unauthorized', 'forbidden', 'conflict') },
       },
     },
-    async (request, reply) => reply.code(201).send(toPartnerResponse(await partners.createPartner(ctx, request.body))),
+    async (request, reply) => reply.code(201).send(toPartnerResponse(await partners.createPartner(ctx, request.body, actorOf(request)))),
   );
 
   app.get(
@@ -108,7 +109,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         response: { 200: partnerResponse, ...problemResponses('unauthorized', 'forbidden', 'not_found', 'conflict') },
       },
     },
-    async (request) => toPartnerResponse(await partners.updatePartner(ctx, request.params.id, request.body)),
+    async (request) => toPartnerResponse(await partners.updatePartner(ctx, request.params.id, request.body, actorOf(request))),
   );
 
   app.get(

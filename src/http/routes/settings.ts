@@ -4,6 +4,7 @@ import { TOUCHPOINT_TYPES } from '../../domain/attribution/index.js';
 import type { ServiceContext } from '../../services/context.js';
 import { readAttributionSettings, type AttributionSettings } from '../../services/attribution/settings-values.js';
 import { updateAttributionSettings } from '../../services/attribution/settings.js';
+import { actorOf } from '../actor.js';
 import { problemResponses } from '../problem.js';
 import { MAX_LOOKBACK_DAYS } from '../attribution-schemas.js';
 import { attributionModelSchema } from '../schemas.js';
@@ -65,7 +66,7 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
         response: { 200: settingsResponse, ...problemResponses('unauthorized', 'forbidden') },
       },
     },
-    async (request) => toSettingsResponse(await updateAttributionSettings(ctx, request.body)),
+    async (request) => toSettingsResponse(await updateAttributionSettings(ctx, request.body, actorOf(request))),
   );
 };
 

@@ -16,6 +16,7 @@ import {
   oldestFitChange,
   storeNextFit,
 } from '../../storage/attribution-fits.js';
+import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
 import { streamFitInputs } from '../../storage/fit-inputs.js';
 import type { ServiceContext } from '../context.js';
@@ -104,7 +105,7 @@ export async function refitModels(ctx: FitContext): Promise<{ markov: number; sh
       });
     }
     await clearClaimedFitChanges(trx);
-    await markResultsOfModelsPending(trx, DATA_DRIVEN_MODELS, now);
+    await markResultsOfModelsPending(trx, DATA_DRIVEN_MODELS, now, CHANGE_REASONS.modelRefitted);
     return { markov: markov.version, shapley: shapley.version };
   });
 }

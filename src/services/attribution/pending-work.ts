@@ -1,3 +1,4 @@
+import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { addTouchpointDayDeltas } from '../../storage/analytics-rollups.js';
 import {
   countPendingDeals,
@@ -55,9 +56,9 @@ export async function markTouchpointChanges(
   const removed = changes.removed ?? [];
   if (added.length + removed.length === 0) return;
   await addTouchpointDayDeltas(db, touchpointDeltas(added, removed));
-  const dealIds = [...added, ...removed].map((facts) => facts.deal_id);
-  await markDealsPending(db, dealIds, now);
-  await markFitInputsChanged(db, dealIds, now);
+  if (added.length > 0) await markDealsPending(db, added.map((facts) => facts.deal_id), now, CHANGE_REASONS.touchpointAdded);
+  if (removed.length > 0) await markDealsPending(db, removed.map((facts) => facts.deal_id), now, CHANGE_REASONS.touchpointRemoved);
+  await markFitInputsChanged(db, [...added, ...removed].map((facts) => facts.deal_id), now);
 }
 
 /**
@@ -96,7 +97,7 @@ export async function finishPendingWork(ctx: DrainContext, onStep?: (taken: numb
     // The cursor only moves forward, so a stream of new writes cannot keep a reader here forever.
     if (taken.length === 0) return;
     onStep?.(taken.length);
-    after = taken[taken.length - 1];
+    after = taken[taken.length - 1]!.deal_id;
   }
 }
 
@@ -116,7 +117,7 @@ export async function recomputeDealNow(ctx: DrainContext, dealId: string): Promi
   await withCurrentFits(ctx, () =>
     ctx.db.transaction().execute(async (trx) => {
       await shareSetting(trx, ATTRIBUTION_SETTINGS_KEY);
-      await markDealsPending(trx, [dealId], ctx.now());
+      await markDealsPending(trx, [dealId], ctx.now(), CHANGE_REASONS.recalculated);
       await recomputeDeals(trx, ctx, await takePendingDealsById(trx, [dealId]));
     }),
   );
@@ -151,7 +152,7 @@ async function requeueOutdatedResults(ctx: DrainContext): Promise<void> {
     lookbackRevision: settings.lookback_revision,
     fitVersions,
   });
-  if (outdated.length > 0) await ctx.db.transaction().execute((trx) => markDealsPending(trx, outdated, ctx.now()));
+  if (outdated.length > 0) await ctx.db.transaction().execute((trx) => markDealsPending(trx, outdated, ctx.now(), CHANGE_REASONS.settingsChanged));
 }
 
 async function hasPendingDeals(db: Db, after?: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { addTouchpointDayDeltas, clearDerivedData } from '../../storage/analytics-rollups.js';
 import { countPendingDeals, lockPendingQueue, markAllDealsPending } from '../../storage/attribution-pending.js';
 import type { Db } from '../../storage/db.js';
@@ -23,7 +24,7 @@ export async function rebuildAttributionData(ctx: DrainContext, onProgress?: Reb
     await lockPendingQueue(trx);
     await clearDerivedData(trx);
     const touchpoints = await rebuildTouchpointDays(trx);
-    await markAllDealsPending(trx, ctx.now());
+    await markAllDealsPending(trx, ctx.now(), CHANGE_REASONS.rebuilt);
     const deals = await trx.selectFrom('deals').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
     return { deals: Number(deals.count), touchpoints };
   });

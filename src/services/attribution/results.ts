@@ -9,9 +9,11 @@ import {
   type ResultColumns,
   type ResultWrite,
 } from '../../storage/attribution-results.js';
+import type { PendingDeal } from '../../storage/attribution-pending.js';
 import { chunks } from '../../storage/chunks.js';
 import type { Db } from '../../storage/db.js';
 import type { AttributionShareRow, DealRow } from '../../storage/schema.js';
+import { adjustBookedDeals } from '../payouts/adjustments.js';
 import { rollupDeltas, type ResultContribution } from '../analytics/deltas.js';
 import type { ServiceContext } from '../context.js';
 import { computeAttribution, groupByDeal, ownModelOf } from './compute.js';
@@ -31,14 +33,15 @@ const DEALS_PER_STEP = 500;
  * difference. The caller's transaction must own the deals' pending rows (see
  * `takePendingDeals`): that is what keeps two transactions from recomputing one deal at once.
  */
-export async function recomputeDeals(db: Db, ctx: RecomputeContext, dealIds: readonly string[]): Promise<void> {
-  for (const step of chunks(dealIds, DEALS_PER_STEP)) {
+export async function recomputeDeals(db: Db, ctx: RecomputeContext, taken: readonly PendingDeal[]): Promise<void> {
+  const reasons = new Map(taken.map((pending) => [pending.deal_id, pending.reason]));
+  for (const step of chunks([...reasons.keys()], DEALS_PER_STEP)) {
     const found = await findDealsWithResults(db, step, ATTRIBUTION_SETTINGS_KEY);
     // Deals are never deleted, so a deal id without a deal record has never had a result.
     if (found.length === 0) continue;
     const settings = parseAttributionSettings(found[0]!.settings, ctx.defaultModel);
     const fits = await fitsFor(db, ctx, found, settings);
-    await recomputeFound(db, found, settings, fits, ctx.now());
+    await recomputeFound(db, found, settings, fits, reasons, ctx.now());
   }
 }
 
@@ -59,6 +62,7 @@ async function recomputeFound(
   found: readonly DealWithResult[],
   settings: StoredAttributionSettings,
   fits: CurrentFits,
+  reasons: ReadonlyMap<string, string | null>,
   now: number,
 ) {
   const previous = await previousContributions(db, found);
@@ -80,6 +84,9 @@ async function recomputeFound(
     }
   }
   await writeResults(db, writes);
+  // In the same transaction as the results: no reader sees a moved payout without its adjustment.
+  const payouts = new Map(writes.map((write) => [write.dealId, write.shares.map(payoutOf)]));
+  await adjustBookedDeals(db, found.map(({ deal }) => ({ deal, payouts: payouts.get(deal.id) ?? [] })), reasons, now);
   const deltas = rollupDeltas([...previous.values()], added);
   await addDealDayDeltas(db, deltas.dealDays);
   await addPartnerMonthDeltas(db, deltas.partnerMonths);
@@ -129,6 +136,8 @@ async function previousContributions(db: Db, found: readonly DealWithResult[]): 
   }
   return new Map(stored.map(({ deal, result }) => [deal.id, contributionOf(result!, shares.get(deal.id) ?? [])]));
 }
+
+const payoutOf = (share: AttributionShareRow) => ({ partnerId: share.partner_id, currency: share.currency, amountMinor: share.payout });
 
 function contributionOf(columns: ResultColumns, shares: readonly AttributionShareRow[]): ResultContribution {
   const { model, currency, amount_minor, closed_at, touchpoints } = columns;

@@ -1,3 +1,4 @@
+import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import {
   ATTRIBUTION_MODELS,
   DATA_DRIVEN_MODELS,
@@ -9,6 +10,7 @@ import { invalidField } from '../../errors.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
 import { lockSetting } from '../../storage/attribution-settings.js';
 import { writeSetting } from '../../storage/settings.js';
+import { changesBetween, recordAudit, type Actor } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import {
   ATTRIBUTION_SETTINGS_KEY,
@@ -33,7 +35,7 @@ export interface SettingsChanges {
  * data-driven reader that comes first refits before it answers).
  * @throws validation_failed naming `role_weights` when every weight would be 0.
  */
-export async function updateAttributionSettings(ctx: ServiceContext, changes: SettingsChanges): Promise<AttributionSettings> {
+export async function updateAttributionSettings(ctx: ServiceContext, changes: SettingsChanges, actor: Actor): Promise<AttributionSettings> {
   const updated = await ctx.db.transaction().execute(async (trx) => {
     const now = ctx.now();
     await lockSetting(trx, ATTRIBUTION_SETTINGS_KEY, now);
@@ -55,7 +57,12 @@ export async function updateAttributionSettings(ctx: ServiceContext, changes: Se
     const revision = changed ? current.revision + 1 : current.revision;
     const lookback_revision = lookbackChanged ? revision : current.lookback_revision;
     await writeSetting(trx, ATTRIBUTION_SETTINGS_KEY, { ...next, revision, lookback_revision }, now);
-    if (changed) await markResultsOfModelsPending(trx, affected, now);
+    if (changed) await markResultsOfModelsPending(trx, affected, now, CHANGE_REASONS.settingsChanged);
+    const audited = changesBetween(
+      { ...current, revision: undefined, lookback_revision: undefined },
+      { ...next, revision: undefined, lookback_revision: undefined },
+    );
+    await recordAudit(trx, actor, now, [{ action: 'update', entityType: 'settings', entityId: ATTRIBUTION_SETTINGS_KEY, changes: audited }]);
     return { next, changed };
   });
   if (updated.changed) ctx.pendingWork.notify();

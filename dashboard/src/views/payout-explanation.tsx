@@ -52,7 +52,7 @@ function ExplanationBody({ explanation }: { explanation: Explanation }) {
     <>
       <p>
         Under <strong>{explanation.model}</strong>, each partner gets its weight's share of {formatMoney(explanation.total_amount, currency)}, rounded to
-        the {formatMinorUnits(1, currency)}. Times in {TIME_ZONE}.
+        units of {formatMinorUnits(1, currency)}. Times in {TIME_ZONE}.
       </p>
       {explanation.fallback === 'equal' && <p class="note">Every weight was 0, so the partners shared equally.</p>}
       {explanation.partners.length === 0 && <p class="empty">No partner is credited on this deal.</p>}
@@ -109,7 +109,10 @@ function TouchpointList({ touchpoints }: { touchpoints: ExplainedTouchpoint[] })
     <ol class="explained-touchpoints">
       {touchpoints.map((touchpoint) => (
         <li key={touchpoint.id} data-touchpoint={touchpoint.id}>
-          <strong>{touchpoint.touchpoint_type}</strong>, <time dateTime={touchpoint.timestamp}>{formatDateTime(touchpoint.timestamp)}</time> ({TIME_ZONE}), weight{' '}
+          <strong>{touchpoint.touchpoint_type}</strong>, <time dateTime={touchpoint.timestamp} title={TIME_ZONE}>
+            {formatDateTime(touchpoint.timestamp)}
+          </time>
+          , weight{' '}
           {formatWeight(touchpoint.weight)}
           <span class="rule" data-rule>
             {touchpoint.rule}

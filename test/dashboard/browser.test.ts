@@ -248,10 +248,14 @@ describe('the dashboard in Chromium', () => {
     // Closed and opened again, and another model picked and then the deal's own again: one request per model.
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
-    const other = explanation.model === 'linear' ? 'equal' : 'linear';
+    // A data-driven model, so the fit it used is shown too.
+    const other = explanation.model === 'markov' ? 'shapley' : 'markov';
     await page.getByLabel('Model explained').selectOption(other);
     await page.locator('.explanation strong', { hasText: other }).waitFor();
-    await expectExplanationShown(page, (await t.api.get(`/attribution/${explanation.deal_id}/explain?model=${other}`)).json(), money);
+    const otherExplanation = (await t.api.get(`/attribution/${explanation.deal_id}/explain?model=${other}`)).json();
+    await expectExplanationShown(page, otherExplanation, money);
+    expect(await page.locator('[data-fact="Fit"]').textContent()).toContain(`version ${otherExplanation.fit.version}, from ${otherExplanation.fit.won_deals} won`);
+    await screenshot(page, 'deal-explanation-markov-1280');
     await page.getByLabel('Model explained').selectOption(explanation.model);
     await page.locator('.explanation strong', { hasText: explanation.model }).waitFor();
     expect(explainCalls()).toEqual([`GET /attribution/${explanation.deal_id}/explain`, `GET /attribution/${explanation.deal_id}/explain?model=${other}`]);

@@ -6,7 +6,7 @@ import { formatDateTime, formatExactMoney, formatMinorUnits, formatMoney, format
 import type { ExplainedPartner, ExplainedTouchpoint, Explanation } from '../types';
 import { useApi } from '../use-api';
 
-const formatWeight = (weight: number) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 4 }).format(weight);
+const formatWeight = (weight: number) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 8 }).format(weight);
 
 /**
  * Why each partner got what it got under one model, from `/attribution/:id/explain`. Asked for

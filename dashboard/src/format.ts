@@ -13,6 +13,25 @@ export function formatMoney(amount: number, currency: string): string {
   return format.format(amount);
 }
 
+/** The minor units of `currency` as money: `1, 'EUR'` → `€0.01`, `1, 'JPY'` → `¥1`. */
+export function formatMinorUnits(units: number, currency: string): string {
+  const digits = new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return formatMoney(units / 10 ** digits, currency);
+}
+
+/**
+ * An exact decimal string as money with every digit it has: `'33.3333…', 'USD'` → `$33.3333…`.
+ * Formatted from the string, so no digit passes through a float.
+ */
+export function formatExactMoney(exact: string, currency: string): string {
+  const cut = exact.endsWith('…');
+  const digits = exact.replace('…', '');
+  const decimals = digits.split('.')[1]?.length ?? 0;
+  const base = new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions().minimumFractionDigits ?? 2;
+  const format = new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: base, maximumFractionDigits: Math.min(100, Math.max(base, decimals)) });
+  return `${format.format(digits as `${number}`)}${cut ? '…' : ''}`;
+}
+
 /** Short money for chart axes: `€1.2M`. */
 export function formatMoneyCompact(amount: number, currency: string): string {
   return new Intl.NumberFormat(undefined, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(amount);

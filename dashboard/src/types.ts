@@ -88,3 +88,38 @@ export interface Page<T> {
   data: T[];
   pagination: { limit: number; offset: number; total: number };
 }
+
+export interface ExplainedTouchpoint {
+  id: string;
+  partner_id: string;
+  touchpoint_type: string;
+  timestamp: string;
+  weight: number;
+  rule: string;
+}
+
+export interface ExplainedPartner {
+  partner_id: string;
+  partner_name: string;
+  weight: number;
+  share: { numerator: string; denominator: string };
+  /** Major units as a decimal string, ending in "…" where it is cut. */
+  exact_payout: string;
+  payout: number;
+  rounding_units: number;
+  percentage: number;
+  touchpoints: ExplainedTouchpoint[];
+}
+
+export interface Explanation {
+  deal_id: string;
+  total_amount: number;
+  currency: string;
+  model: string;
+  settings: { lookback_days: number | null; role_weights?: Record<string, number>; half_life_days?: number };
+  fit?: { version: number; fitted_at: string; won_deals: number; lost_deals: number; lookback_days: number | null };
+  fallback?: 'equal';
+  partners: ExplainedPartner[];
+  excluded: ExplainedTouchpoint[];
+  rounding: { method: string; leftover_units: number; tie_break: string };
+}

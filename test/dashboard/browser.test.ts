@@ -68,6 +68,40 @@ async function signIn(page: Page, key: string): Promise<void> {
 
 const figure = async (page: Page, label: string) => (await page.locator(`[data-figure="${label}"]`).textContent())?.trim();
 
+interface ExplanationAnswer {
+  deal_id: string;
+  currency: string;
+  model: string;
+  partners: { partner_id: string; payout: number; percentage: number; rounding_units: number; share: { numerator: string; denominator: string }; touchpoints: { id: string; rule: string }[] }[];
+  rounding: { leftover_units: number; tie_break: string };
+}
+
+/** A demo deal's explanation with several partners where rounding added a unit to one of them. */
+async function findRoundedExplanation(): Promise<ExplanationAnswer> {
+  const deals = (await t.api.get('/deals?limit=100')).json().data as { id: string; status: string }[];
+  for (const deal of deals.filter((candidate) => candidate.status === 'won')) {
+    const explanation = (await t.api.get(`/attribution/${deal.id}/explain`)).json() as ExplanationAnswer;
+    if (explanation.partners.length > 1 && explanation.partners.some((partner) => partner.rounding_units > 0)) return explanation;
+  }
+  throw new Error('No demo deal has a payout that rounding changed');
+}
+
+async function expectExplanationShown(page: Page, explanation: ExplanationAnswer, money: Intl.NumberFormat): Promise<void> {
+  const shown = page.locator('article.explained-partner');
+  expect(await shown.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-partner')))).toEqual(explanation.partners.map((partner) => partner.partner_id));
+  for (const partner of explanation.partners) {
+    const entry = page.locator(`article[data-partner="${partner.partner_id}"]`);
+    const fact = async (label: string) => (await entry.locator(`[data-fact="${label}"]`).textContent())?.trim();
+    expect(await fact('Payout')).toBe(money.format(partner.payout));
+    expect(await fact('Exact share')).toBe(`${partner.share.numerator}/${partner.share.denominator}`);
+    expect(await fact('Added by rounding')).toMatch(partner.rounding_units === 0 ? /^nothing$/ : new RegExp(`^${partner.rounding_units} units? \\(`));
+    for (const touchpoint of partner.touchpoints) expect(await entry.locator(`[data-touchpoint="${touchpoint.id}"] [data-rule]`).textContent()).toBe(touchpoint.rule);
+  }
+  const rounding = await page.locator('[data-rounding]').textContent();
+  expect(rounding).toContain(`${explanation.rounding.leftover_units} leftover unit`);
+  expect(rounding).toContain(explanation.rounding.tie_break);
+}
+
 describe('the dashboard in Chromium', () => {
   it('shows the overview with the figures the API gives, in at most 3 requests', async () => {
     const { page, apiCalls, consoleErrors } = await openDashboard({ hash: '#/?from=2024-01-01&to=2024-12-31' });
@@ -192,6 +226,63 @@ describe('the dashboard in Chromium', () => {
     await screenshot(page, 'portal-deal-1280');
     expect(apiCalls.every((call) => /^GET \/(api-keys\/current|analytics\/partner\/northwind|attribution\/deal-\d+)(\?|$)/.test(call)), apiCalls.join('\n')).toBe(true);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('explains each payout when the panel is opened, with the API\'s figures, in one request per model', async () => {
+    const explanation = await findRoundedExplanation();
+    const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: explanation.currency });
+    const { page, apiCalls, consoleErrors } = await openDashboard({ hash: `#/deals/${explanation.deal_id}` });
+    await signIn(page, t.adminKey);
+    await page.locator('table.comparison').waitFor();
+    const explainCalls = () => apiCalls.filter((call) => call.includes('/explain'));
+    expect(explainCalls()).toEqual([]);
+
+    // Opened from the keyboard.
+    const summary = page.locator('summary', { hasText: 'Why each partner got this' });
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('article.explained-partner').first().waitFor();
+    await expectExplanationShown(page, explanation, money);
+    await screenshot(page, 'deal-explanation-1280');
+
+    // Closed and opened again, and another model picked and then the deal's own again: one request per model.
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    // A data-driven model, so the fit it used is shown too.
+    const other = explanation.model === 'markov' ? 'shapley' : 'markov';
+    await page.getByLabel('Model explained').selectOption(other);
+    await page.locator('.explanation strong', { hasText: other }).waitFor();
+    const otherExplanation = (await t.api.get(`/attribution/${explanation.deal_id}/explain?model=${other}`)).json();
+    await expectExplanationShown(page, otherExplanation, money);
+    expect(await page.locator('[data-fact="Fit"]').textContent()).toContain(`version ${otherExplanation.fit.version}, from ${otherExplanation.fit.won_deals} won`);
+    await screenshot(page, 'deal-explanation-markov-1280');
+    await page.getByLabel('Model explained').selectOption(explanation.model);
+    await page.locator('.explanation strong', { hasText: explanation.model }).waitFor();
+    expect(explainCalls()).toEqual([`GET /attribution/${explanation.deal_id}/explain`, `GET /attribution/${explanation.deal_id}/explain?model=${other}`]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows a partner-bound key its own explanation entry only, at 390 px, and a failed answer with a retry', async () => {
+    const explanation = await findRoundedExplanation();
+    const own = explanation.partners.find((partner) => partner.rounding_units > 0)!;
+    const key = await t.createKey(['read'], own.partner_id);
+    const { page, apiCalls, consoleErrors } = await openDashboard({ width: 390, hash: `#/deals/${explanation.deal_id}` });
+    await signIn(page, key);
+    await page.getByRole('heading', { name: 'Your line on this deal' }).waitFor();
+    // The first answer fails: the panel says so and offers to retry.
+    await page.route('**/explain', (route) => route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{"status":503,"detail":"Down for a moment"}' }), { times: 1 });
+    await page.locator('summary', { hasText: 'Why you got this' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Down for a moment' }).waitFor();
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('article.explained-partner').first().waitFor();
+    const portal = (await t.as(key).get(`/attribution/${explanation.deal_id}/explain`)).json() as ExplanationAnswer;
+    expect(portal.partners.map((partner) => partner.partner_id)).toEqual([own.partner_id]);
+    await expectExplanationShown(page, portal, new Intl.NumberFormat('en-US', { style: 'currency', currency: portal.currency }));
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(apiCalls.filter((call) => call.includes('/explain'))).toEqual(Array(2).fill(`GET /attribution/${explanation.deal_id}/explain`));
+    // Chromium logs the failed load; nothing else may be there.
+    expect(consoleErrors.filter((message) => !message.includes('503'))).toEqual([]);
+    await screenshot(page, 'portal-explanation-390');
   });
 
   it('refuses a bad key with a clear message, and sends a revoked key back to sign-in', async () => {

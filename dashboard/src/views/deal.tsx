@@ -7,6 +7,7 @@ import { formatDateTime, formatMoney, formatMoneyCompact, formatPercent, TIME_ZO
 import { hrefOf, type Filters } from '../router';
 import type { Attribution, AttributionLine, Comparison, Deal } from '../types';
 import { useApi } from '../use-api';
+import { PayoutExplanation } from './payout-explanation';
 
 /** A deal: its touchpoints on a timeline and every model's split side by side. A partner's portal sees its own line only. */
 export function DealView({ id, filters, portalPartner }: { id: string; filters: Filters; portalPartner: string | null }) {
@@ -34,6 +35,7 @@ function FullDeal({ path, title }: { path: string; title: ComponentChildren }) {
     if (comparison.state === 'ready') for (const lines of Object.values(comparison.data.models)) for (const line of lines) map.set(line.partner_id, line.partner_name);
     return map;
   }, [comparison]);
+  const ownModel = deal.state === 'ready' ? deal.data.attribution_model : undefined;
   return (
     <div class="grid">
       {title}
@@ -52,8 +54,9 @@ function FullDeal({ path, title }: { path: string; title: ComponentChildren }) {
         {(data) => <Timeline deal={data} names={names} />}
       </Panel>
       <Panel title="Every model side by side" loaded={comparison} onRetry={comparison.reload} wide>
-        {(data) => <ModelComparison comparison={data} ownModel={deal.state === 'ready' ? deal.data.attribution_model : undefined} />}
+        {(data) => <ModelComparison comparison={data} ownModel={ownModel} />}
       </Panel>
+      <PayoutExplanation dealPath={path} title="Why each partner got this" ownModel={ownModel} models={comparison.state === 'ready' ? Object.keys(comparison.data.models) : undefined} />
     </div>
   );
 }
@@ -77,6 +80,7 @@ function PortalDeal({ path, title }: { path: string; title: ComponentChildren })
           );
         }}
       </Panel>
+      <PayoutExplanation dealPath={path} title="Why you got this" ownModel={attribution.state === 'ready' ? attribution.data.model : undefined} />
     </div>
   );
 }

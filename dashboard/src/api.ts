@@ -1,4 +1,4 @@
-import { clearSession, readKey } from './session';
+import { clearSession, readKey, type KeyIdentity } from './session';
 
 /** A problem+json answer of the API, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -100,14 +100,6 @@ export async function fetchKeyIdentity(key: string): Promise<KeyIdentity> {
     throw error instanceof ApiError && error.status === 401 ? new ApiError(401, 'unauthorized', 'This API key is unknown or has been revoked.') : error;
   });
   return (await response.json()) as KeyIdentity;
-}
-
-export interface KeyIdentity {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: ('read' | 'write' | 'admin')[];
-  partner_id: string | null;
 }
 
 /** `path` with the defined `params` as a query string. */

@@ -1,8 +1,8 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { clearCache, whenUnauthorized, type KeyIdentity } from './api';
+import { clearCache, whenUnauthorized } from './api';
 import { hrefOf, useLocation, type Filters, type Route } from './router';
-import { clearSession, isAdmin, readIdentity, saveSession } from './session';
+import { clearSession, isAdmin, readIdentity, saveSession, type KeyIdentity } from './session';
 import { ApiKeysView } from './views/api-keys';
 import { DealView } from './views/deal';
 import { FiltersBar } from './views/filters-bar';

@@ -1,4 +1,11 @@
-import type { KeyIdentity } from './api';
+/** Who the signed-in key is (`GET /api-keys/current`). */
+export interface KeyIdentity {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ('read' | 'write' | 'admin')[];
+  partner_id: string | null;
+}
 
 // sessionStorage only: the key lives as long as the tab, never in localStorage or a cookie.
 const KEY = 'partner-attribution.api-key';

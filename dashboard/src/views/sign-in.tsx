@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { fetchKeyIdentity, type KeyIdentity } from '../api';
+import { fetchKeyIdentity } from '../api';
+import type { KeyIdentity } from '../session';
 import { asApiError } from '../use-api';
 
 /** Asks for an API key, checks it with the API, and keeps it for this browser tab only. */

@@ -21,7 +21,7 @@ let writeKey: string;
 
 beforeAll(async () => {
   // The worker off: its background recomputations would count as changes a rejected request made.
-  t = await startTestApp({ PROPAGATION_WORKER: 'off' });
+  t = await startTestApp();
   writeKey = await t.createKey(['read', 'write']);
   // Real things for the generated ids to hit, so requests reach past "not found".
   await t.api.post('/partners', { id: 'p-fz', name: 'Fuzz', email: 'fuzz@example.com', payout_details: { iban: 'DE0012345678' } });

@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 let t: TestApp;
 beforeAll(async () => {
   // The worker off: its background recomputations would count as changes a rejected request made.
-  t = await startTestApp({ PROPAGATION_WORKER: 'off' });
+  t = await startTestApp();
   await t.api.post('/partners', { id: 'p-text', name: 'Text', email: 'text@example.com' });
 });
 afterAll(async () => t.close());

@@ -63,9 +63,10 @@ export function maxAmount(currency: string): number {
  * (sums of many deals outgrow a double).
  * @example minorUnitsToDecimal(123405n, 'USD')  // '1234.05'
  * @example minorUnitsToDecimal(-5, 'BHD')       // '-0.005'
+ * @example minorUnitsToDecimal(3333, 2)        // '33.33' (basis points as a percentage)
  */
-export function minorUnitsToDecimal(minor: bigint | number, currency: string): string {
-  const digits = currencyDigits(currency);
+export function minorUnitsToDecimal(minor: bigint | number, currencyOrDigits: string | number): string {
+  const digits = typeof currencyOrDigits === 'number' ? currencyOrDigits : currencyDigits(currencyOrDigits);
   const value = BigInt(minor);
   const sign = value < 0n ? '-' : '';
   const text = (value < 0n ? -value : value).toString().padStart(digits + 1, '0');
@@ -183,16 +184,4 @@ export function allocateBasisPoints(weights: readonly number[]): number[] {
 
 function compareBigDescending(a: bigint, b: bigint): number {
   return a > b ? -1 : a < b ? 1 : 0;
-}
-
-/**
- * Minor units as a fixed-point decimal string, exact for any safe integer.
- * @example formatMinorUnits(123405, 'USD') // '1234.05'
- * @example formatMinorUnits(3333, 2)       // '33.33'
- */
-export function formatMinorUnits(minor: number, currencyOrDigits: string | number): string {
-  const digits = typeof currencyOrDigits === 'number' ? currencyOrDigits : currencyDigits(currencyOrDigits);
-  const sign = minor < 0 ? '-' : '';
-  const text = Math.abs(minor).toString().padStart(digits + 1, '0');
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }

@@ -1,4 +1,4 @@
-import { formatMinorUnits } from '../../domain/money.js';
+import { minorUnitsToDecimal } from '../../domain/money.js';
 import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
 import { listPayoutDealPage, listPayoutRows, type DealCursor, type PayoutFilter } from '../../storage/analytics-payouts.js';
 import { finishPendingWork } from '../attribution/pending-work.js';
@@ -39,12 +39,12 @@ export async function* payoutRows(ctx: ServiceContext, filter: PayoutFilter): As
         row.deal_id,
         new Date(row.closed_at).toISOString(),
         row.currency,
-        formatMinorUnits(row.amount_minor, row.currency),
+        minorUnitsToDecimal(row.amount_minor, row.currency),
         row.model,
         row.partner_id,
         row.partner_name,
-        formatMinorUnits(row.basis_points, 2),
-        formatMinorUnits(row.payout, row.currency),
+        minorUnitsToDecimal(row.basis_points, 2),
+        minorUnitsToDecimal(row.payout, row.currency),
       ];
     }
     cursor = page[page.length - 1];

@@ -50,12 +50,7 @@ export function computeAttribution(
   overrides: AttributionOverrides = {},
   fits: CurrentFits = {},
 ): AttributionOutcome {
-  return attribute(
-    { amount: deal.amount, closedAt: deal.closed_at },
-    touchpoints.map(toTouchpoint),
-    model,
-    optionsFor(settings, overrides, fits),
-  );
+  return attribute(dealFacts(deal), touchpoints.map(toTouchpoint), model, optionsFor(settings, overrides, fits));
 }
 
 /** Runs the domain's `explainAttribution` with exactly the inputs `computeAttribution` would use. */
@@ -67,13 +62,10 @@ export function computeExplanation(
   overrides: AttributionOverrides = {},
   fits: CurrentFits = {},
 ): AttributionExplanation {
-  return explainAttribution(
-    { amount: deal.amount, closedAt: deal.closed_at, currency: deal.currency },
-    touchpoints.map(toTouchpoint),
-    model,
-    optionsFor(settings, overrides, fits),
-  );
+  return explainAttribution(dealFacts(deal), touchpoints.map(toTouchpoint), model, optionsFor(settings, overrides, fits));
 }
+
+const dealFacts = (deal: DealRow) => ({ amount: deal.amount, closedAt: deal.closed_at, currency: deal.currency });
 
 export function toTouchpoint(row: TouchpointRow): Touchpoint {
   return {

@@ -1,15 +1,62 @@
 import { PostgresAdapter, sql } from 'kysely';
 import { compileOnce } from './compiled.js';
-import type { Db } from './db.js';
+import { othersCommitVersion, type Db } from './db.js';
 import type { ApiKeyRow } from './schema.js';
 
 export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
+  forgetCachedKeys(db);
   await db.insertInto('api_keys').values(row).execute();
 }
 
-/** The active (not revoked) key with this hash, if any. */
+/**
+ * Active keys found on one SQLite connection, remembered while nothing could have revoked them.
+ * An entry holds only while (1) no other connection has committed to the file since it was read
+ * (`othersCommitVersion`: another process, the CLI, an operator's SQL) and (2) this connection
+ * has not written to `api_keys` since (`generation`, bumped by every write below, before its
+ * commit). Either change empties it in effect, so a revocation acknowledged anywhere fails the
+ * next request. Not used on PostgreSQL, where nothing as cheap can tell (docs/decisions.md).
+ */
+interface KeyCache {
+  generation: number;
+  byHash: Map<string, { row: ApiKeyRow; generation: number; version: number }>;
+}
+
+const keyCaches = new WeakMap<object, KeyCache>();
+// Far more keys than a deployment has; a flood of distinct ones only costs a refill.
+const MAX_CACHED_KEYS = 1000;
+
+function keyCacheOf(db: Db): KeyCache {
+  const adapter = db.getExecutor().adapter;
+  let cache = keyCaches.get(adapter);
+  if (!cache) keyCaches.set(adapter, (cache = { generation: 0, byHash: new Map() }));
+  return cache;
+}
+
+/** Every write to `api_keys` on this connection calls it before it runs. */
+function forgetCachedKeys(db: Db): void {
+  const cache = keyCacheOf(db);
+  cache.generation++;
+  cache.byHash.clear();
+}
+
+/**
+ * The active (not revoked) key with this hash, if any. On SQLite, from memory while no write
+ * could have changed it (see {@link KeyCache}); otherwise one indexed read.
+ */
 export async function findActiveApiKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow | undefined> {
-  return (await activeKeyByHash(db, [keyHash]))[0];
+  const version = othersCommitVersion(db);
+  if (version === undefined) return (await activeKeyByHash(db, [keyHash]))[0];
+  const cache = keyCacheOf(db);
+  const hit = cache.byHash.get(keyHash);
+  if (hit && hit.version === version && hit.generation === cache.generation) return hit.row;
+  const { generation } = cache;
+  const row = (await activeKeyByHash(db, [keyHash]))[0];
+  // Read before the lookup: a commit in between makes the entry miss next time, never hit stale.
+  if (row && cache.generation === generation) {
+    if (cache.byHash.size >= MAX_CACHED_KEYS) cache.byHash.clear();
+    cache.byHash.set(keyHash, { row, generation, version });
+  }
+  return row;
 }
 
 export async function findApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
@@ -46,6 +93,7 @@ export async function countApiKeys(db: Db): Promise<number> {
 
 /** Marks the key revoked; returns false when there is no such key. Revoking twice keeps the first time. */
 export async function revokeApiKey(db: Db, id: string, now: number): Promise<boolean> {
+  forgetCachedKeys(db);
   const result = await db
     .updateTable('api_keys')
     .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))

@@ -93,6 +93,7 @@ export function createDatabase(options: DatabaseOptions): Db {
     const path = options.dbPath;
     const sqlite = openSqlite(path, queryTimeoutMs);
     const file = new Kysely<Database>({ dialect: observedDialect(new SqliteDialect({ database: sqlite }), monitor, sqlite.noteError) });
+    commitVersions.set(file.getExecutor().adapter, sqlite.othersCommitVersion);
     probe = async () => {
       await sql`select 1`.execute(file);
       return sqliteWriteProblem(path);
@@ -129,6 +130,22 @@ const LONGEST_CACHED_STATEMENT = 2048;
 interface SqliteHandle extends SqliteDatabase {
   /** Told of every failed query: a read-only file is reopened once it can be written again. */
   noteError: (error: unknown) => void;
+  /** See {@link othersCommitVersion}. */
+  othersCommitVersion: () => number | undefined;
+}
+
+const commitVersions = new WeakMap<object, () => number | undefined>();
+
+/**
+ * A number that changes whenever another connection commits to this SQLite file: another
+ * process (the CLI, a second instance, an operator's `sqlite3`), or another app of this process
+ * on the same file. It does not change for this connection's own writes. Undefined on PostgreSQL,
+ * and while this connection is inside a transaction (a read snapshot can be older than the last
+ * commit, so the number could miss one); the caller must then read the database.
+ * Costs no query through Kysely: SQLite's `data_version` reads the WAL header.
+ */
+export function othersCommitVersion(db: Db): number | undefined {
+  return commitVersions.get(db.getExecutor().adapter)?.();
 }
 
 /**
@@ -144,6 +161,9 @@ function openSqlite(path: string, busyTimeoutMs: number): SqliteHandle {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite = openSqliteFile(path, busyTimeoutMs);
   const statements = new Map<string, SQLite.Statement>();
+  let dataVersion = sqlite.prepare('pragma data_version').pluck();
+  // data_version counts per connection: a reopened connection starts a new series.
+  let connection = 0;
   let reopenWhenWritable = false;
   const reopenIfWritable = () => {
     if (!reopenWhenWritable || sqlite.inTransaction || sqliteWriteProblem(path) !== undefined) return;
@@ -152,6 +172,8 @@ function openSqlite(path: string, busyTimeoutMs: number): SqliteHandle {
     statements.clear();
     sqlite.close();
     sqlite = fresh;
+    dataVersion = sqlite.prepare('pragma data_version').pluck();
+    connection++;
   };
   return {
     close: () => sqlite.close(),
@@ -165,6 +187,15 @@ function openSqlite(path: string, busyTimeoutMs: number): SqliteHandle {
         if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
       }
       return statement;
+    },
+    othersCommitVersion() {
+      if (sqlite.inTransaction || !sqlite.open) return undefined;
+      try {
+        return connection * 2 ** 32 + (dataVersion.get() as number);
+      } catch {
+        // The file fails (locked, I/O): the caller's query reports it to the monitor.
+        return undefined;
+      }
     },
     noteError(error) {
       const code = String((error as { code?: unknown } | null)?.code ?? '');

@@ -1,11 +1,15 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
 
-/** Security headers and CORS. The docs page needs inline scripts and styles, hence the relaxed CSP there. */
+/**
+ * Security headers and CORS. The docs page needs inline scripts and styles, hence the relaxed CSP there.
+ * Helmet's middleware is built once: @fastify/helmet rebuilt it (parsing the CSP) on every request,
+ * 6 % of a stored GET /attribution's CPU (docs/benchmark.md).
+ */
 export const securityPlugin = fp(
   async (app, options: { corsOrigin: string }) => {
-    await app.register(helmet, {
+    const setSecurityHeaders = helmet({
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
@@ -17,6 +21,8 @@ export const securityPlugin = fp(
         },
       },
     });
+    // Sets the headers on the raw response synchronously, then calls `done` (it throws on error).
+    app.addHook('onRequest', (request, reply, done) => setSecurityHeaders(request.raw, reply.raw, done as () => void));
     const origins = options.corsOrigin.split(',').map((origin) => origin.trim());
     await app.register(cors, {
       origin: origins.length === 1 && origins[0] === '*' ? '*' : origins,

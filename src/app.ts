@@ -90,23 +90,19 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   app.setSerializerCompiler(createResponseSerializer(config.nodeEnv !== 'production'));
   // JSON only: a text/plain body must be a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   const metrics = new Registry();
   const db = withQueryTiming(rawDb, createQueryDurationObserver(metrics));
-  // Requests being served: the propagation worker gives them most of the machine.
-  let inFlight = 0;
-  app.addHook('onRequest', async (_request, reply) => {
-    inFlight++;
-    reply.raw.once('close', () => inFlight--);
-  });
   const fits = new FitCache();
   const worker = createPropagationWorker(
     { db, now, defaultModel: config.defaultModel, fits },
     { info: (message) => app.log.info(message), warn: (details, message) => app.log.warn(details, message) },
-    () => inFlight > 0,
+    // Requests being served (the drain plugin counts them): the worker gives them most of the machine.
+    () => app.hasRequestsInFlight(),
     { refitIntervalMs: config.refitIntervalMs },
   );
   // Pending work left by a crash (or by another instance) is taken up as soon as the app is ready.

@@ -6,6 +6,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The requests being served now, one line each: what a shutdown that runs out of time abandons. */
     requestsInFlight(): string[];
+    /** Whether any request is being served now (the propagation worker then yields to them). */
+    hasRequestsInFlight(): boolean;
   }
 }
 
@@ -21,25 +23,33 @@ export const drainPlugin = fp(
     app.addHook('preClose', async () => {
       closing = true;
     });
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback hooks, not async ones: every request runs them, and a promise each costs.
+    app.addHook('onRequest', (request, reply, done) => {
       if (closing) {
         reply.header('connection', 'close');
-        return sendProblem(reply, 'unavailable', 'This instance is shutting down; retry the request');
+        sendProblem(reply, 'unavailable', 'This instance is shutting down; retry the request');
+        return;
       }
       inFlight.set(request, Date.now());
+      done();
     });
     // A request that was already in flight ends its keep-alive connection too, or it would hold the drain.
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (closing) reply.header('connection', 'close');
+      done(null, payload);
     });
-    const done = async (request: FastifyRequest) => {
+    app.addHook('onResponse', (request, _reply, done) => {
       inFlight.delete(request);
-    };
-    app.addHook('onResponse', done);
-    app.addHook('onRequestAbort', done);
+      done();
+    });
+    app.addHook('onRequestAbort', (request, done) => {
+      inFlight.delete(request);
+      done();
+    });
     app.decorate('requestsInFlight', () =>
       [...inFlight].map(([request, since]) => `${request.method} ${request.url} (${request.id}, ${Date.now() - since} ms)`),
     );
+    app.decorate('hasRequestsInFlight', () => inFlight.size > 0);
   },
   { name: 'drain', dependencies: ['errors'] },
 );

@@ -59,14 +59,14 @@ export const errorsPlugin = fp(
 
     // The last net: an error answer a plugin wrote as text (a bad CORS preflight is text/plain)
     // is rewritten as problem+json with the same status. JSON answers are a route's own design.
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (reply.statusCode < 400 || isJson(reply)) return payload;
-      if (payload !== null && typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (reply.statusCode < 400 || isJson(reply)) return done(null, payload);
+      if (payload !== null && typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
       const text = payload === null ? '' : payload.toString();
       const code = codeForStatus(reply.statusCode);
       reply.type(PROBLEM_CONTENT_TYPE);
       const detail = code === 'internal' ? internalDetail(request.id) : plainDetail(text) ?? PROBLEMS[code].title;
-      return JSON.stringify({ ...problemBody(code, detail), status: reply.statusCode });
+      done(null, JSON.stringify({ ...problemBody(code, detail), status: reply.statusCode }));
     });
   },
   { name: 'errors' },

@@ -21,14 +21,14 @@ const LONE_SURROGATE = /\p{Cs}/u;
  */
 export const inputGuardPlugin = fp(
   async (app) => {
-    app.addHook('preValidation', async (request) => {
+    app.addHook('preValidation', (request, _reply, done) => {
       const errors: FieldError[] = [];
       inspect(request.params, [], errors);
       inspect(request.query, [], errors);
       inspect(request.body, [], errors);
-      if (errors.length === 0) return;
+      if (errors.length === 0) return done();
       const first = errors[0]!;
-      throw new AppError('validation_failed', `${first.path || 'body'}: ${first.message}`, errors);
+      done(new AppError('validation_failed', `${first.path || 'body'}: ${first.message}`, errors));
     });
   },
   { name: 'input-guard' },

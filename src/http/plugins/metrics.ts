@@ -44,7 +44,7 @@ export const metricsPlugin = fp(
     });
     if (options.pendingWork) registerPendingWork(registry, options.pendingWork);
 
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const labels = {
         method: request.method,
         route: request.routeOptions.url ?? UNMATCHED_ROUTE,
@@ -53,6 +53,7 @@ export const metricsPlugin = fp(
       requests.inc(labels);
       latency.observe(labels, reply.elapsedTime / 1000);
       if (reply.statusCode === 429) rateLimited.inc({ route: labels.route });
+      done();
     });
 
     const auth: RouteAuth = options.public ? 'public' : { scope: 'admin' };

@@ -54,29 +54,81 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
 
 type DealWithResultRow = Awaited<ReturnType<ReturnType<typeof dealsWithResults>['execute']>>[number];
 
+/** A deal with its result, the settings, whether it is pending, and its stored shares with the partners' current names. */
+export interface DealWithStoredShares extends DealWithResult {
+  shares: ShareWithName[];
+}
+
+/**
+ * {@link findDealWithResult} and {@link findSharesWithNames} in one statement (one row per share,
+ * or one without a share): a stored GET /attribution reads once, from one snapshot.
+ */
+export async function findDealWithStoredShares(db: Db, dealId: string, settingsKey: string): Promise<DealWithStoredShares | undefined> {
+  const rows = await dealWithShares(db, [dealId, settingsKey]);
+  const first = rows[0];
+  if (!first) return undefined;
+  const shares: ShareWithName[] = [];
+  for (const row of rows) {
+    if (row.share_partner_id === null) continue;
+    shares.push({
+      partner_id: row.share_partner_id,
+      payout: row.share_payout!,
+      basis_points: row.share_basis_points!,
+      touchpoints: row.share_touchpoints!,
+      roles: row.share_roles!,
+      partner_name: row.share_partner_name!,
+    });
+  }
+  return { ...toDealWithResult(first), shares };
+}
+
+// GET /attribution's read: every request for a stored result runs it.
+const dealWithShares = compileOnce(2, (db, [dealId, settingsKey]) =>
+  dealsWithResults(db, settingsKey!)
+    .leftJoin('attribution_shares as share', 'share.deal_id', 'deals.id')
+    .leftJoin('partners as share_partner', 'share_partner.id', 'share.partner_id')
+    .select([
+      'share.partner_id as share_partner_id',
+      'share.payout as share_payout',
+      'share.basis_points as share_basis_points',
+      'share.touchpoints as share_touchpoints',
+      'share.roles as share_roles',
+      'share_partner.name as share_partner_name',
+    ])
+    .where('deals.id', '=', dealId!),
+);
+
 const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsKey]) =>
   dealsWithResults(db, settingsKey!).where('deals.id', '=', dealId!),
 );
 
+// Field by field, not with rest patterns: those copy slowly, and this runs on every GET /attribution.
 function toDealWithResult(row: DealWithResultRow): DealWithResult {
-  const { result_model, result_currency, result_amount_minor, result_closed_at, result_touchpoints, ...rest } = row;
-  const { result_fallback, result_settings_revision, result_fit_version, result_calculated_at, settings_value, pending_deal_id, ...deal } =
-    rest;
+  const deal: DealRow = {
+    id: row.id,
+    amount: row.amount,
+    currency: row.currency,
+    closed_at: row.closed_at,
+    attribution_model: row.attribution_model,
+    status: row.status,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
   const result: ResultColumns | undefined =
-    result_model === null
+    row.result_model === null
       ? undefined
       : {
-          model: result_model,
-          currency: result_currency!,
-          amount_minor: result_amount_minor!,
-          closed_at: result_closed_at!,
-          touchpoints: result_touchpoints!,
-          fallback: result_fallback!,
-          settings_revision: result_settings_revision!,
-          fit_version: Number(result_fit_version!),
-          calculated_at: result_calculated_at!,
+          model: row.result_model,
+          currency: row.result_currency!,
+          amount_minor: row.result_amount_minor!,
+          closed_at: row.result_closed_at!,
+          touchpoints: row.result_touchpoints!,
+          fallback: row.result_fallback!,
+          settings_revision: row.result_settings_revision!,
+          fit_version: Number(row.result_fit_version!),
+          calculated_at: row.result_calculated_at!,
         };
-  return { deal, result, settings: settings_value, pending: pending_deal_id !== null };
+  return { deal, result, settings: row.settings_value, pending: row.pending_deal_id !== null };
 }
 
 export async function findShareRows(db: Db, dealIds: readonly string[]): Promise<AttributionShareRow[]> {

@@ -10,7 +10,14 @@ import {
 import { byPayoutThenPartner } from '../../domain/ranking.js';
 import { AppError, notFound } from '../../errors.js';
 import { findPartnerNames, hasTouchpointOnDeal, listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
-import { findDealWithResult, findSharesWithNames, type DealWithResult, type ResultColumns } from '../../storage/attribution-results.js';
+import {
+  findDealWithResult,
+  findDealWithStoredShares,
+  findSharesWithNames,
+  type DealWithResult,
+  type ResultColumns,
+  type ShareWithName,
+} from '../../storage/attribution-results.js';
 import type { DealRow } from '../../storage/schema.js';
 import type { ServiceContext } from '../context.js';
 import type { FitHead } from '../../storage/attribution-fits.js';
@@ -57,17 +64,18 @@ export interface AttributionRequest extends AttributionOverrides {
 /**
  * The deal's attribution. With its own model and the settings' half-life, the stored result
  * (`cached: true`) unless it is missing or `recalculate` is set; otherwise a fresh computation.
- * The stored answer takes two reads: the deal with its result, the settings and whether a change
- * is pending, then the shares. A pending deal is brought up to date first.
+ * The stored answer takes one read: the deal with its result, its shares, the settings and whether
+ * a change is pending. A pending deal is brought up to date first.
  */
 export async function getAttribution(ctx: ServiceContext, dealId: string, request: AttributionRequest = {}): Promise<AttributionView> {
-  const { deal, result, settings } = await findAttributableDeal(ctx, dealId, request.viewerPartnerId);
+  const overridden = request.halfLifeDays !== undefined || request.lookbackDays !== undefined;
+  const { deal, result, settings, shares } = await findAttributableDeal(ctx, dealId, request.viewerPartnerId, !request.recalculate && !overridden);
   const model = request.model ?? ownModelOf(deal);
   let view: AttributionView;
-  if (model !== deal.attribution_model || request.halfLifeDays !== undefined || request.lookbackDays !== undefined) {
+  if (model !== deal.attribution_model || overridden) {
     view = await computeWhatIf(ctx, deal, model, settings, request);
   } else {
-    const stored = request.recalculate ? undefined : await readStoredView(ctx, deal, result, settings);
+    const stored = request.recalculate ? undefined : await readStoredView(ctx, deal, result, settings, shares);
     view = stored ?? (await recalculateAttribution(ctx, dealId, request.viewerPartnerId));
   }
   return onlyViewer(view, request.viewerPartnerId);
@@ -105,18 +113,23 @@ export async function compareAttributionModels(ctx: ServiceContext, dealId: stri
  * The deal with its stored result and the settings, if it can be attributed: 404 when it does
  * not exist (or a partner-bound caller has no touchpoint on it), 409 `deal_not_won` when lost.
  */
-export async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null) {
-  let found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
+export async function findAttributableDeal(ctx: ServiceContext, dealId: string, viewerPartnerId?: string | null, withShares = false) {
+  const read = (): Promise<(DealWithResult & { shares?: ShareWithName[] }) | undefined> =>
+    withShares
+      ? findDealWithStoredShares(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY)
+      : findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
+  let found = await read();
   if (found?.pending || (found && (await isOutdated(found, ctx)))) {
     await (found.pending ? finishPendingDeal(ctx, dealId) : recomputeDealNow(ctx, dealId));
-    found = await findDealWithResult(ctx.db, dealId, ATTRIBUTION_SETTINGS_KEY);
+    found = await read();
   }
   if (!found) throw notFound('Deal', dealId);
   if (viewerPartnerId && !(await hasTouchpointOnDeal(ctx.db, dealId, viewerPartnerId))) throw notFound('Deal', dealId);
   if (found.deal.status !== 'won') {
     throw new AppError('deal_not_won', `Deal '${dealId}' is ${found.deal.status}: only won deals are attributed`);
   }
-  return { deal: found.deal, result: found.result, settings: parseAttributionSettings(found.settings, ctx.defaultModel) };
+  const settings = parseAttributionSettings(found.settings, ctx.defaultModel);
+  return { deal: found.deal, result: found.result, settings, shares: found.shares };
 }
 
 /**
@@ -131,12 +144,16 @@ async function isOutdated({ result, settings }: DealWithResult, ctx: ServiceCont
   return (await ctx.fits.current(ctx.db))[result.model]?.head.version !== result.fit_version;
 }
 
-/** The stored result, unless there is none or it was computed under settings its model no longer uses. */
+/**
+ * The stored result, unless there is none or it was computed under settings its model no longer
+ * uses. `shares`: its shares when they were read with it (read here otherwise).
+ */
 async function readStoredView(
   ctx: ServiceContext,
   deal: DealRow,
   result: ResultColumns | undefined,
   settings: StoredAttributionSettings,
+  shares?: readonly ShareWithName[],
 ): Promise<AttributionView | undefined> {
   if (!result || result.model !== deal.attribution_model) return undefined;
   if (result.settings_revision < oldestCurrentRevision(result.model, settings)) return undefined;
@@ -146,8 +163,7 @@ async function readStoredView(
     fit = (await ctx.fits.current(ctx.db))[model]?.head;
     if (fit?.version !== result.fit_version) return undefined;
   }
-  const shares = await findSharesWithNames(ctx.db, deal.id);
-  const entries = shares.map((share) => ({
+  const entries = (shares ?? (await findSharesWithNames(ctx.db, deal.id))).map((share) => ({
     partnerId: share.partner_id,
     partnerName: share.partner_name,
     basisPoints: share.basis_points,

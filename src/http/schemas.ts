@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ATTRIBUTION_MODELS, DATA_DRIVEN_MODELS } from '../domain/attribution/index.js';
 import { isCurrencyCode } from '../domain/money.js';
+import { formatIsoTimestamp } from './iso-time.js';
 
 /** Client-supplied ids: a CRM's id is welcome. `.` and `..` are not: clients normalise them out of paths. */
 export const idSchema = z
@@ -62,7 +63,7 @@ export const currencySchema = z
 
 /** Output timestamps: always UTC with milliseconds. */
 export const isoTimestamp = z.string().meta({ example: '2024-01-20T15:00:00.000Z' });
-export const toIso = (epochMs: number) => new Date(epochMs).toISOString();
+export const toIso = formatIsoTimestamp;
 
 export function paginated<T extends z.ZodType>(item: T) {
   return z.object({

@@ -95,7 +95,7 @@ const auditView = (row: PartnerRow) => ({
   status: row.status,
 });
 
-export const maskedPayoutDetailsOf = (row: PartnerRow): PayoutDetails | null =>
+export const maskedPayoutDetailsOf = (row: Pick<PartnerRow, 'payout_details_masked'>): PayoutDetails | null =>
   row.payout_details_masked === null ? null : (JSON.parse(row.payout_details_masked) as PayoutDetails);
 
 function encryptedDetails(ctx: ServiceContext, details: PayoutDetails | null) {
@@ -119,6 +119,8 @@ export async function getPartnerStats(ctx: ServiceContext, id: string) {
 }
 
 export type Partner = PartnerRow;
+/** A partner as lists show it (no encrypted details). */
+export type ListedPartner = partners.ListedPartner;
 
 /** A page of partners matching the filter, with the total. */
 export async function listPartnersPage(ctx: ServiceContext, query: partners.PartnerListQuery) {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compileOnce } from './compiled.js';
 import { containsPattern, type Db } from './db.js';
 import type { NewPartnerRow, PartnerRow, PartnerUpdate } from './schema.js';
 
@@ -27,24 +28,42 @@ export interface PartnerListQuery {
   offset: number;
 }
 
+/** A partner as lists show it: the encrypted payout details and the normalised email stay unread. */
+export type ListedPartner = Omit<PartnerRow, 'payout_details_encrypted' | 'email_normalized'>;
+
+const LISTED_COLUMNS = ['id', 'name', 'email', 'payout_details_masked', 'status', 'created_at', 'updated_at'] as const;
+
 /** Partners oldest first; `search` matches name or email, case-insensitively, anywhere. */
-export async function listPartners(db: Db, query: PartnerListQuery) {
-  let filtered = db.selectFrom('partners');
-  if (query.search) {
-    const pattern = containsPattern(query.search.toLowerCase());
-    filtered = filtered.where((eb) =>
-      eb.or([
-        sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
-        sql<boolean>`${eb.ref('email_normalized')} like ${pattern} escape '\\'`,
-      ]),
-    );
+export async function listPartners(db: Db, query: PartnerListQuery): Promise<{ data: ListedPartner[]; total: number }> {
+  if (!query.search) {
+    const [data, [count]] = await Promise.all([partnerPage(db, [query.limit, query.offset]), partnerCount(db, [])]);
+    return { data, total: Number(count!.total) };
   }
+  const pattern = containsPattern(query.search.toLowerCase());
+  const filtered = db.selectFrom('partners').where((eb) =>
+    eb.or([
+      sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+      sql<boolean>`${eb.ref('email_normalized')} like ${pattern} escape '\\'`,
+    ]),
+  );
   const [data, count] = await Promise.all([
-    filtered.selectAll().orderBy('created_at').orderBy('id').limit(query.limit).offset(query.offset).execute(),
+    filtered.select(LISTED_COLUMNS).orderBy('created_at').orderBy('id').limit(query.limit).offset(query.offset).execute(),
     filtered.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { data, total: Number(count.total) };
 }
+
+// GET /partners without a search: built once.
+const partnerPage = compileOnce(2, (db, [limit, offset]) =>
+  db
+    .selectFrom('partners')
+    .select(LISTED_COLUMNS)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(sql<number>`${limit}`)
+    .offset(sql<number>`${offset}`),
+);
+const partnerCount = compileOnce(0, (db) => db.selectFrom('partners').select((eb) => eb.fn.countAll<number>().as('total')));
 
 export async function updatePartner(db: Db, id: string, changes: PartnerUpdate): Promise<void> {
   await db.updateTable('partners').set(changes).where('id', '=', id).execute();

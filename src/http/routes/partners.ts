@@ -134,7 +134,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
   );
 };
 
-export function toPartnerResponse(row: partners.Partner) {
+export function toPartnerResponse(row: partners.ListedPartner) {
   return {
     id: row.id,
     name: row.name,

@@ -14,7 +14,7 @@ import { notFoundPlugin } from './http/plugins/not-found.js';
 import { openApiPlugin } from './http/plugins/openapi.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
 import { securityPlugin } from './http/plugins/security.js';
-import { REDACTED_LOG_PATHS, requestIdOf, serializeRequest } from './http/request-logging.js';
+import { lazyRequestLogger, REDACTED_LOG_PATHS, requestIdOf, serializeRequest } from './http/request-logging.js';
 import { createResponseSerializer } from './http/response-serializer.js';
 import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
@@ -71,6 +71,7 @@ export async function buildApp({ config, db: rawDb, redis, logStream, now = Date
   };
   const app = Fastify({
     logger,
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     requestIdHeader: false,

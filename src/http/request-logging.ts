@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Bindings, ChildLoggerOptions, FastifyChildLoggerFactory } from 'fastify/types/logger.js';
 
 /** Paths whose values must never reach a log line. */
 export const REDACTED_LOG_PATHS = ['req.headers["x-api-key"]', 'req.headers.authorization', '*.payout_details', '*.key'];
@@ -58,4 +59,70 @@ export function serializeRequest(request: FastifyRequest) {
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
   };
+}
+
+type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type LogMethod = (...args: unknown[]) => void;
+type ParentLogger = FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+
+/**
+ * Fastify's per-request child logger, made only when the request logs something its level lets
+ * through. Fastify makes one for every request otherwise (pino copies the bindings and
+ * serializers), about 6 % of a stored GET /attribution's CPU at the production level `warn`,
+ * where most requests log nothing. What is logged is the same: the real child is made on the
+ * first line, with the same bindings. A route with a level of its own gets a real child at once.
+ */
+export const lazyRequestLogger: FastifyChildLoggerFactory = (logger, bindings, options) =>
+  options.level === undefined ? new LazyChildLogger(logger, bindings, options) : logger.child(bindings, options);
+
+class LazyChildLogger implements FastifyBaseLogger {
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: ParentLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  get level(): string {
+    return this.#child?.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.real().level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real().child(bindings, options);
+  }
+
+  private real(): FastifyBaseLogger {
+    return (this.#child ??= this.parent.child(this.bindings, this.options));
+  }
+
+  private write(level: LogLevel, args: unknown[]): void {
+    if (this.#child === undefined && this.parent.isLevelEnabled?.(level) === false) return;
+    const child = this.real();
+    (child[level] as LogMethod).apply(child, args);
+  }
 }

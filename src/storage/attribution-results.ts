@@ -1,6 +1,7 @@
 import { chunks } from './chunks.js';
+import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
-import type { Db } from './db.js';
+import { isPostgres, type Db } from './db.js';
 import type { AttributionResultRow, AttributionShareRow, DealRow } from './schema.js';
 
 /** The result columns of `attribution_results`. */
@@ -54,53 +55,56 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
 
 type DealWithResultRow = Awaited<ReturnType<ReturnType<typeof dealsWithResults>['execute']>>[number];
 
+const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsKey]) =>
+  dealsWithResults(db, settingsKey!).where('deals.id', '=', dealId!),
+);
+
 /** A deal with its result, the settings, whether it is pending, and its stored shares with the partners' current names. */
 export interface DealWithStoredShares extends DealWithResult {
   shares: ShareWithName[];
 }
 
 /**
- * {@link findDealWithResult} and {@link findSharesWithNames} in one statement (one row per share,
- * or one without a share): a stored GET /attribution reads once, from one snapshot.
+ * {@link findDealWithResult} and {@link findSharesWithNames} in one statement, from one snapshot:
+ * a stored GET /attribution reads once. The shares come as one JSON array of arrays: a row per
+ * share repeating the deal's 20 columns cost twice as much to read (docs/benchmark.md).
  */
 export async function findDealWithStoredShares(db: Db, dealId: string, settingsKey: string): Promise<DealWithStoredShares | undefined> {
-  const rows = await dealWithShares(db, [dealId, settingsKey]);
-  const first = rows[0];
-  if (!first) return undefined;
-  const shares: ShareWithName[] = [];
-  for (const row of rows) {
-    if (row.share_partner_id === null) continue;
-    shares.push({
-      partner_id: row.share_partner_id,
-      payout: row.share_payout!,
-      basis_points: row.share_basis_points!,
-      touchpoints: row.share_touchpoints!,
-      roles: row.share_roles!,
-      partner_name: row.share_partner_name!,
-    });
-  }
-  return { ...toDealWithResult(first), shares };
+  const [row] = await dealWithShares(db, [dealId, settingsKey]);
+  if (!row) return undefined;
+  const json = row.shares_json;
+  // pg parses json columns itself; SQLite answers text. PostgreSQL's json_agg of no rows is null.
+  const list = (typeof json === 'string' ? JSON.parse(json) : json ?? []) as SharePositions[];
+  const shares = list.map(([partner_id, payout, basis_points, touchpoints, roles, partner_name]) => ({
+    partner_id,
+    payout,
+    basis_points,
+    touchpoints,
+    roles,
+    partner_name,
+  }));
+  return { ...toDealWithResult(row), shares };
 }
 
-// GET /attribution's read: every request for a stored result runs it.
-const dealWithShares = compileOnce(2, (db, [dealId, settingsKey]) =>
-  dealsWithResults(db, settingsKey!)
-    .leftJoin('attribution_shares as share', 'share.deal_id', 'deals.id')
-    .leftJoin('partners as share_partner', 'share_partner.id', 'share.partner_id')
-    .select([
-      'share.partner_id as share_partner_id',
-      'share.payout as share_payout',
-      'share.basis_points as share_basis_points',
-      'share.touchpoints as share_touchpoints',
-      'share.roles as share_roles',
-      'share_partner.name as share_partner_name',
-    ])
-    .where('deals.id', '=', dealId!),
-);
+/** A share as `json_array` writes it: partner, payout, basis points, touchpoints, roles, partner name. */
+type SharePositions = [string, number, number, number, string, string];
 
-const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsKey]) =>
-  dealsWithResults(db, settingsKey!).where('deals.id', '=', dealId!),
-);
+// GET /attribution's read: every request for a stored result runs it.
+const dealWithShares = compileOnce(2, (db, [dealId, settingsKey]) => {
+  const share = (column: string) => sql.ref(`share.${column}`);
+  const fields = sql.join([share('partner_id'), share('payout'), share('basis_points'), share('touchpoints'), share('roles'), sql.ref('share_partner.name')]);
+  const list = isPostgres(db) ? sql<unknown>`json_agg(json_build_array(${fields}))` : sql<unknown>`json_group_array(json_array(${fields}))`;
+  return dealsWithResults(db, settingsKey!)
+    .select((eb) =>
+      eb
+        .selectFrom('attribution_shares as share')
+        .innerJoin('partners as share_partner', 'share_partner.id', 'share.partner_id')
+        .whereRef('share.deal_id', '=', 'deals.id')
+        .select(list.as('list'))
+        .as('shares_json'),
+    )
+    .where('deals.id', '=', dealId!);
+});
 
 // Field by field, not with rest patterns: those copy slowly, and this runs on every GET /attribution.
 function toDealWithResult(row: DealWithResultRow): DealWithResult {

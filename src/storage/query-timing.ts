@@ -30,5 +30,11 @@ class QueryTimingPlugin implements KyselyPlugin {
   }
 }
 
-/** `SelectQueryNode` → `select`, `RawNode` → `raw`. */
-const kindOf = (node: RootOperationNode) => node.kind.replace(/(Query)?Node$/, '').toLowerCase();
+const kinds = new Map<string, string>();
+
+/** `SelectQueryNode` → `select`, `RawNode` → `raw` (a handful of kinds, named once each). */
+function kindOf(node: RootOperationNode): string {
+  let kind = kinds.get(node.kind);
+  if (kind === undefined) kinds.set(node.kind, (kind = node.kind.replace(/(Query)?Node$/, '').toLowerCase()));
+  return kind;
+}

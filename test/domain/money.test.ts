@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import {
@@ -131,6 +132,20 @@ describe('toMajorUnits', () => {
 
   it.each([1.5, NaN, MAX + 1])('rejects %d', (minor) => {
     expect(domainCode(() => toMajorUnits(minor, 'USD'))).toBe('invalid_amount');
+  });
+
+  it('is the number its exact decimal string parses to, for every safe integer', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.integer({ min: -1_000_000, max: 1_000_000 })), fc.constantFrom('USD', 'JPY', 'BHD'), (minor, currency) => {
+        const digits = currencyDigits(currency);
+        const exact = BigInt(minor);
+        const whole = (exact < 0n ? -exact : exact) / 10n ** BigInt(digits);
+        const fraction = ((exact < 0n ? -exact : exact) % 10n ** BigInt(digits)).toString().padStart(digits, '0');
+        const decimal = `${exact < 0n ? '-' : ''}${whole}${digits > 0 ? `.${fraction}` : ''}`;
+        expect(Object.is(toMajorUnits(minor, currency), minor === 0 ? 0 : Number(decimal))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
 

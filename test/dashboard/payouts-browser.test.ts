@@ -269,6 +269,21 @@ describe('payout periods and statements in the dashboard', () => {
     await screenshot(ahead.page, 'payout-period-lock-refused');
   });
 
+  it('shows a read key that is bound to no partner the periods and statements, without their controls', async () => {
+    const october = await createPeriod('2024-10-01', '2024-10-31');
+    await lockPeriod(october.id);
+    const key = await t.createKey(['read']);
+    const { page, consoleErrors } = await openDashboard(browser, base, { hash: '#/payout-periods' });
+    await signIn(page, key);
+    await page.getByText('Read-only: an admin key opens, locks and pays periods.').waitFor();
+    await table(page, 'Periods').getByRole('link', { name: daysOf(october) }).click();
+    await expectSummaryShown(page, (await t.as(key).get(`/payout-periods/${october.id}/statements`)).json().data);
+    expect(await figure(page, 'Status')).toBe('Locked');
+    expect(await page.locator('#period-start, #payment-reference').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Open period|Lock period|Mark paid/ }).count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+  });
+
   it("gives a partner-bound key its own statements, read-only, and nothing of other partners", async () => {
     const september = await createPeriod('2024-09-01', '2024-09-30');
     await lockPeriod(september.id);

@@ -75,28 +75,56 @@ export class FitCounts {
     else tally.lost += 1;
   }
 
+  /**
+   * The counts as flat arrays (typed arrays copy in one block between threads, where nested
+   * maps are cloned entry by entry). {@link markovCountsOf} and {@link shapleyCountsOf} read it.
+   */
+  snapshot(): FitCountsSnapshot {
+    let transitionCount = 0;
+    for (const out of this.transitions) transitionCount += out.size;
+    const transitions = new Float64Array(3 * transitionCount);
+    let at = 0;
+    this.transitions.forEach((out, source) => {
+      for (const [target, count] of out) {
+        transitions[at] = source;
+        transitions[at + 1] = target;
+        transitions[at + 2] = count;
+        at += 3;
+      }
+    });
+    const coalitionSizes = new Uint32Array(this.coalitions.size);
+    const coalitionWon = new Float64Array(this.coalitions.size);
+    const coalitionLost = new Float64Array(this.coalitions.size);
+    const members: number[] = [];
+    let c = 0;
+    for (const tally of this.coalitions.values()) {
+      coalitionSizes[c] = tally.members.length;
+      coalitionWon[c] = tally.won;
+      coalitionLost[c] = tally.lost;
+      for (const member of tally.members) members.push(member);
+      c += 1;
+    }
+    return {
+      partnerIds: [...this.ids],
+      transitions,
+      pathsPerPartner: Float64Array.from(this.pathsPerPartner),
+      coalitionSizes,
+      coalitionMembers: Uint32Array.from(members),
+      coalitionWon,
+      coalitionLost,
+      won: this.won,
+      lost: this.lost,
+    };
+  }
+
   /** What `countMarkovPath` would have counted from the same paths. */
   markovCounts(): MarkovCounts {
-    const targetKey = (target: number) =>
-      target === WON ? WON_KEY : target === LOST ? LOST_KEY : (this.ids[target - FIRST_PARTNER_TARGET] as string);
-    const transitions = new Map<string, Map<string, number>>();
-    this.transitions.forEach((out, source) => {
-      if (out.size === 0) return;
-      const from = source === 0 ? START_KEY : (this.ids[source - 1] as string);
-      transitions.set(from, new Map([...out].map(([target, count]) => [targetKey(target), count])));
-    });
-    const pathsPerPartner = new Map(this.ids.map((id, i) => [id, this.pathsPerPartner[i] as number]));
-    return { transitions, pathsPerPartner, won: this.won, lost: this.lost };
+    return markovCountsOf(this.snapshot());
   }
 
   /** What `countShapleyPath` would have counted from the same paths. */
   shapleyCounts(): ShapleyCounts {
-    const byKey = new Map<string, ShapleyCoalition>();
-    for (const tally of this.coalitions.values()) {
-      const partnerIds = tally.members.map((member) => this.ids[member] as string).sort(compareIds);
-      byKey.set(coalitionKey(partnerIds), { partnerIds, won: tally.won, lost: tally.lost });
-    }
-    return { byKey, won: this.won, lost: this.lost };
+    return shapleyCountsOf(this.snapshot());
   }
 
   private intern(partnerId: string): number {
@@ -111,6 +139,56 @@ export class FitCounts {
     }
     return index;
   }
+}
+
+/** {@link FitCounts} as flat arrays; partners by their interned index. */
+export interface FitCountsSnapshot {
+  partnerIds: string[];
+  /** (source, target, count) triples: source 0 is start, i + 1 partner i; target 0 won, 1 lost, i + 2 partner i. */
+  transitions: Float64Array;
+  pathsPerPartner: Float64Array;
+  /** Per coalition: its size, its members (consecutively in `coalitionMembers`), won and lost deals. */
+  coalitionSizes: Uint32Array;
+  coalitionMembers: Uint32Array;
+  coalitionWon: Float64Array;
+  coalitionLost: Float64Array;
+  won: number;
+  lost: number;
+}
+
+/** The Markov counts in a {@link FitCountsSnapshot}. */
+export function markovCountsOf(snapshot: FitCountsSnapshot): MarkovCounts {
+  const { partnerIds: ids } = snapshot;
+  const key = (code: number, first: number) => (ids[code - first] as string);
+  const transitions = new Map<string, Map<string, number>>();
+  for (let at = 0; at < snapshot.transitions.length; at += 3) {
+    const source = snapshot.transitions[at] as number;
+    const target = snapshot.transitions[at + 1] as number;
+    const count = snapshot.transitions[at + 2] as number;
+    const from = source === 0 ? START_KEY : key(source, 1);
+    const to = target === WON ? WON_KEY : target === LOST ? LOST_KEY : key(target, FIRST_PARTNER_TARGET);
+    let out = transitions.get(from);
+    if (out === undefined) {
+      out = new Map();
+      transitions.set(from, out);
+    }
+    out.set(to, count);
+  }
+  const pathsPerPartner = new Map(ids.map((id, i) => [id, snapshot.pathsPerPartner[i] as number]));
+  return { transitions, pathsPerPartner, won: snapshot.won, lost: snapshot.lost };
+}
+
+/** The Shapley counts in a {@link FitCountsSnapshot}. */
+export function shapleyCountsOf(snapshot: FitCountsSnapshot): ShapleyCounts {
+  const byKey = new Map<string, ShapleyCoalition>();
+  let at = 0;
+  snapshot.coalitionSizes.forEach((size, c) => {
+    const partnerIds = Array.from(snapshot.coalitionMembers.subarray(at, at + size), (member) => snapshot.partnerIds[member] as string);
+    partnerIds.sort(compareIds);
+    at += size;
+    byKey.set(coalitionKey(partnerIds), { partnerIds, won: snapshot.coalitionWon[c] as number, lost: snapshot.coalitionLost[c] as number });
+  });
+  return { byKey, won: snapshot.won, lost: snapshot.lost };
 }
 
 function increment(counts: Map<number, number>, key: number): void {

@@ -1,12 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import { fitMarkovCounts, fitShapleyCounts } from '../../domain/attribution/index.js';
+import { fitMarkovCounts, fitShapleyCounts, markovCountsOf, shapleyCountsOf } from '../../domain/attribution/index.js';
 import type { FitJob, FitJobResult } from './fit-thread.js';
 
 // The fits' pure math, on a worker thread (see fit-thread.ts): counts in, stored JSON out.
-parentPort?.on('message', ({ id, markov, shapley, versions }: FitJob) => {
+parentPort?.on('message', ({ id, counts, versions }: FitJob) => {
   try {
-    const markovFit = fitMarkovCounts(markov, versions.markov);
-    const shapleyFit = fitShapleyCounts(shapley, versions.shapley);
+    const markovFit = fitMarkovCounts(markovCountsOf(counts), versions.markov);
+    const shapleyFit = fitShapleyCounts(shapleyCountsOf(counts), versions.shapley);
     const result: FitJobResult = {
       id,
       markov: { json: JSON.stringify(markovFit), wonDeals: markovFit.wonDeals, lostDeals: markovFit.lostDeals },

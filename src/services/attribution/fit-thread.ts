@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { MarkovCounts, ShapleyCounts } from '../../domain/attribution/index.js';
+import type { FitCountsSnapshot } from '../../domain/attribution/index.js';
 
 /**
  * Runs the fits' math (the Markov chain solve, seconds of CPU at 2,000 partners, and the Shapley
@@ -18,8 +18,7 @@ export interface FittedModel {
 
 export interface FitJob {
   id: number;
-  markov: MarkovCounts;
-  shapley: ShapleyCounts;
+  counts: FitCountsSnapshot;
   versions: { markov: number; shapley: number };
 }
 
@@ -56,11 +55,10 @@ function startThread(): Worker {
  * Fits markov and shapley from their counts, as the given versions, on the fit thread.
  *
  * @example
- * const { markov, shapley } = await fitOnThread(counts.markovCounts(), counts.shapleyCounts(), { markov: 4, shapley: 4 });
+ * const { markov, shapley } = await fitOnThread(counts.snapshot(), { markov: 4, shapley: 4 });
  */
 export async function fitOnThread(
-  markov: MarkovCounts,
-  shapley: ShapleyCounts,
+  counts: FitCountsSnapshot,
   versions: FitJob['versions'],
 ): Promise<{ markov: FittedModel; shapley: FittedModel }> {
   thread ??= startThread();
@@ -69,7 +67,7 @@ export async function fitOnThread(
   const result = await new Promise<FitJobResult>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
     worker.ref(); // a pending fit keeps the process alive until it answers
-    worker.postMessage({ id, markov, shapley, versions } satisfies FitJob);
+    worker.postMessage({ id, counts, versions } satisfies FitJob);
   }).finally(() => {
     if (waiting.size === 0) worker.unref();
   });

@@ -75,7 +75,7 @@ export async function refitModels(ctx: FitContext): Promise<{ markov: number; sh
   // The math runs on the fit thread, outside the store transaction (which on SQLite holds the one
   // connection), labelled with the versions it will most likely get.
   const expected = nextVersions(await listFitHeads(ctx.db));
-  const fitted = await fitOnThread(counts.markovCounts(), counts.shapleyCounts(), expected);
+  const fitted = await fitOnThread(counts.snapshot(), expected);
   return ctx.db.transaction().execute(async (trx) => {
     await lockFits(trx);
     // Another instance may have stored a refit meanwhile: then this one is the version after it.

@@ -4,8 +4,9 @@ import type { FitCountsSnapshot } from '../../domain/attribution/index.js';
 /**
  * Runs the fits' math (the Markov chain solve, seconds of CPU at 2,000 partners, and the Shapley
  * coalitions) on a worker thread, so the instance keeps answering requests while a refit solves.
- * One thread per process, started on the first refit and not keeping the process alive; a thread
- * that dies is replaced on the next refit. The thread runs the same domain functions on the same
+ * One thread per process, started by a refit and ended after {@link IDLE_MS} without one (its heap
+ * and the solve's memory go with it); it never keeps the process alive, and a thread that dies is
+ * replaced on the next refit. The thread runs the same domain functions on the same
  * counts, so the fits are the same bytes as fitted inline.
  */
 
@@ -24,7 +25,11 @@ export interface FitJob {
 
 export type FitJobResult = { id: number; markov: FittedModel; shapley: FittedModel } | { id: number; error: string };
 
+/** Refits come at most once per REFIT_INTERVAL (60 s); a burst of them (tests, a settings change) reuses the thread. */
+const IDLE_MS = 10_000;
+
 let thread: Worker | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
 let nextJob = 1;
 const waiting = new Map<number, { resolve: (result: FitJobResult) => void; reject: (error: Error) => void }>();
 
@@ -61,6 +66,7 @@ export async function fitOnThread(
   counts: FitCountsSnapshot,
   versions: FitJob['versions'],
 ): Promise<{ markov: FittedModel; shapley: FittedModel }> {
+  clearTimeout(idleTimer);
   thread ??= startThread();
   const id = nextJob++;
   const worker = thread;
@@ -69,7 +75,12 @@ export async function fitOnThread(
     worker.ref(); // a pending fit keeps the process alive until it answers
     worker.postMessage({ id, counts, versions } satisfies FitJob);
   }).finally(() => {
-    if (waiting.size === 0) worker.unref();
+    if (waiting.size > 0) return;
+    worker.unref();
+    idleTimer = setTimeout(() => {
+      if (thread === worker) thread = undefined;
+      void worker.terminate();
+    }, IDLE_MS).unref();
   });
   if ('error' in result) throw new Error(`fitting failed: ${result.error}`);
   return result;

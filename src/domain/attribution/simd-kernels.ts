@@ -12,6 +12,20 @@
  * ({@link SimdWorkspace}); the matrix, U's transpose and the column blocks live in it.
  */
 
+// Node provides WebAssembly; TypeScript declares it only in the DOM and web-worker libraries, which
+// the service does not load. What this module uses of it:
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => WasmModule;
+  Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+};
+interface WasmModule {
+  readonly compiled: unique symbol;
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
 const I32 = 0x7f;
 const V128 = 0x7b;
 
@@ -173,9 +187,9 @@ interface KernelExports {
   accumulate(rowA: number, rowB: number, block: number, out: number, p0: number, k: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: WasmModule | null | undefined;
 
-function kernelModule(): WebAssembly.Module | null {
+function kernelModule(): WasmModule | null {
   if (compiled === undefined) {
     try {
       compiled = new WebAssembly.Module(assemble());
@@ -222,7 +236,7 @@ export class SimdWorkspace {
     }
   }
 
-  private constructor(memory: WebAssembly.Memory, kernels: KernelExports, n: number, columns: number) {
+  private constructor(memory: WasmMemory, kernels: KernelExports, n: number, columns: number) {
     const { buffer } = memory;
     this.kernels = kernels;
     this.stride = n * 8;

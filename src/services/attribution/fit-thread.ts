@@ -57,7 +57,8 @@ function startThread(): Worker {
 }
 
 /**
- * Fits markov and shapley from their counts, as the given versions, on the fit thread.
+ * Fits markov and shapley from their counts, as the given versions, on the fit thread. The
+ * snapshot's arrays are transferred: it is empty afterwards.
  *
  * @example
  * const { markov, shapley } = await fitOnThread(counts.snapshot(), { markov: 4, shapley: 4 });
@@ -73,7 +74,9 @@ export async function fitOnThread(
   const result = await new Promise<FitJobResult>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
     worker.ref(); // a pending fit keeps the process alive until it answers
-    worker.postMessage({ id, counts, versions } satisfies FitJob);
+    // The arrays move to the thread rather than being copied (the caller's snapshot is emptied).
+    const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
+    worker.postMessage({ id, counts, versions } satisfies FitJob, arrays.map((array) => array.buffer as ArrayBuffer));
   }).finally(() => {
     if (waiting.size > 0) return;
     worker.unref();

@@ -1,4 +1,4 @@
-import { DATA_DRIVEN_MODELS, FitCounts, isWithinLookback } from '../../domain/attribution/index.js';
+import { DATA_DRIVEN_MODELS, FitCounts, isWithinLookback, type FitCountsSnapshot } from '../../domain/attribution/index.js';
 import {
   claimFitChanges,
   clearClaimedFitChanges,
@@ -70,12 +70,11 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
 export async function refitModels(ctx: FitContext): Promise<{ markov: number; shapley: number }> {
   await ctx.db.transaction().execute((trx) => claimFitChanges(trx));
   const { lookback_days } = await readAttributionSettings(ctx.db, ctx.defaultModel);
-  const counts = new FitCounts();
-  for await (const page of streamFitInputs(ctx.db)) countPage(counts, page, lookback_days);
+  const counts = await countFitInputs(ctx, lookback_days);
   // The math runs on the fit thread, outside the store transaction (which on SQLite holds the one
   // connection), labelled with the versions it will most likely get.
   const expected = nextVersions(await listFitHeads(ctx.db));
-  const fitted = await fitOnThread(counts.snapshot(), expected);
+  const fitted = await fitOnThread(counts, expected);
   return ctx.db.transaction().execute(async (trx) => {
     await lockFits(trx);
     // Another instance may have stored a refit meanwhile: then this one is the version after it.
@@ -107,6 +106,13 @@ function nextVersions(heads: readonly FitHead[]): { markov: number; shapley: num
 /** A fit's JSON with another version label (rare: two instances refitted at once). */
 function relabel(json: string, version: number): string {
   return JSON.stringify({ ...(JSON.parse(json) as object), version });
+}
+
+/** Every deal's path counted, as a snapshot (the counting maps are garbage once it is taken). */
+async function countFitInputs(ctx: FitContext, lookbackDays: number | null): Promise<FitCountsSnapshot> {
+  const counts = new FitCounts();
+  for await (const page of streamFitInputs(ctx.db)) countPage(counts, page, lookbackDays);
+  return counts.snapshot();
 }
 
 /**

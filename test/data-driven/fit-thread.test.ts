@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FitCounts, fitMarkovCounts, fitShapleyCounts, type PartnerPath } from '../../src/domain/attribution/index.js';
+import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, type PartnerPath } from '../../src/domain/attribution/index.js';
 import { fitOnThread } from '../../src/services/attribution/fit-thread.js';
 import { fitPaths } from '../domain/attribution/arbitraries.js';
 
@@ -18,7 +18,7 @@ describe('the fit thread', () => {
         const fitted = await fitOnThread(counts.snapshot(), { markov: version, shapley: version + 1 });
         const markov = fitMarkovCounts(counts.markovCounts(), version);
         const shapley = fitShapleyCounts(counts.shapleyCounts(), version + 1);
-        expect(fitted.markov).toEqual({ json: JSON.stringify(markov), wonDeals: markov.wonDeals, lostDeals: markov.lostDeals });
+        expect(fitted.markov).toEqual({ json: JSON.stringify(packMarkovFit(markov)), wonDeals: markov.wonDeals, lostDeals: markov.lostDeals });
         expect(fitted.shapley).toEqual({ json: JSON.stringify(shapley), wonDeals: shapley.wonDeals, lostDeals: shapley.lostDeals });
       }),
       { numRuns: 40 },

@@ -10,7 +10,7 @@ import type { FitCountsSnapshot } from '../../domain/attribution/index.js';
  * counts, so the fits are the same bytes as fitted inline.
  */
 
-/** One fit as stored: its JSON body and the deal counts in its head. */
+/** One fit as stored: its JSON body (the Markov fit packed, `packMarkovFit`) and the deal counts in its head. */
 export interface FittedModel {
   json: string;
   wonDeals: number;

@@ -10,7 +10,7 @@ import {
 } from '../../storage/attribution-fits.js';
 import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
-import { streamFitInputs, type FitInputPage } from '../../storage/fit-inputs.js';
+import { streamFitInputs, type FitInputPage, type FitTouchpointRow } from '../../storage/fit-inputs.js';
 import type { ServiceContext } from '../context.js';
 import type { CurrentFits } from './fit-cache.js';
 import { fitOnThread } from './fit-thread.js';
@@ -124,15 +124,15 @@ function countPage(counts: FitCounts, page: FitInputPage, lookbackDays: number |
   const path: string[] = [];
   const { touchpoints } = page;
   for (let start = 0; start < touchpoints.length; ) {
-    const dealId = (touchpoints[start] as FitInputPage['touchpoints'][number]).deal_id;
+    const [dealId] = touchpoints[start] as FitTouchpointRow;
     let end = start;
-    while (end < touchpoints.length && (touchpoints[end] as FitInputPage['touchpoints'][number]).deal_id === dealId) end += 1;
+    while (end < touchpoints.length && (touchpoints[end] as FitTouchpointRow)[0] === dealId) end += 1;
     const deal = page.deals.get(dealId);
     if (deal !== undefined) {
       path.length = 0;
       for (let i = start; i < end; i += 1) {
-        const touchpoint = touchpoints[i] as FitInputPage['touchpoints'][number];
-        if (isWithinLookback(deal.closed_at, touchpoint.timestamp, lookbackDays)) path.push(touchpoint.partner_id);
+        const [, partnerId, timestamp] = touchpoints[i] as FitTouchpointRow;
+        if (isWithinLookback(deal.closed_at, timestamp, lookbackDays)) path.push(partnerId);
       }
       counts.addPath(path, deal.won);
     }

@@ -64,7 +64,13 @@ export class FitCounts {
     else this.lost += 1;
 
     // The coalition, keyed by its interned members in ascending order (ids are sorted at the end).
-    members.sort((a, b) => a - b);
+    // Insertion sort: a path has a handful of partners, and a comparator call costs more than the sort.
+    for (let i = 1; i < members.length; i += 1) {
+      const member = members[i] as number;
+      let j = i - 1;
+      for (; j >= 0 && (members[j] as number) > member; j -= 1) members[j + 1] = members[j] as number;
+      members[j + 1] = member;
+    }
     const key = members.length === 1 ? String(members[0]) : members.join(',');
     let tally = this.coalitions.get(key);
     if (tally === undefined) {
@@ -183,7 +189,8 @@ export function shapleyCountsOf(snapshot: FitCountsSnapshot): ShapleyCounts {
   const byKey = new Map<string, ShapleyCoalition>();
   let at = 0;
   snapshot.coalitionSizes.forEach((size, c) => {
-    const partnerIds = Array.from(snapshot.coalitionMembers.subarray(at, at + size), (member) => snapshot.partnerIds[member] as string);
+    const partnerIds: string[] = [];
+    for (let m = at; m < at + size; m += 1) partnerIds.push(snapshot.partnerIds[snapshot.coalitionMembers[m] as number] as string);
     partnerIds.sort(compareIds);
     at += size;
     byKey.set(coalitionKey(partnerIds), { partnerIds, won: snapshot.coalitionWon[c] as number, lost: snapshot.coalitionLost[c] as number });

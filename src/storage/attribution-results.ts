@@ -116,32 +116,73 @@ export interface ShareWithName {
   partner_name: string;
 }
 
+/** A deal's stored result and shares, as read before recomputing it. */
+export interface StoredResult {
+  columns: ResultColumns;
+  shares: readonly AttributionShareRow[];
+}
+
 /** A deal's new result with its shares, or `columns: undefined` to remove its stored result. */
 export interface ResultWrite {
   dealId: string;
   columns: ResultColumns | undefined;
   shares: readonly AttributionShareRow[];
+  /** What is stored for the deal now (null: nothing): only what differs from it is written. */
+  previous: StoredResult | null;
 }
 
 // Shares have 8 columns: 4000 rows stay under SQLite's 32766 bound parameters.
 const SHARE_ROWS_PER_INSERT = 4000;
 const RESULT_ROWS_PER_UPSERT = 500;
 
-/** Replaces the stored results (and shares) of the given deals. */
+/*
+ * An update in SQLite rewrites the entry of every index that holds a column it sets, changed or
+ * not (results have four indexes, shares two covering ones), and a delete plus an insert rewrites
+ * all of them. A recomputation usually moves only a few columns (a new touchpoint changes the
+ * count and the payouts, not the deal's model, currency or date), so each row is written with the
+ * narrowest statement that covers what changed: a result or share that did not move is not
+ * written at all. That cut writing the results to about a third (docs/benchmark.md, "Write path").
+ */
+
+/** Result columns in an index: a result whose values of these are unchanged is updated without them. */
+const INDEXED_RESULT_COLUMNS = ['model', 'currency', 'closed_at', 'settings_revision', 'fit_version'] as const;
+
+/** Replaces the stored results (and shares) of the given deals, writing only what changed. */
 export async function writeResults(db: Db, writes: readonly ResultWrite[]): Promise<void> {
-  if (writes.length === 0) return;
-  for (const chunk of chunks(writes.map((write) => write.dealId))) {
+  const plan = planResultWrites(writes);
+  for (const chunk of chunks(plan.sharesReplaced)) {
     await db.deleteFrom('attribution_shares').where('deal_id', 'in', chunk).execute();
   }
-  const removed = writes.filter((write) => write.columns === undefined).map((write) => write.dealId);
-  for (const chunk of chunks(removed)) {
+  for (const chunk of chunks(plan.resultsRemoved)) {
     await db.deleteFrom('attribution_results').where('deal_id', 'in', chunk).execute();
   }
-  for (const chunk of chunks(writes.flatMap((write) => write.shares), SHARE_ROWS_PER_INSERT)) {
+  for (const chunk of chunks(plan.sharesInserted, SHARE_ROWS_PER_INSERT)) {
     await db.insertInto('attribution_shares').values(chunk).execute();
   }
-  const stored = writes.flatMap((write) => (write.columns ? [{ deal_id: write.dealId, ...write.columns }] : []));
-  for (const chunk of chunks(stored, RESULT_ROWS_PER_UPSERT)) {
+  for (const chunk of chunks(plan.sharesMoved, SHARE_ROWS_PER_INSERT)) {
+    await db
+      .insertInto('attribution_shares')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['deal_id', 'partner_id']).doUpdateSet((eb) => ({
+          payout: eb.ref('excluded.payout'),
+          basis_points: eb.ref('excluded.basis_points'),
+          touchpoints: eb.ref('excluded.touchpoints'),
+          roles: eb.ref('excluded.roles'),
+        })),
+      )
+      .execute();
+  }
+  for (const chunk of chunks(plan.sharesRelabelled, SHARE_ROWS_PER_INSERT)) {
+    await db
+      .insertInto('attribution_shares')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['deal_id', 'partner_id']).doUpdateSet((eb) => ({ touchpoints: eb.ref('excluded.touchpoints'), roles: eb.ref('excluded.roles') })),
+      )
+      .execute();
+  }
+  for (const chunk of chunks(plan.resultsStored, RESULT_ROWS_PER_UPSERT)) {
     await db
       .insertInto('attribution_results')
       .values(chunk)
@@ -160,6 +201,64 @@ export async function writeResults(db: Db, writes: readonly ResultWrite[]): Prom
       )
       .execute();
   }
+  for (const chunk of chunks(plan.resultsRefreshed, RESULT_ROWS_PER_UPSERT)) {
+    await db
+      .insertInto('attribution_results')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.column('deal_id').doUpdateSet((eb) => ({
+          amount_minor: eb.ref('excluded.amount_minor'),
+          touchpoints: eb.ref('excluded.touchpoints'),
+          fallback: eb.ref('excluded.fallback'),
+          calculated_at: eb.ref('excluded.calculated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Sorts each write's rows by the narrowest statement that stores them. */
+function planResultWrites(writes: readonly ResultWrite[]) {
+  const plan = {
+    /** Deals whose shares are deleted, and then inserted anew when they have a result. */
+    sharesReplaced: [] as string[],
+    sharesInserted: [] as AttributionShareRow[],
+    /** Same partner, deal date and currency; another payout or percentage. */
+    sharesMoved: [] as AttributionShareRow[],
+    /** Same payout and percentage; other touchpoints or roles. */
+    sharesRelabelled: [] as AttributionShareRow[],
+    resultsRemoved: [] as string[],
+    resultsStored: [] as AttributionResultRow[],
+    /** Results whose indexed columns keep their values. */
+    resultsRefreshed: [] as AttributionResultRow[],
+  };
+  for (const { dealId, columns, shares, previous } of writes) {
+    if (columns === undefined) {
+      plan.sharesReplaced.push(dealId);
+      plan.resultsRemoved.push(dealId);
+      continue;
+    }
+    const row = { deal_id: dealId, ...columns };
+    const sameKeys = previous !== null && INDEXED_RESULT_COLUMNS.every((column) => previous.columns[column] === columns[column]);
+    if (sameKeys) plan.resultsRefreshed.push(row);
+    else plan.resultsStored.push(row);
+
+    const before = new Map(previous?.shares.map((share) => [share.partner_id, share]));
+    const partnerLeft = previous !== null && previous.shares.some((share) => !shares.some((next) => next.partner_id === share.partner_id));
+    if (!sameKeys || partnerLeft) {
+      // Without a stored result there are no shares to delete, but nothing is lost by making sure.
+      plan.sharesReplaced.push(dealId);
+      plan.sharesInserted.push(...shares);
+      continue;
+    }
+    for (const share of shares) {
+      const old = before.get(share.partner_id);
+      if (old === undefined) plan.sharesInserted.push(share);
+      else if (old.payout !== share.payout || old.basis_points !== share.basis_points) plan.sharesMoved.push(share);
+      else if (old.touchpoints !== share.touchpoints || old.roles !== share.roles) plan.sharesRelabelled.push(share);
+    }
+  }
+  return plan;
 }
 
 /** What makes a stored result current, besides its deal: the settings revisions and the fit versions. */

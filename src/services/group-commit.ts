@@ -4,10 +4,11 @@
  * each. A transaction's fixed costs (begin, commit, the WAL pages it appends, one statement per
  * table) are then shared by every write in the group.
  *
- * Each caller's promise settles only after its own write has committed. A group that fails for
- * any reason (an unknown partner, a replayed id, a conflict, a database fault) is written again
- * one transaction per item, so every item gets the answer it would have had alone and a bad
- * item never fails its neighbours.
+ * Each caller's promise settles only after its own write has committed. A group that fails
+ * because of its items (an unknown partner, a replayed id, a conflict) is written again one
+ * transaction per item, so every item gets the answer it would have had alone and a bad item
+ * never fails its neighbours. Any other failure (the database is down, a timeout) is every
+ * item's answer at once: writing them again would only make each wait for the fault twice.
  */
 export interface GroupCommitOptions<Item, Result> {
   /**
@@ -17,6 +18,8 @@ export interface GroupCommitOptions<Item, Result> {
   writeTogether: (items: readonly Item[]) => Promise<Result[]>;
   /** Writes one item in a transaction of its own. */
   writeAlone: (item: Item) => Promise<Result>;
+  /** Whether `writeTogether`'s error may be one item's doing, so that each must be written alone. */
+  isItemError: (error: unknown) => boolean;
   /** The most items one group holds. */
   maxGroupSize: number;
   /** How many groups may be written at once (1 on SQLite, which has one connection). */
@@ -32,7 +35,7 @@ interface Waiting<Item, Result> {
 /**
  * A function that writes one item, grouped with the items other callers submit meanwhile.
  * @example
- * const record = createGroupCommit({ writeTogether, writeAlone, maxGroupSize: 200, maxGroupsInFlight: 1 });
+ * const record = createGroupCommit({ writeTogether, writeAlone, isItemError, maxGroupSize: 200, maxGroupsInFlight: 1 });
  * await Promise.all([record(a), record(b)]); // one transaction when both arrive together
  */
 export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item, Result>): (item: Item) => Promise<Result> {
@@ -64,13 +67,18 @@ export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item
 
   async function writeGroup(group: Waiting<Item, Result>[]): Promise<void> {
     if (group.length > 1) {
-      let results: Result[] | undefined;
+      let results: Result[];
       try {
         results = await options.writeTogether(group.map((waiter) => waiter.item));
-      } catch {
+      } catch (error) {
+        if (!options.isItemError(error)) {
+          for (const waiter of group) waiter.reject(error);
+          return;
+        }
         // Written again one by one below: each item gets its own answer.
+        results = [];
       }
-      if (results) {
+      if (results.length === group.length) {
         group.forEach((waiter, index) => waiter.resolve(results[index]!));
         return;
       }

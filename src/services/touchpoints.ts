@@ -66,6 +66,7 @@ function groupCommitOf(ctx: ServiceContext) {
         const plan = await recordInTransaction(ctx, [input], (_index, field) => field, actor, now);
         return { touchpoint: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
       },
+      isItemError: (error) => error instanceof NotAllNew || isForeignKeyViolation(error) || isUniqueViolation(error),
       maxGroupSize: MAX_GROUP_SIZE,
       maxGroupsInFlight: isPostgres(ctx.db) ? POSTGRES_GROUPS_IN_FLIGHT : 1,
     });

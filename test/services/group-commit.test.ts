@@ -8,6 +8,7 @@ function harness(options: { failTogether?: (items: readonly number[]) => boolean
     writeTogether: async (items) => {
       calls.together.push([...items]);
       await new Promise((resolve) => setTimeout(resolve, 5));
+      if (items.includes(99)) throw new Error('the database is down');
       if (options.failTogether?.(items)) throw new Error('one of them needs its own answer');
       return items.map((item) => item * 2);
     },
@@ -16,6 +17,7 @@ function harness(options: { failTogether?: (items: readonly number[]) => boolean
       if (options.failAlone?.(item)) throw new Error(`item ${item} is bad`);
       return item * 2;
     },
+    isItemError: (error) => (error as Error).message === 'one of them needs its own answer',
     maxGroupSize: 3,
     maxGroupsInFlight: 1,
   });
@@ -49,5 +51,12 @@ describe('group commit', () => {
       { status: 'fulfilled', value: 6 },
     ]);
     expect(calls).toEqual({ together: [[1, 13, 3]], alone: [1, 13, 3] });
+  });
+
+  it('answers every item of a group with a fault that is not theirs, without writing them again', async () => {
+    const { write, calls } = harness();
+    const answers = await Promise.allSettled([write(1), write(99)]);
+    expect(answers.map((answer) => answer.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toEqual({ together: [[1, 99]], alone: [] });
   });
 });

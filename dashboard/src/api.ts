@@ -30,8 +30,8 @@ export function clearCache(): void {
   cache.clear();
 }
 
-async function request(method: string, path: string, body?: unknown, key = readKey()): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+async function request(method: string, path: string, body?: unknown, key = readKey(), accept = 'application/json'): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   if (key) headers['x-api-key'] = key;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
@@ -83,9 +83,13 @@ export async function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string,
   return response.status === 204 ? undefined : ((await response.json()) as T);
 }
 
-/** GET `path` as a file and hand it to the browser as a download named `filename`. */
-export async function download(path: string, filename: string): Promise<void> {
-  const blob = await (await request('GET', path)).blob();
+/**
+ * GET `path` as a file and hand it to the browser as a download named `filename`. The key goes
+ * in its header, never in a URL, so the file is fetched and saved from a Blob; `accept` picks
+ * the format where the API offers several (a statement's `text/csv`).
+ */
+export async function download(path: string, filename: string, accept?: string): Promise<void> {
+  const blob = await (await request('GET', path, undefined, readKey(), accept)).blob();
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import type { ApiError } from './api';
-import type { Loaded } from './use-api';
+import { download, type ApiError } from './api';
+import { asApiError, type Loaded } from './use-api';
 
 /** A titled card that shows its loading and error states itself, so no panel is ever blank. */
 export function Panel<T>(props: {
@@ -26,11 +26,12 @@ export function Panel<T>(props: {
   );
 }
 
-export function ErrorNote({ error, onRetry }: { error: ApiError; onRetry?: (() => void) | undefined }) {
+/** The API's message for a failed request; `lead` names what failed when it was not a load (`Not locked.`). */
+export function ErrorNote({ error, onRetry, lead }: { error: ApiError; onRetry?: (() => void) | undefined; lead?: string }) {
   return (
     <div class="error" role="alert">
       <p>
-        <strong>{error.status === 429 ? 'Rate limited.' : error.status === 404 ? 'Not found.' : 'Could not load this.'}</strong> {error.message}
+        <strong>{error.status === 429 ? 'Rate limited.' : error.status === 404 ? 'Not found.' : (lead ?? 'Could not load this.')}</strong> {error.message}
       </p>
       {onRetry && error.status !== 404 && (
         <button type="button" onClick={onRetry}>
@@ -140,6 +141,31 @@ export function DataTable<Row>(props: {
           </button>
         </nav>
       )}
+    </div>
+  );
+}
+
+/** A button that fetches `path` with the key in its header and saves it as `filename`; a failure shows by it. */
+export function DownloadButton({ label, path, filename, accept }: { label: string; path: string; filename: string; accept?: string }) {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await download(path, filename, accept);
+    } catch (caught) {
+      setError(asApiError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="actions">
+      <button type="button" onClick={save} disabled={busy}>
+        {busy ? 'Preparing…' : label}
+      </button>
+      {error && <ErrorNote error={error} lead="Could not download it." />}
     </div>
   );
 }

@@ -53,6 +53,14 @@ export function formatMonth(month: string): string {
   return new Intl.DateTimeFormat(undefined, { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(year!, index! - 1, 1));
 }
 
+const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+
+/** A UTC calendar day as the API writes it (`'2024-01-31'`, a payout period's bound) → `Jan 31, 2024`, the same day in every zone. */
+export const formatDay = (day: string) => utcDay.format(new Date(`${day}T00:00:00Z`));
+
+/** A payout period's days, both inclusive: `Jan 1 – 31, 2024`. */
+export const formatDays = (start: string, end: string) => utcDay.formatRange(new Date(`${start}T00:00:00Z`), new Date(`${end}T00:00:00Z`));
+
 /** A local calendar day (`2024-01-15`) as the instant its first or last millisecond falls on, in the browser's zone. */
 export function localDayBound(day: string, end: 'start' | 'end'): string {
   const [year, month, date] = day.split('-').map(Number);

@@ -8,8 +8,11 @@ import { DealView } from './views/deal';
 import { FiltersBar } from './views/filters-bar';
 import { OverviewView } from './views/overview';
 import { PartnerView } from './views/partner';
+import { PayoutPeriodView } from './views/payout-period';
+import { PayoutPeriodsView } from './views/payout-periods';
 import { SettingsView } from './views/settings';
 import { SignIn } from './views/sign-in';
+import { StatementView } from './views/statement';
 import './styles.css';
 
 function App() {
@@ -58,6 +61,7 @@ function App() {
             {identity.partner_id === null ? (
               <>
                 <NavLink route={{ view: 'overview' }} filters={filters} current={route} label="Overview" />
+                <NavLink route={{ view: 'periods' }} filters={filters} current={route} label="Payout periods" />
                 {isAdmin(identity) && <NavLink route={{ view: 'settings' }} filters={filters} current={route} label="Settings" />}
                 {isAdmin(identity) && <NavLink route={{ view: 'keys' }} filters={filters} current={route} label="API keys" />}
               </>
@@ -83,9 +87,16 @@ function App() {
   );
 }
 
-/** A partner-bound key sees its own partner and its deals' lines; admin screens need an admin key. */
+/**
+ * A partner-bound key sees its own partner, its deals' lines and its own statements; admin
+ * screens need an admin key. Periods and statements are read-only without one.
+ */
 function allowedRoute(route: Route, identity: KeyIdentity): Route {
-  if (identity.partner_id !== null) return route.view === 'deal' ? route : homeOf(identity);
+  if (identity.partner_id !== null) {
+    if (route.view === 'deal') return route;
+    if (route.view === 'statement') return { ...route, partnerId: identity.partner_id };
+    return homeOf(identity);
+  }
   if ((route.view === 'settings' || route.view === 'keys') && !isAdmin(identity)) return { view: 'overview' };
   return route;
 }
@@ -114,11 +125,20 @@ function Screen({ route, filters, identity }: { route: Route; filters: Filters; 
       return <SettingsView />;
     case 'keys':
       return <ApiKeysView />;
+    case 'periods':
+      return <PayoutPeriodsView filters={filters} admin={isAdmin(identity)} />;
+    case 'period':
+      return <PayoutPeriodView id={route.id} filters={filters} admin={isAdmin(identity)} />;
+    case 'statement':
+      return <StatementView periodId={route.periodId} partnerId={route.partnerId} filters={filters} portal={identity.partner_id !== null} />;
   }
 }
 
+/** The main navigation's entry a view belongs to: a period and its statements are under "Payout periods". */
+const sectionOf = (route: Route): Route['view'] => (route.view === 'period' || route.view === 'statement' ? 'periods' : route.view);
+
 function NavLink({ route, filters, current, label }: { route: Route; filters: Filters; current: Route; label: string }) {
-  const active = route.view === current.view;
+  const active = route.view === sectionOf(current);
   return (
     <li>
       <a href={hrefOf(route, filters)} aria-current={active ? 'page' : undefined}>

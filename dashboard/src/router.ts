@@ -6,7 +6,10 @@ export type Route =
   | { view: 'partner'; id: string }
   | { view: 'deal'; id: string }
   | { view: 'settings' }
-  | { view: 'keys' };
+  | { view: 'keys' }
+  | { view: 'periods' }
+  | { view: 'period'; id: string }
+  | { view: 'statement'; periodId: string; partnerId: string };
 
 export interface Filters {
   /** Local calendar days, inclusive; empty for an open end. */
@@ -25,9 +28,12 @@ export function parseLocation(hash: string): Location {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
   const filters = { from: params.get('from') ?? '', to: params.get('to') ?? '', currency: params.get('currency') ?? '' };
-  const [first, second] = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, second, third, fourth] = path.split('/').filter(Boolean).map(decodeURIComponent);
   const route: Route =
     first === 'partners' && second ? { view: 'partner', id: second }
+    : first === 'payout-periods' && second && third === 'statements' && fourth ? { view: 'statement', periodId: second, partnerId: fourth }
+    : first === 'payout-periods' && second ? { view: 'period', id: second }
+    : first === 'payout-periods' ? { view: 'periods' }
     : first === 'deals' && second ? { view: 'deal', id: second }
     : first === 'settings' ? { view: 'settings' }
     : first === 'keys' ? { view: 'keys' }
@@ -40,6 +46,9 @@ export function hrefOf(route: Route, filters: Filters): string {
   const path =
     route.view === 'partner' ? `/partners/${encodeURIComponent(route.id)}`
     : route.view === 'deal' ? `/deals/${encodeURIComponent(route.id)}`
+    : route.view === 'periods' ? '/payout-periods'
+    : route.view === 'period' ? `/payout-periods/${encodeURIComponent(route.id)}`
+    : route.view === 'statement' ? `/payout-periods/${encodeURIComponent(route.periodId)}/statements/${encodeURIComponent(route.partnerId)}`
     : route.view === 'overview' ? '/'
     : `/${route.view}`;
   const query = new URLSearchParams();

@@ -123,3 +123,48 @@ export interface Explanation {
   excluded: ExplainedTouchpoint[];
   rounding: { method: string; leftover_units: number; tie_break: string };
 }
+
+export interface PayoutPeriod {
+  id: string;
+  /** UTC days, both inclusive. */
+  start_date: string;
+  end_date: string;
+  status: 'open' | 'locked' | 'paid';
+  created_at: string;
+  locked_at: string | null;
+  paid_at: string | null;
+  payment_reference: string | null;
+}
+
+/** What a lock fixes of a period, as a statement repeats it. */
+export interface StatementPeriod {
+  id: string;
+  start_date: string;
+  end_date: string;
+  locked_at: string | null;
+}
+
+/** Money in these is in major units, as the API totals it: shown, never summed here. */
+export interface PeriodStatements {
+  period: StatementPeriod;
+  data: { partner_id: string; partner_name: string; currency: string; deals_total: number; adjustments_total: number; total: number }[];
+}
+
+export interface PayoutAdjustment {
+  id: string;
+  partner_id: string;
+  deal_id: string;
+  currency: string;
+  amount: number;
+  reason: string;
+  created_at: string;
+  original_period_id: string;
+}
+
+export interface PartnerStatement {
+  period: StatementPeriod;
+  partner: { id: string; name: string };
+  lines: { deal_id: string; closed_date: string; amount: number; currency: string; model: string; percentage: number; payout: number }[];
+  adjustments: PayoutAdjustment[];
+  totals: { currency: string; total: number }[];
+}

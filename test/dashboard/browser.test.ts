@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PARTNERS, loadDemoData } from '../../scripts/demo-data.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { launchChromium, screenshot } from '../helpers/browser.js';
+import { figure, launchChromium, openDashboard as openDashboardOf, screenshot, signIn, ZONE, type DashboardSession } from '../helpers/browser.js';
 import { builtDashboard } from '../helpers/dashboard-build.js';
 
 /**
@@ -12,7 +12,6 @@ import { builtDashboard } from '../helpers/dashboard-build.js';
  * the API. The browser runs in Tokyo's zone with en-US formats, so every expected figure below
  * is the API's number formatted the same way.
  */
-const ZONE = 'Asia/Tokyo';
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 // The dashboard sends local-day bounds as instants: 2024-01-01 00:00 in Tokyo is 2023-12-31T15:00Z.
 const YEAR_2024 = 'start_date=2023-12-31T15:00:00.000Z&end_date=2024-12-31T14:59:59.999Z';
@@ -33,40 +32,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Session {
-  page: Page;
-  /** Calls the page made to the API (not the dashboard's own files). */
-  apiCalls: string[];
-  /** Console errors, such as a Content-Security-Policy violation. */
-  consoleErrors: string[];
+async function openDashboard(options: { width?: number; hash?: string; origin?: string } = {}): Promise<DashboardSession> {
+  return openDashboardOf(browser, options.origin ?? base, options);
 }
-
-async function openDashboard(options: { width?: number; hash?: string; origin?: string } = {}): Promise<Session> {
-  const context = await browser.newContext({
-    viewport: { width: options.width ?? 1280, height: 900 },
-    locale: 'en-US',
-    timezoneId: ZONE,
-    reducedMotion: 'reduce',
-  });
-  const page = await context.newPage();
-  const session: Session = { page, apiCalls: [], consoleErrors: [] };
-  page.on('request', (request) => {
-    const url = new URL(request.url());
-    if (!url.pathname.startsWith('/dashboard')) session.apiCalls.push(`${request.method()} ${url.pathname}${url.search}`);
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') session.consoleErrors.push(message.text());
-  });
-  await page.goto(`${options.origin ?? base}/dashboard${options.hash ?? ''}`);
-  return session;
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.fill('#api-key', key);
-  await page.click('button[type=submit]');
-}
-
-const figure = async (page: Page, label: string) => (await page.locator(`[data-figure="${label}"]`).textContent())?.trim();
 
 interface ExplanationAnswer {
   deal_id: string;
@@ -224,7 +192,7 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Your line on this deal' }).waitFor();
     expect(await figure(page, 'Your payout')).toBe(usd.format(deal.payout));
     await screenshot(page, 'portal-deal-1280');
-    expect(apiCalls.every((call) => /^GET \/(api-keys\/current|analytics\/partner\/northwind|attribution\/deal-\d+)(\?|$)/.test(call)), apiCalls.join('\n')).toBe(true);
+    expect(apiCalls.every((call) => /^GET \/(api-keys\/current|analytics\/partner\/northwind|attribution\/deal-\d+|payout-periods)(\?|$)/.test(call)), apiCalls.join('\n')).toBe(true);
     expect(consoleErrors).toEqual([]);
   });
 

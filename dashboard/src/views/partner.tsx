@@ -1,17 +1,17 @@
-import { useMemo, useState } from 'preact/hooks';
-import { download, withQuery } from '../api';
+import { useMemo } from 'preact/hooks';
+import { withQuery } from '../api';
 import { ChartCanvas } from '../chart';
-import { DataTable, ErrorNote, FigureCard, Panel } from '../components';
+import { DataTable, DownloadButton, FigureCard, Panel } from '../components';
 import { formatCount, formatDateTime, formatMoney, formatMonth, formatPercent, TIME_ZONE } from '../format';
 import { hrefOf, type Filters } from '../router';
 import type { PartnerAnalytics } from '../types';
-import { asApiError, useApi } from '../use-api';
-import type { ApiError } from '../api';
+import { useApi } from '../use-api';
 import { moneyByMonthChart } from './charts';
+import { PartnerStatements } from './partner-statements';
 import { periodParams } from './period';
 import { TouchpointMix } from './touchpoint-mix';
 
-/** One partner: monthly payouts, its deals with share and payout, its touchpoint mix, its CSV. One request. */
+/** One partner: monthly payouts, its deals with share and payout, its touchpoint mix, its CSV, its statements. Two requests. */
 export function PartnerView({ id, filters, portal }: { id: string; filters: Filters; portal: boolean }) {
   const analytics = useApi<PartnerAnalytics>(withQuery(`/analytics/partner/${encodeURIComponent(id)}`, { ...periodParams(filters), deals_limit: 1000 }));
   const name = analytics.state === 'ready' ? analytics.data.partner.name : id;
@@ -25,7 +25,10 @@ export function PartnerView({ id, filters, portal }: { id: string; filters: Filt
         )}
         <h1>{portal ? `${name}: your payouts` : name}</h1>
       </div>
-      <Panel title="Figures" loaded={analytics} onRetry={analytics.reload} wide actions={<CsvButton id={id} filters={filters} />}>
+      <Panel title="Figures" loaded={analytics} onRetry={analytics.reload} wide actions={
+          <DownloadButton label="Download payouts CSV" path={withQuery('/exports/payouts.csv', { ...periodParams(filters), partner_id: id })} filename={`payouts-${id}.csv`} />
+        }
+      >
         {(data) => (
           <dl class="figures">
             <FigureCard label="Payouts" value={formatMoney(data.totals.attributed_revenue, data.currency)} hint={`In ${data.currency}`} />
@@ -46,30 +49,7 @@ export function PartnerView({ id, filters, portal }: { id: string; filters: Filt
       <Panel title="Touchpoint mix" loaded={analytics} onRetry={analytics.reload}>
         {(data) => <TouchpointMix touchpoints={data.touchpoints} whose="The partner's" />}
       </Panel>
-    </div>
-  );
-}
-
-function CsvButton({ id, filters }: { id: string; filters: Filters }) {
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const save = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await download(withQuery('/exports/payouts.csv', { ...periodParams(filters), partner_id: id }), `payouts-${id}.csv`);
-    } catch (caught) {
-      setError(asApiError(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <div class="actions">
-      <button type="button" onClick={save} disabled={busy}>
-        {busy ? 'Preparing…' : 'Download payouts CSV'}
-      </button>
-      {error && <ErrorNote error={error} />}
+      <PartnerStatements partnerId={id} filters={filters} portal={portal} />
     </div>
   );
 }

@@ -119,10 +119,6 @@ export function createPropagationWorker(
       else if (taken === 0) await pause(coalesceMs);
       else if (busy() && performance.now() - emptiedAt < maxLagMs) {
         await pause(Math.min(maxYieldMs, yieldFactor * (performance.now() - started)));
-      } else {
-        // A step on SQLite never waits for I/O: without this the next would start before any
-        // request that arrived meanwhile is even read, and a long backlog would stall them all.
-        await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }

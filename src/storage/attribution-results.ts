@@ -137,11 +137,10 @@ const RESULT_ROWS_PER_UPSERT = 500;
 
 /*
  * An update in SQLite rewrites the entry of every index that holds a column it sets, changed or
- * not (results have four indexes, shares two covering ones), and a delete plus an insert rewrites
- * all of them. A recomputation usually moves only a few columns (a new touchpoint changes the
- * count and the payouts, not the deal's model, currency or date), so each row is written with the
- * narrowest statement that covers what changed: a result or share that did not move is not
- * written at all. That cut writing the results to about a third (docs/benchmark.md, "Write path").
+ * not (results have four indexes). A recomputation usually moves only a few of a result's
+ * columns (a new touchpoint changes the count, not the deal's model, currency or date), so a
+ * result whose indexed columns keep their values is updated without them: that halved the cost
+ * of storing results (docs/benchmark.md, "Write path"). Shares that did not move are not written.
  */
 
 /** Result columns in an index: a result whose values of these are unchanged is updated without them. */
@@ -158,29 +157,6 @@ export async function writeResults(db: Db, writes: readonly ResultWrite[]): Prom
   }
   for (const chunk of chunks(plan.sharesInserted, SHARE_ROWS_PER_INSERT)) {
     await db.insertInto('attribution_shares').values(chunk).execute();
-  }
-  for (const chunk of chunks(plan.sharesMoved, SHARE_ROWS_PER_INSERT)) {
-    await db
-      .insertInto('attribution_shares')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(['deal_id', 'partner_id']).doUpdateSet((eb) => ({
-          payout: eb.ref('excluded.payout'),
-          basis_points: eb.ref('excluded.basis_points'),
-          touchpoints: eb.ref('excluded.touchpoints'),
-          roles: eb.ref('excluded.roles'),
-        })),
-      )
-      .execute();
-  }
-  for (const chunk of chunks(plan.sharesRelabelled, SHARE_ROWS_PER_INSERT)) {
-    await db
-      .insertInto('attribution_shares')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(['deal_id', 'partner_id']).doUpdateSet((eb) => ({ touchpoints: eb.ref('excluded.touchpoints'), roles: eb.ref('excluded.roles') })),
-      )
-      .execute();
   }
   for (const chunk of chunks(plan.resultsStored, RESULT_ROWS_PER_UPSERT)) {
     await db
@@ -223,10 +199,6 @@ function planResultWrites(writes: readonly ResultWrite[]) {
     /** Deals whose shares are deleted, and then inserted anew when they have a result. */
     sharesReplaced: [] as string[],
     sharesInserted: [] as AttributionShareRow[],
-    /** Same partner, deal date and currency; another payout or percentage. */
-    sharesMoved: [] as AttributionShareRow[],
-    /** Same payout and percentage; other touchpoints or roles. */
-    sharesRelabelled: [] as AttributionShareRow[],
     resultsRemoved: [] as string[],
     resultsStored: [] as AttributionResultRow[],
     /** Results whose indexed columns keep their values. */
@@ -239,26 +211,26 @@ function planResultWrites(writes: readonly ResultWrite[]) {
       continue;
     }
     const row = { deal_id: dealId, ...columns };
-    const sameKeys = previous !== null && INDEXED_RESULT_COLUMNS.every((column) => previous.columns[column] === columns[column]);
-    if (sameKeys) plan.resultsRefreshed.push(row);
+    if (previous !== null && INDEXED_RESULT_COLUMNS.every((column) => previous.columns[column] === columns[column])) plan.resultsRefreshed.push(row);
     else plan.resultsStored.push(row);
-
-    const before = new Map(previous?.shares.map((share) => [share.partner_id, share]));
-    const partnerLeft = previous !== null && previous.shares.some((share) => !shares.some((next) => next.partner_id === share.partner_id));
-    if (!sameKeys || partnerLeft) {
-      // Without a stored result there are no shares to delete, but nothing is lost by making sure.
-      plan.sharesReplaced.push(dealId);
-      plan.sharesInserted.push(...shares);
-      continue;
-    }
-    for (const share of shares) {
-      const old = before.get(share.partner_id);
-      if (old === undefined) plan.sharesInserted.push(share);
-      else if (old.payout !== share.payout || old.basis_points !== share.basis_points) plan.sharesMoved.push(share);
-      else if (old.touchpoints !== share.touchpoints || old.roles !== share.roles) plan.sharesRelabelled.push(share);
-    }
+    // Shares are the table's key order (deal, partner): moving one costs about what replacing it
+    // does, so a deal's shares are either left alone or replaced together.
+    if (previous !== null && sameShares(previous.shares, shares)) continue;
+    plan.sharesReplaced.push(dealId);
+    plan.sharesInserted.push(...shares);
   }
   return plan;
+}
+
+const SHARE_COLUMNS = ['payout', 'basis_points', 'touchpoints', 'roles', 'currency', 'closed_at'] as const;
+
+function sameShares(before: readonly AttributionShareRow[], after: readonly AttributionShareRow[]): boolean {
+  if (before.length !== after.length) return false;
+  const stored = new Map(before.map((share) => [share.partner_id, share]));
+  return after.every((share) => {
+    const old = stored.get(share.partner_id);
+    return old !== undefined && SHARE_COLUMNS.every((column) => old[column] === share[column]);
+  });
 }
 
 /** What makes a stored result current, besides its deal: the settings revisions and the fit versions. */

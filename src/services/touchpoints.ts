@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, notFound, type FieldError } from '../errors.js';
 import type { TouchpointType } from '../domain/attribution/index.js';
-import { isForeignKeyViolation, isPostgres, isUniqueViolation, type Db } from '../storage/db.js';
+import { isDeadlock, isForeignKeyViolation, isPostgres, isUniqueViolation, type Db } from '../storage/db.js';
 import * as store from '../storage/touchpoints.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { TouchpointRecord } from '../storage/schema.js';
@@ -66,7 +66,8 @@ function groupCommitOf(ctx: ServiceContext) {
         const plan = await recordInTransaction(ctx, [input], (_index, field) => field, actor, now);
         return { touchpoint: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
       },
-      isItemError: (error) => error instanceof NotAllNew || isForeignKeyViolation(error) || isUniqueViolation(error),
+      // A deadlock too: two groups can hold the same client-chosen ids (a retry) in opposite orders.
+      isItemError: (error) => error instanceof NotAllNew || isForeignKeyViolation(error) || isUniqueViolation(error) || isDeadlock(error),
       maxGroupSize: MAX_GROUP_SIZE,
       maxGroupsInFlight: isPostgres(ctx.db) ? POSTGRES_GROUPS_IN_FLIGHT : 1,
     });

@@ -12,7 +12,7 @@ if (!postgres && process.argv.some((arg) => /^(--project=)?postgres$/.test(arg))
 // These files never open the test database (pure domain code; servers spawned on their own SQLite
 // file, or on a private PostgreSQL and Redis they start and break themselves), so a second run on
 // PostgreSQL would repeat them without testing anything new.
-const DATABASE_FREE = ['test/domain/**', 'test/process/**', 'test/faults/**', 'test/hardening/install.test.ts', 'test/hardening/csv-cells.test.ts'];
+const DATABASE_FREE = ['test/domain/**', 'test/data-driven/fit-thread.test.ts', 'test/process/**', 'test/faults/**', 'test/hardening/install.test.ts', 'test/hardening/csv-cells.test.ts'];
 
 const project = (name: string, dialect: 'sqlite' | 'postgres', include: string[], exclude: string[] = []) =>
   ({

@@ -1,12 +1,14 @@
 /**
  * Times the data-driven fits on the benchmark's data set, in process and without storage:
  * `npx tsx bench/fit-models.ts [--deals 200000] [--touchpoints 1000000] [--partners 2000]`.
- * Prints the wall time of each step and the heap and RSS growth.
+ * Prints the wall time of each step and the heap and RSS growth. Counts as the service does (one
+ * pass, `FitCounts`), then fits each model from the counts, as the service's fit thread does.
  */
 import { parseArgs } from 'node:util';
-import { fitMarkov } from '../src/domain/attribution/markov.js';
+import { FitCounts, markovCountsOf, shapleyCountsOf } from '../src/domain/attribution/fit-counts.js';
+import { fitMarkovCounts } from '../src/domain/attribution/markov.js';
 import type { PartnerPath } from '../src/domain/attribution/partner-path.js';
-import { fitShapley } from '../src/domain/attribution/shapley.js';
+import { fitShapleyCounts } from '../src/domain/attribution/shapley.js';
 import { isWonDeal, touchpoint } from './dataset.js';
 
 const { values } = parseArgs({
@@ -43,15 +45,22 @@ function timed<T>(run: () => T): { result: T; wallMs: number; cpuMs: number } {
 const paths = buildPaths();
 global.gc?.();
 const before = process.memoryUsage();
-const { result: markov, wallMs: markovMs, cpuMs: markovCpu } = timed(() => fitMarkov(paths, 1));
+const { result: snapshot, wallMs: countMs, cpuMs: countCpu } = timed(() => {
+  const counts = new FitCounts();
+  for (const path of paths) counts.addPath(path.partners, path.won);
+  return counts.snapshot();
+});
+const afterCount = process.memoryUsage();
+const { result: markov, wallMs: markovMs, cpuMs: markovCpu } = timed(() => fitMarkovCounts(markovCountsOf(snapshot), 1));
 const afterMarkov = process.memoryUsage();
-const { result: shapley, wallMs: shapleyMs, cpuMs: shapleyCpu } = timed(() => fitShapley(paths, 1));
+const { result: shapley, wallMs: shapleyMs, cpuMs: shapleyCpu } = timed(() => fitShapleyCounts(shapleyCountsOf(snapshot), 1));
 const afterShapley = process.memoryUsage();
 
 console.log(`data: ${deals} deals, ${touchpoints} touchpoints, ${markov.partners.length} partners in the fit`);
+console.log(`count (both models, one pass): ${countMs.toFixed(0)} ms wall, ${countCpu.toFixed(0)} ms CPU, heap +${mb(afterCount.heapUsed - before.heapUsed)}`);
 console.log(
   `markov: ${markovMs.toFixed(0)} ms wall, ${markovCpu.toFixed(0)} ms CPU, ${markov.transitions.length} transitions, ` +
-    `heap +${mb(afterMarkov.heapUsed - before.heapUsed)}, rss +${mb(afterMarkov.rss - before.rss)}`,
+    `heap +${mb(afterMarkov.heapUsed - before.heapUsed)} (with the counts), rss +${mb(afterMarkov.rss - before.rss)}`,
 );
 console.log(
   `shapley: ${shapleyMs.toFixed(0)} ms wall, ${shapleyCpu.toFixed(0)} ms CPU, ${shapley.coalitions.length} coalitions, ` +

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -23,7 +24,10 @@ export interface BenchOptions {
   attributionDeals: number;
   analyticsRuns: number;
   build: boolean;
-  /** Extra flags for the service's `node` (e.g. `--max-semi-space-size=8`), to try runtime settings. */
+  /**
+   * Flags for the service's `node`: the production ones from package.json (`config.node_flags`,
+   * which `npm start` and docs/deployment.md use too) unless `--node-flags` replaces them.
+   */
   nodeFlags: string[];
   /** Writes a V8 CPU profile of the service to bench/results/ and prints its top functions. */
   profile: boolean;
@@ -52,7 +56,8 @@ const HELP = `npm run bench -- [flags]
   --attribution-deals <n>  stored results GET /attribution cycles through (default 1000)
   --analytics-runs <n>     sequential GET /analytics calls (default 20)
   --no-build               use the existing dist/
-  --node-flags=<flags>     extra flags for the service's node, e.g. --node-flags="--max-semi-space-size=8"
+  --node-flags=<flags>     flags for the service's node instead of package.json's config.node_flags
+                           (the production ones), e.g. --node-flags="--max-semi-space-size=8"; "" for none
   --profile                CPU-profile the service; top functions printed, profile kept in bench/results/
   --no-save                do not write bench/results/<db>-<timestamp>.md
   --timeout <min>          give up (and clean up) after this long (default 60)
@@ -77,7 +82,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'attribution-deals': { type: 'string' },
       'analytics-runs': { type: 'string' },
       'no-build': { type: 'boolean', default: false },
-      'node-flags': { type: 'string', default: '' },
+      'node-flags': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
       timeout: { type: 'string' },
@@ -116,10 +121,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     attributionDeals: count('attribution-deals', values['attribution-deals'], 1000),
     analyticsRuns: count('analytics-runs', values['analytics-runs'], 20),
     build: !values['no-build'],
-    nodeFlags: values['node-flags'].split(/\s+/).filter(Boolean),
+    nodeFlags: (values['node-flags'] ?? productionNodeFlags()).split(/\s+/).filter(Boolean),
     profile: values.profile,
     save: !values['no-save'],
     timeoutMinutes: count('timeout', values.timeout, 60),
     databaseUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   };
+}
+
+/** The flags the service runs with in production: package.json's `config.node_flags`. */
+function productionNodeFlags(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { config?: { node_flags?: string } };
+  return manifest.config?.node_flags ?? '';
 }

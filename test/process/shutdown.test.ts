@@ -107,8 +107,10 @@ describe('npm start', () => {
   it('passes SIGTERM to the server, which drains and exits 0', async () => {
     // A package with our start script, whose build is a no-op and whose dist/server.js runs the real server.
     const directory = freshDirectory();
-    const start = (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'start-check', private: true, scripts: { build: 'true', start } }));
+    // With our node flags (config.node_flags), which the start script passes to node.
+    const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: { start: string }; config: unknown };
+    const { start } = manifest.scripts;
+    writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'start-check', private: true, config: manifest.config, scripts: { build: 'true', start } }));
     mkdirSync(join(directory, 'dist'));
     const serverEntry = pathToFileURL(fileURLToPath(new URL('../../src/server.ts', import.meta.url))).href;
     writeFileSync(join(directory, 'dist', 'server.js'), `import ${JSON.stringify(serverEntry)};\n`);

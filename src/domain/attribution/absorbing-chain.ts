@@ -1,4 +1,5 @@
-import { factorLU, inverseDiagonal, solveLU, solveTransposedLU } from './dense-lu.js';
+import { DIAGONAL_BLOCK_COLUMNS, factorLU, inverseDiagonal, solveLU, solveTransposedLU } from './dense-lu.js';
+import { SimdWorkspace } from './simd-kernels.js';
 
 /**
  * An absorbing Markov chain over `size` transient states with two absorbing
@@ -45,16 +46,18 @@ export interface ChainSolution {
  */
 export function solveAbsorbingChain(chain: AbsorbingChain): ChainSolution {
   const { size } = chain;
-  const rows = chain.transient.map((row, i) => {
-    const a = new Float64Array(size);
+  // The matrix lives in the SIMD kernels' memory when they are available (same bits either way).
+  const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
+  const rows = simd?.rows ?? chain.transient.map(() => new Float64Array(size));
+  chain.transient.forEach((row, i) => {
+    const a = rows[i] as Float64Array;
     for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
     a[i] = 1;
-    return a;
   });
-  factorLU(rows);
+  factorLU(rows, simd);
   const winFrom = solveLU(rows, chain.toWon);
   const visits = solveTransposedLU(rows, chain.start);
   let conversion = 0;
   for (let i = 0; i < size; i += 1) conversion += (chain.start[i] ?? 0) * (winFrom[i] ?? 0);
-  return { conversion, winFrom, visits, selfVisits: inverseDiagonal(rows) };
+  return { conversion, winFrom, visits, selfVisits: inverseDiagonal(rows, simd) };
 }

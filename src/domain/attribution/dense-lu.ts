@@ -1,4 +1,5 @@
 import { DomainError } from '../errors.js';
+import type { SimdWorkspace } from './simd-kernels.js';
 
 // Block sizes: a panel of pivots is applied to cache-sized tiles of each row at once, and the
 // inverse's diagonal is built for a block of columns per pass, so each pass over the O(n²)
@@ -6,19 +7,23 @@ import { DomainError } from '../errors.js';
 const PANEL = 32;
 const TILE = 512;
 const COLUMNS = 8;
+/** The inverse diagonal's column block width, for sizing a {@link SimdWorkspace}. */
+export const DIAGONAL_BLOCK_COLUMNS = COLUMNS;
 
 /**
  * LU factorisation without pivoting, in place: L (unit diagonal) below the
  * diagonal, U on and above. Only for matrices that need no pivoting, such as
  * the row-diagonally-dominant M-matrices `I - Q` of absorbing chains: every
  * pivot must be positive, else `DomainError('invalid_weights')`.
- * The elimination order is fixed, so the result is the same bits every time.
+ * The elimination order is fixed, so the result is the same bits every time. With `simd` (whose
+ * `rows` these are) the tile updates run as WebAssembly SIMD, with the same bits.
  *
  * @example
  * const rows = [Float64Array.of(2, 1), Float64Array.of(1, 2)];
  * factorLU(rows); // rows → [[2, 1], [0.5, 1.5]]
  */
-export function factorLU(rows: Float64Array[]): void {
+export function factorLU(rows: Float64Array[], simd?: SimdWorkspace): void {
+  const kernels = simd?.owns(rows) ? simd : undefined;
   const n = rows.length;
   for (let k0 = 0; k0 < n; k0 += PANEL) {
     const k1 = Math.min(n, k0 + PANEL);
@@ -30,8 +35,8 @@ export function factorLU(rows: Float64Array[]): void {
     for (let j0 = k1; j0 < n; j0 += TILE) {
       const j1 = Math.min(n, j0 + TILE);
       let i = k1;
-      for (; i + 2 <= n; i += 2) updateTilePair(rows, rows[i] as Float64Array, rows[i + 1] as Float64Array, k0, k1, j0, j1);
-      if (i < n) updateTile(rows, rows[i] as Float64Array, k0, k1, j0, j1);
+      for (; i + 2 <= n; i += 2) updateTilePair(rows, i, k0, k1, j0, j1, kernels);
+      if (i < n) updateTile(rows, i, k0, k1, j0, j1, kernels);
     }
   }
 }
@@ -61,17 +66,13 @@ function subtractRow(r: Float64Array, m: number, pivotRow: Float64Array, from: n
 }
 
 /** Two rows' tiles at once, so each pivot row's value is loaded once for both. */
-function updateTilePair(
-  rows: Float64Array[],
-  r: Float64Array,
-  q: Float64Array,
-  k0: number,
-  k1: number,
-  j0: number,
-  j1: number,
-): void {
+function updateTilePair(rows: Float64Array[], i: number, k0: number, k1: number, j0: number, j1: number, simd?: SimdWorkspace): void {
+  const r = rows[i] as Float64Array;
+  const q = rows[i + 1] as Float64Array;
   let k = k0;
   for (; k + 4 <= k1; k += 4) {
+    // The SIMD kernel takes the even part of the tile; the loop below does the rest, same formula.
+    const from = simd ? simd.updatePair(i, k, j0, j1) : j0;
     const [m0, m1, m2, m3] = [r[k] as number, r[k + 1] as number, r[k + 2] as number, r[k + 3] as number];
     const [n0, n1, n2, n3] = [q[k] as number, q[k + 1] as number, q[k + 2] as number, q[k + 3] as number];
     const [u0, u1, u2, u3] = [rows[k], rows[k + 1], rows[k + 2], rows[k + 3]] as [
@@ -80,7 +81,7 @@ function updateTilePair(
       Float64Array,
       Float64Array,
     ];
-    for (let j = j0; j < j1; j += 1) {
+    for (let j = from; j < j1; j += 1) {
       const a = u0[j] as number;
       const b = u1[j] as number;
       const c = u2[j] as number;
@@ -96,18 +97,20 @@ function updateTilePair(
 }
 
 /** One row's tile [j0, j1) takes the updates of pivots [k0, k1), four at a time. */
-function updateTile(rows: Float64Array[], r: Float64Array, k0: number, k1: number, j0: number, j1: number): void {
+function updateTile(rows: Float64Array[], i: number, k0: number, k1: number, j0: number, j1: number, simd?: SimdWorkspace): void {
+  const r = rows[i] as Float64Array;
   let k = k0;
   for (; k + 4 <= k1; k += 4) {
     const [m0, m1, m2, m3] = [r[k] as number, r[k + 1] as number, r[k + 2] as number, r[k + 3] as number];
     if (m0 === 0 && m1 === 0 && m2 === 0 && m3 === 0) continue;
+    const from = simd ? simd.updateRow(i, k, j0, j1) : j0;
     const [u0, u1, u2, u3] = [rows[k], rows[k + 1], rows[k + 2], rows[k + 3]] as [
       Float64Array,
       Float64Array,
       Float64Array,
       Float64Array,
     ];
-    for (let j = j0; j < j1; j += 1) {
+    for (let j = from; j < j1; j += 1) {
       const update =
         m0 * (u0[j] as number) + m1 * (u1[j] as number) + m2 * (u2[j] as number) + m3 * (u3[j] as number);
       r[j] = (r[j] as number) - update;
@@ -165,12 +168,17 @@ export function solveTransposedLU(rows: readonly Float64Array[], b: Float64Array
 
 /**
  * The diagonal of `(L U)⁻¹`: entry p is (row p of U⁻¹) · (column p of L⁻¹),
- * both zero before p. Built {@link COLUMNS} columns per pass.
+ * both zero before p. Built {@link COLUMNS} columns per pass; with `simd` (whose `rows` these
+ * are) the inner sums run as WebAssembly SIMD, with the same bits.
  *
  * @example
  * inverseDiagonal(factored); // Float64Array of N_pp
  */
-export function inverseDiagonal(rows: readonly Float64Array[]): Float64Array {
+export function inverseDiagonal(rows: readonly Float64Array[], simd?: SimdWorkspace): Float64Array {
+  return simd?.owns(rows) ? inverseDiagonalSimd(rows, simd) : inverseDiagonalScalar(rows);
+}
+
+function inverseDiagonalScalar(rows: readonly Float64Array[]): Float64Array {
   const n = rows.length;
   const diagonal = new Float64Array(n);
   // U's columns as rows (only the part on and above the diagonal), so both passes read memory in order.
@@ -192,6 +200,49 @@ export function inverseDiagonal(rows: readonly Float64Array[]): Float64Array {
       accumulate(column, y, p0, k, sums);
       const d = column[k] as number;
       for (let t = 0; t < COLUMNS; t += 1) y[k * COLUMNS + t] = ((k - p0 === t ? 1 : 0) - (sums[t] as number)) / d;
+    }
+    for (let t = 0; t < width; t += 1) {
+      let sum = 0;
+      for (let k = p0 + t; k < n; k += 1) sum += (y[k * COLUMNS + t] as number) * (z[k * COLUMNS + t] as number);
+      diagonal[p0 + t] = sum;
+    }
+  }
+  return diagonal;
+}
+
+/**
+ * {@link inverseDiagonalScalar} with the sums in the SIMD kernel, two rows per pass: the kernel
+ * sums rows k and k + 1 over j < k, and row k + 1 then adds its j = k term last, as the scalar
+ * loop would, so every value is the same operations in the same order.
+ */
+function inverseDiagonalSimd(rows: readonly Float64Array[], simd: SimdWorkspace): Float64Array {
+  const n = rows.length;
+  const diagonal = new Float64Array(n);
+  const { upperT, yBlock: y, zBlock: z, sums } = simd;
+  for (let k = 0; k < n; k += 1) {
+    const column = upperT[k] as Float64Array;
+    for (let j = 0; j <= k; j += 1) column[j] = (rows[j] as Float64Array)[k] as number;
+  }
+  for (let p0 = 0; p0 < n; p0 += COLUMNS) {
+    const width = Math.min(COLUMNS, n - p0);
+    for (let k = p0; k < n; k += 2) {
+      const pair = k + 1 < n;
+      simd.accumulateRows(k, p0);
+      const l = pair ? ((rows[k + 1] as Float64Array)[k] as number) : 0;
+      for (let t = 0; t < COLUMNS; t += 1) {
+        const zk = (k - p0 === t ? 1 : 0) - (sums[t] as number);
+        z[k * COLUMNS + t] = zk;
+        if (pair) z[(k + 1) * COLUMNS + t] = (k + 1 - p0 === t ? 1 : 0) - ((sums[COLUMNS + t] as number) + l * zk);
+      }
+      simd.accumulateUpperColumns(k, p0);
+      const column = upperT[k] as Float64Array;
+      const next = upperT[pair ? k + 1 : k] as Float64Array;
+      const [d, u, dNext] = [column[k] as number, next[k] as number, next[pair ? k + 1 : k] as number];
+      for (let t = 0; t < COLUMNS; t += 1) {
+        const yk = ((k - p0 === t ? 1 : 0) - (sums[t] as number)) / d;
+        y[k * COLUMNS + t] = yk;
+        if (pair) y[(k + 1) * COLUMNS + t] = ((k + 1 - p0 === t ? 1 : 0) - ((sums[COLUMNS + t] as number) + u * yk)) / dNext;
+      }
     }
     for (let t = 0; t < width; t += 1) {
       let sum = 0;

@@ -8,8 +8,18 @@ export {
 } from './explain.js';
 export { WEIGHT_SCALE, formatFittedWeight, toFittedWeight } from './fitted-weight.js';
 export { MS_PER_DAY, isWithinLookback, splitByLookback } from './lookback.js';
-export { fitMarkov, fitMarkovCounts, type MarkovFit, type MarkovPartner, type MarkovTransition } from './markov.js';
+export {
+  fitMarkov,
+  fitMarkovCounts,
+  packMarkovFit,
+  unpackMarkovFit,
+  type MarkovFit,
+  type MarkovPartner,
+  type MarkovTransition,
+  type PackedMarkovFit,
+} from './markov.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
+export { FitCounts, markovCountsOf, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
 export {
   ATTRIBUTION_MODELS,
   DATA_DRIVEN_MODELS,

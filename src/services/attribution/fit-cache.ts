@@ -1,4 +1,4 @@
-import type { DataDrivenModel, MarkovFit, ShapleyFit } from '../../domain/attribution/index.js';
+import { unpackMarkovFit, type DataDrivenModel, type MarkovFit, type PackedMarkovFit, type ShapleyFit } from '../../domain/attribution/index.js';
 import { findFitJson, listFitHeads, type FitHead } from '../../storage/attribution-fits.js';
 import type { Db } from '../../storage/db.js';
 
@@ -29,7 +29,8 @@ export class FitCache {
       if (stored?.head.version !== head.version || stored.head.fitted_at !== head.fitted_at) {
         const json = await findFitJson(db, model, head.version);
         if (json === undefined) continue;
-        stored = { head, fit: JSON.parse(json) as MarkovFit | ShapleyFit };
+        const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | ShapleyFit;
+        stored = { head, fit: parsed.model === 'markov' ? unpackMarkovFit(parsed) : parsed };
         this.byModel.set(model, stored);
       }
       if (model === 'markov') fits.markov = stored as StoredFit<MarkovFit>;

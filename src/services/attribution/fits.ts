@@ -1,13 +1,4 @@
-import {
-  countMarkovPath,
-  countShapleyPath,
-  dealPath,
-  DATA_DRIVEN_MODELS,
-  emptyMarkovCounts,
-  emptyShapleyCounts,
-  fitMarkovCounts,
-  fitShapleyCounts,
-} from '../../domain/attribution/index.js';
+import { DATA_DRIVEN_MODELS, FitCounts, isWithinLookback, type FitCountsSnapshot } from '../../domain/attribution/index.js';
 import {
   claimFitChanges,
   clearClaimedFitChanges,
@@ -15,13 +6,14 @@ import {
   lockFits,
   oldestFitChange,
   storeNextFit,
+  type FitHead,
 } from '../../storage/attribution-fits.js';
 import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
-import { streamFitInputs } from '../../storage/fit-inputs.js';
+import { streamFitInputs, type FitInputPage, type FitTouchpointRow } from '../../storage/fit-inputs.js';
 import type { ServiceContext } from '../context.js';
-import { toTouchpoint } from './compute.js';
 import type { CurrentFits } from './fit-cache.js';
+import { fitOnThread } from './fit-thread.js';
 import { readAttributionSettings } from './settings-values.js';
 
 /**
@@ -78,34 +70,72 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
 export async function refitModels(ctx: FitContext): Promise<{ markov: number; shapley: number }> {
   await ctx.db.transaction().execute((trx) => claimFitChanges(trx));
   const { lookback_days } = await readAttributionSettings(ctx.db, ctx.defaultModel);
-  const markovCounts = emptyMarkovCounts();
-  const shapleyCounts = emptyShapleyCounts();
-  for await (const page of streamFitInputs(ctx.db)) {
-    for (const deal of page) {
-      const path = dealPath({ closedAt: deal.closed_at, won: deal.won }, deal.touchpoints.map(toTouchpoint), lookback_days);
-      countMarkovPath(markovCounts, path);
-      countShapleyPath(shapleyCounts, path);
-    }
-  }
+  const counts = await countFitInputs(ctx, lookback_days);
+  // The math runs on the fit thread, outside the store transaction (which on SQLite holds the one
+  // connection), labelled with the versions it will most likely get.
+  const expected = nextVersions(await listFitHeads(ctx.db));
+  const fitted = await fitOnThread(counts, expected);
   return ctx.db.transaction().execute(async (trx) => {
     await lockFits(trx);
-    const heads = new Map((await listFitHeads(trx)).map((head) => [head.model, head.version]));
+    // Another instance may have stored a refit meanwhile: then this one is the version after it.
+    const versions = nextVersions(await listFitHeads(trx));
     const now = ctx.now();
-    const markov = fitMarkovCounts(markovCounts, (heads.get('markov') ?? 0) + 1);
-    const shapley = fitShapleyCounts(shapleyCounts, (heads.get('shapley') ?? 0) + 1);
-    for (const fit of [markov, shapley]) {
+    for (const model of DATA_DRIVEN_MODELS) {
+      const fit = fitted[model];
       await storeNextFit(trx, {
-        model: fit.model,
-        version: fit.version,
+        model,
+        version: versions[model],
         fitted_at: now,
         lookback_days,
         won_deals: fit.wonDeals,
         lost_deals: fit.lostDeals,
-        fit_json: JSON.stringify(fit),
+        fit_json: versions[model] === expected[model] ? fit.json : relabel(fit.json, versions[model]),
       });
     }
     await clearClaimedFitChanges(trx);
     await markResultsOfModelsPending(trx, DATA_DRIVEN_MODELS, now, CHANGE_REASONS.modelRefitted);
-    return { markov: markov.version, shapley: shapley.version };
+    return versions;
   });
+}
+
+function nextVersions(heads: readonly FitHead[]): { markov: number; shapley: number } {
+  const current = new Map(heads.map((head) => [head.model, head.version]));
+  return { markov: (current.get('markov') ?? 0) + 1, shapley: (current.get('shapley') ?? 0) + 1 };
+}
+
+/** A fit's JSON with another version label (rare: two instances refitted at once). */
+function relabel(json: string, version: number): string {
+  return JSON.stringify({ ...(JSON.parse(json) as object), version });
+}
+
+/** Every deal's path counted, as a snapshot (the counting maps are garbage once it is taken). */
+async function countFitInputs(ctx: FitContext, lookbackDays: number | null): Promise<FitCountsSnapshot> {
+  const counts = new FitCounts();
+  for await (const page of streamFitInputs(ctx.db)) countPage(counts, page, lookbackDays);
+  return counts.snapshot();
+}
+
+/**
+ * Adds a page's deals to the counts: each deal's path is the partners of its touchpoints inside
+ * the lookback window, in the order the page lists them (the models' order; `dealPath` on the
+ * same rows gives the same path). Touchpoints of a deal not in the page are skipped.
+ */
+function countPage(counts: FitCounts, page: FitInputPage, lookbackDays: number | null): void {
+  const path: string[] = [];
+  const { touchpoints } = page;
+  for (let start = 0; start < touchpoints.length; ) {
+    const [dealId] = touchpoints[start] as FitTouchpointRow;
+    let end = start;
+    while (end < touchpoints.length && (touchpoints[end] as FitTouchpointRow)[0] === dealId) end += 1;
+    const deal = page.deals.get(dealId);
+    if (deal !== undefined) {
+      path.length = 0;
+      for (let i = start; i < end; i += 1) {
+        const [, partnerId, timestamp] = touchpoints[i] as FitTouchpointRow;
+        if (isWithinLookback(deal.closed_at, timestamp, lookbackDays)) path.push(partnerId);
+      }
+      counts.addPath(path, deal.won);
+    }
+    start = end;
+  }
 }

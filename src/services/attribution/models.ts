@@ -64,12 +64,10 @@ export async function listModels(ctx: ServiceContext): Promise<ModelSummary[]> {
 /** The current markov fit (fitted now if there is none), its lists cut to `limit`, the most telling first. */
 export async function getMarkovFit(ctx: ServiceContext, limit: number) {
   const stored = (await ensureCurrentFits(ctx)).markov as StoredFit<MarkovFit>;
-  const { fit } = stored;
-  const partners = [...fit.partners].sort((a, b) => b.removalEffect - a.removalEffect || compare(a.partnerId, b.partnerId));
-  const transitions = [...fit.transitions].sort((a, b) => b.count - a.count || compare(a.from, b.from) || compare(a.to, b.to));
+  const { partners, transitions } = mostTellingFirst(stored.fit);
   return {
     head: stored.head,
-    conversion: fit.conversion,
+    conversion: stored.fit.conversion,
     partners: partners.slice(0, limit),
     partnersTotal: partners.length,
     transitions: transitions.slice(0, limit),
@@ -88,6 +86,21 @@ export async function getShapleyFit(ctx: ServiceContext, limit: number) {
     coalitions: coalitions.slice(0, limit).map((coalition) => ({ ...coalition, winRate: winRate(coalition) })),
     coalitionsTotal: coalitions.length,
   };
+}
+
+// A stored fit never changes: its lists are sorted once per fit (268,000 transitions at 2,000 partners).
+const sortedFits = new WeakMap<MarkovFit, { partners: MarkovFit['partners']; transitions: MarkovFit['transitions'] }>();
+
+function mostTellingFirst(fit: MarkovFit) {
+  let sorted = sortedFits.get(fit);
+  if (sorted === undefined) {
+    sorted = {
+      partners: [...fit.partners].sort((a, b) => b.removalEffect - a.removalEffect || compare(a.partnerId, b.partnerId)),
+      transitions: [...fit.transitions].sort((a, b) => b.count - a.count || compare(a.from, b.from) || compare(a.to, b.to)),
+    };
+    sortedFits.set(fit, sorted);
+  }
+  return sorted;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

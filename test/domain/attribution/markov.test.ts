@@ -5,6 +5,8 @@ import {
   emptyMarkovCounts,
   fitMarkov,
   fitMarkovCounts,
+  packMarkovFit,
+  unpackMarkovFit,
   type MarkovFit,
   type PartnerPath,
 } from '../../../src/domain/attribution/index.js';
@@ -225,6 +227,18 @@ describe('fitMarkov properties', () => {
         expect(fitMarkovCounts(counts, 3)).toEqual(fitMarkov(data, 3));
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('packs for storage and unpacks to the same fit, byte for byte (and a fit stored unpacked reads as it is)', () => {
+    fc.assert(
+      fc.property(paths, (data) => {
+        const fit = fitMarkov(data, 4);
+        const stored = JSON.stringify(packMarkovFit(fit));
+        expect(JSON.stringify(unpackMarkovFit(JSON.parse(stored)))).toBe(JSON.stringify(fit));
+        expect(unpackMarkovFit(JSON.parse(JSON.stringify(fit)))).toEqual(fit);
+      }),
+      { numRuns: 300 },
     );
   });
 

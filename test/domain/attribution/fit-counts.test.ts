@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  FitCounts,
+  countMarkovPath,
+  countShapleyPath,
+  emptyMarkovCounts,
+  emptyShapleyCounts,
+  fitMarkovCounts,
+  fitShapleyCounts,
+  type PartnerPath,
+} from '../../../src/domain/attribution/index.js';
+import { fitPaths } from './arbitraries.js';
+
+/** The path-by-path counters the fits were first written with: the reference for the interned one. */
+function countedPathByPath(paths: readonly PartnerPath[]) {
+  const markov = emptyMarkovCounts();
+  const shapley = emptyShapleyCounts();
+  for (const path of paths) {
+    countMarkovPath(markov, path);
+    countShapleyPath(shapley, path);
+  }
+  return { markov, shapley };
+}
+
+function countedInOnePass(paths: readonly PartnerPath[]) {
+  const counts = new FitCounts();
+  for (const path of paths) counts.addPath(path.partners, path.won);
+  return { markov: counts.markovCounts(), shapley: counts.shapleyCounts() };
+}
+
+const sortedEntries = <V>(map: Map<string, V>) => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+describe('FitCounts (both fits counted in one pass, partners interned)', () => {
+  it('counts exactly what countMarkovPath and countShapleyPath count, so the fits are the same bytes', () => {
+    fc.assert(
+      fc.property(fitPaths, (paths) => {
+        const reference = countedPathByPath(paths);
+        const interned = countedInOnePass(paths);
+        expect(interned.markov.won).toBe(reference.markov.won);
+        expect(interned.markov.lost).toBe(reference.markov.lost);
+        expect(sortedEntries(interned.markov.pathsPerPartner)).toEqual(sortedEntries(reference.markov.pathsPerPartner));
+        expect(sortedEntries(interned.markov.transitions).map(([from, out]) => [from, sortedEntries(out)])).toEqual(
+          sortedEntries(reference.markov.transitions).map(([from, out]) => [from, sortedEntries(out)]),
+        );
+        expect(sortedEntries(interned.shapley.byKey)).toEqual(sortedEntries(reference.shapley.byKey));
+        expect(JSON.stringify(fitMarkovCounts(interned.markov, 7))).toBe(JSON.stringify(fitMarkovCounts(reference.markov, 7)));
+        expect(JSON.stringify(fitShapleyCounts(interned.shapley, 7))).toBe(JSON.stringify(fitShapleyCounts(reference.shapley, 7)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('collapses consecutive repeats, keeps returns, and skips empty paths', () => {
+    const counts = new FitCounts();
+    counts.addPath(['a', 'a', 'b', 'a'], true);
+    counts.addPath([], false);
+    counts.addPath(['b'], false);
+    const markov = counts.markovCounts();
+    // a > b > a > won: a's self-loop is gone, and a goes on to b once and ends (won) once.
+    expect(markov.transitions.get('a')?.get('a')).toBeUndefined();
+    expect(markov.transitions.get('a')?.get('b')).toBe(1);
+    expect(markov.transitions.get('a')?.size).toBe(2);
+    expect(markov.transitions.get('b')?.get('a')).toBe(1);
+    expect(markov.pathsPerPartner.get('a')).toBe(1);
+    expect(markov.pathsPerPartner.get('b')).toBe(2);
+    expect([markov.won, markov.lost]).toEqual([1, 1]);
+    const shapley = counts.shapleyCounts();
+    expect(sortedEntries(shapley.byKey).map(([, c]) => c)).toEqual([
+      { partnerIds: ['a', 'b'], won: 1, lost: 0 },
+      { partnerIds: ['b'], won: 0, lost: 1 },
+    ]);
+  });
+});

@@ -33,9 +33,14 @@ export interface AuditEntry {
  * exists exactly when the write does.
  */
 export async function recordAudit(db: Db, actor: Actor, now: number, entries: readonly AuditEntry[]): Promise<void> {
-  const rows: AuditLogRow[] = entries.map((entry) => ({
-    id: auditId(now),
-    at: now,
+  await recordAuditOf(db, entries.map((entry) => ({ actor, at: now, entry })));
+}
+
+/** Entries of several writes committed together (a group commit), each with its own actor and time. */
+export async function recordAuditOf(db: Db, entries: readonly { actor: Actor; at: number; entry: AuditEntry }[]): Promise<void> {
+  const rows: AuditLogRow[] = entries.map(({ actor, at, entry }) => ({
+    id: auditId(at),
+    at,
     key_id: actor.keyId,
     key_name: actor.keyName,
     action: entry.action,

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { AppError, notFound, type FieldError } from '../errors.js';
 import type { TouchpointType } from '../domain/attribution/index.js';
-import { isForeignKeyViolation, isUniqueViolation, type Db } from '../storage/db.js';
+import { isDeadlock, isForeignKeyViolation, isPostgres, isUniqueViolation, type Db } from '../storage/db.js';
 import * as store from '../storage/touchpoints.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { TouchpointRecord } from '../storage/schema.js';
 import { markTouchpointChanges } from './attribution/pending-work.js';
-import { changesBetween, recordAudit, type Actor, type AuditEntry } from './audit.js';
+import { recordAudit, recordAuditOf, type Actor, type AuditEntry, type FieldChanges } from './audit.js';
 import type { ServiceContext } from './context.js';
+import { createGroupCommit } from './group-commit.js';
 import { newId } from './ids.js';
 
 export interface TouchpointInput {
@@ -28,17 +29,75 @@ export interface RecordedTouchpoint {
 
 /**
  * Records one touchpoint. A replay of a known id with the same body returns the stored touchpoint;
- * with a different body it is a conflict. Nothing is stored for an unknown partner.
+ * with a different body it is a conflict. Nothing is stored for an unknown partner. Touchpoints
+ * recorded at the same time by other requests share its transaction (group commit); it answers
+ * once its own row has committed.
  */
 export async function recordTouchpoint(ctx: ServiceContext, input: TouchpointInput, actor: Actor): Promise<RecordedTouchpoint> {
-  const plan = await recordInTransaction(ctx, [input], (_index, field) => field, actor);
-  return { touchpoint: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
+  return groupCommitOf(ctx)({ input, actor, now: ctx.now() });
 }
 
 /** Records up to 1000 touchpoints, all or nothing. */
 export async function recordTouchpointBatch(ctx: ServiceContext, inputs: readonly TouchpointInput[], actor: Actor) {
-  const plan = await recordInTransaction(ctx, inputs, (index, field) => `events/${index}/${field}`, actor);
+  const plan = await recordInTransaction(ctx, inputs, (index, field) => `events/${index}/${field}`, actor, ctx.now());
   return { inserted: plan.newRows.length, duplicates: plan.replays.length };
+}
+
+/** One POST /events waiting for its group. */
+interface SingleTouchpoint {
+  input: TouchpointInput;
+  actor: Actor;
+  now: number;
+}
+
+// Under its bound-parameter limits on both engines, and a short transaction.
+const MAX_GROUP_SIZE = 200;
+// SQLite has one connection; PostgreSQL's pool lets a few groups overlap.
+const POSTGRES_GROUPS_IN_FLIGHT = 4;
+
+const groupCommits = new WeakMap<ServiceContext, (write: SingleTouchpoint) => Promise<RecordedTouchpoint>>();
+
+function groupCommitOf(ctx: ServiceContext) {
+  let record = groupCommits.get(ctx);
+  if (!record) {
+    record = createGroupCommit<SingleTouchpoint, RecordedTouchpoint>({
+      writeTogether: (writes) => recordNewTogether(ctx, writes),
+      writeAlone: async ({ input, actor, now }) => {
+        const plan = await recordInTransaction(ctx, [input], (_index, field) => field, actor, now);
+        return { touchpoint: (plan.newRows[0] ?? plan.replays[0])!, created: plan.newRows.length === 1 };
+      },
+      // A deadlock too: two groups can hold the same client-chosen ids (a retry) in opposite orders.
+      isItemError: (error) => error instanceof NotAllNew || isForeignKeyViolation(error) || isUniqueViolation(error) || isDeadlock(error),
+      maxGroupSize: MAX_GROUP_SIZE,
+      maxGroupsInFlight: isPostgres(ctx.db) ? POSTGRES_GROUPS_IN_FLIGHT : 1,
+    });
+    groupCommits.set(ctx, record);
+  }
+  return record;
+}
+
+/** Thrown inside a group's transaction to roll it back: some write needs an answer of its own. */
+class NotAllNew extends Error {}
+
+/**
+ * The common case of a group: every touchpoint is new, so one insert, one rollup upsert, one
+ * pending mark and one audit insert cover them all. Anything else (a known id, an unknown
+ * partner) rolls the group back, and each write runs alone.
+ */
+async function recordNewTogether(ctx: ServiceContext, writes: readonly SingleTouchpoint[]): Promise<RecordedTouchpoint[]> {
+  const rows = writes.map(({ input, now }) => toRow(input, requestHash(input), now));
+  await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await store.insertNewTouchpoints(trx, rows);
+    if (inserted.size !== rows.length) throw new NotAllNew();
+    // The earliest: the backlog's age counts from the first change waiting.
+    await markTouchpointChanges(trx, Math.min(...writes.map((write) => write.now)), { added: rows });
+    await recordAuditOf(
+      trx,
+      rows.map((row, index) => ({ actor: writes[index]!.actor, at: writes[index]!.now, entry: touchpointAudit('create', row) })),
+    );
+  });
+  ctx.pendingWork.notify();
+  return rows.map((touchpoint) => ({ touchpoint, created: true }));
 }
 
 /**
@@ -51,8 +110,8 @@ async function recordInTransaction(
   inputs: readonly TouchpointInput[],
   itemPath: ItemPath,
   actor: Actor,
+  now: number,
 ): Promise<TouchpointPlan> {
-  const now = ctx.now();
   const rows = inputs.map((input) => toRow(input, requestHash(input), now));
   let plan: TouchpointPlan;
   try {
@@ -108,7 +167,9 @@ function touchpointAudit(action: 'create' | 'delete', row: StoredTouchpoint): Au
     touchpoint_type: row.touchpoint_type,
     timestamp: new Date(row.timestamp).toISOString(),
   };
-  const changes = action === 'create' ? changesBetween(null, view) : changesBetween(view, null);
+  // Every field is set: the changes are all of them, from or to nothing.
+  const changes: FieldChanges = {};
+  for (const [field, value] of Object.entries(view)) changes[field] = action === 'create' ? { old: null, new: value } : { old: value, new: null };
   return { action, entityType: 'event', entityId: row.id, changes };
 }
 

@@ -34,7 +34,11 @@ const markOneDealPending = compileOnce(3, (db, [deal_id, enqueued_at, reason]) =
     .onConflict(keepButLock),
 );
 
-/** Queues every deal whose stored result uses one of `models` (a settings change those models read). */
+/**
+ * Queues every deal whose stored result uses one of `models` (a settings change those models
+ * read). In id order, like every other marking: a group of single events marks several deals
+ * too, and two transactions that lock the same pending rows in different orders can deadlock.
+ */
 export async function markResultsOfModelsPending(db: Db, models: readonly string[], now: number, reason: string): Promise<void> {
   await db
     .insertInto('attribution_pending')
@@ -43,7 +47,8 @@ export async function markResultsOfModelsPending(db: Db, models: readonly string
       eb
         .selectFrom('attribution_results')
         .select(['deal_id', sql.lit(now).as('enqueued_at'), sql<string>`cast(${reason} as text)`.as('reason')])
-        .where('model', 'in', [...models]),
+        .where('model', 'in', [...models])
+        .orderBy('deal_id'),
     )
     .onConflict(keepButLock)
     .execute();

@@ -172,32 +172,49 @@ export interface ShareWithName {
   partner_name: string;
 }
 
+/** A deal's stored result and shares, as read before recomputing it. */
+export interface StoredResult {
+  columns: ResultColumns;
+  shares: readonly AttributionShareRow[];
+}
+
 /** A deal's new result with its shares, or `columns: undefined` to remove its stored result. */
 export interface ResultWrite {
   dealId: string;
   columns: ResultColumns | undefined;
   shares: readonly AttributionShareRow[];
+  /** What is stored for the deal now (null: nothing): only what differs from it is written. */
+  previous: StoredResult | null;
 }
 
 // Shares have 8 columns: 4000 rows stay under SQLite's 32766 bound parameters.
 const SHARE_ROWS_PER_INSERT = 4000;
 const RESULT_ROWS_PER_UPSERT = 500;
 
-/** Replaces the stored results (and shares) of the given deals. */
+/*
+ * An update in SQLite rewrites the entry of every index that holds a column it sets, changed or
+ * not (results have four indexes). A recomputation usually moves only a few of a result's
+ * columns (a new touchpoint changes the count, not the deal's model, currency or date), so a
+ * result whose indexed columns keep their values is updated without them: that halved the cost
+ * of storing results (docs/benchmark.md, "Write path"). Shares that did not move are not written.
+ */
+
+/** Result columns in an index: a result whose values of these are unchanged is updated without them. */
+const INDEXED_RESULT_COLUMNS = ['model', 'currency', 'closed_at', 'settings_revision', 'fit_version'] as const;
+
+/** Replaces the stored results (and shares) of the given deals, writing only what changed. */
 export async function writeResults(db: Db, writes: readonly ResultWrite[]): Promise<void> {
-  if (writes.length === 0) return;
-  for (const chunk of chunks(writes.map((write) => write.dealId))) {
+  const plan = planResultWrites(writes);
+  for (const chunk of chunks(plan.sharesReplaced)) {
     await db.deleteFrom('attribution_shares').where('deal_id', 'in', chunk).execute();
   }
-  const removed = writes.filter((write) => write.columns === undefined).map((write) => write.dealId);
-  for (const chunk of chunks(removed)) {
+  for (const chunk of chunks(plan.resultsRemoved)) {
     await db.deleteFrom('attribution_results').where('deal_id', 'in', chunk).execute();
   }
-  for (const chunk of chunks(writes.flatMap((write) => write.shares), SHARE_ROWS_PER_INSERT)) {
+  for (const chunk of chunks(plan.sharesInserted, SHARE_ROWS_PER_INSERT)) {
     await db.insertInto('attribution_shares').values(chunk).execute();
   }
-  const stored = writes.flatMap((write) => (write.columns ? [{ deal_id: write.dealId, ...write.columns }] : []));
-  for (const chunk of chunks(stored, RESULT_ROWS_PER_UPSERT)) {
+  for (const chunk of chunks(plan.resultsStored, RESULT_ROWS_PER_UPSERT)) {
     await db
       .insertInto('attribution_results')
       .values(chunk)
@@ -216,6 +233,60 @@ export async function writeResults(db: Db, writes: readonly ResultWrite[]): Prom
       )
       .execute();
   }
+  for (const chunk of chunks(plan.resultsRefreshed, RESULT_ROWS_PER_UPSERT)) {
+    await db
+      .insertInto('attribution_results')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.column('deal_id').doUpdateSet((eb) => ({
+          amount_minor: eb.ref('excluded.amount_minor'),
+          touchpoints: eb.ref('excluded.touchpoints'),
+          fallback: eb.ref('excluded.fallback'),
+          calculated_at: eb.ref('excluded.calculated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Sorts each write's rows by the narrowest statement that stores them. */
+function planResultWrites(writes: readonly ResultWrite[]) {
+  const plan = {
+    /** Deals whose shares are deleted, and then inserted anew when they have a result. */
+    sharesReplaced: [] as string[],
+    sharesInserted: [] as AttributionShareRow[],
+    resultsRemoved: [] as string[],
+    resultsStored: [] as AttributionResultRow[],
+    /** Results whose indexed columns keep their values. */
+    resultsRefreshed: [] as AttributionResultRow[],
+  };
+  for (const { dealId, columns, shares, previous } of writes) {
+    if (columns === undefined) {
+      plan.sharesReplaced.push(dealId);
+      plan.resultsRemoved.push(dealId);
+      continue;
+    }
+    const row = { deal_id: dealId, ...columns };
+    if (previous !== null && INDEXED_RESULT_COLUMNS.every((column) => previous.columns[column] === columns[column])) plan.resultsRefreshed.push(row);
+    else plan.resultsStored.push(row);
+    // Shares are the table's key order (deal, partner): moving one costs about what replacing it
+    // does, so a deal's shares are either left alone or replaced together.
+    if (previous !== null && sameShares(previous.shares, shares)) continue;
+    plan.sharesReplaced.push(dealId);
+    plan.sharesInserted.push(...shares);
+  }
+  return plan;
+}
+
+const SHARE_COLUMNS = ['payout', 'basis_points', 'touchpoints', 'roles', 'currency', 'closed_at'] as const;
+
+function sameShares(before: readonly AttributionShareRow[], after: readonly AttributionShareRow[]): boolean {
+  if (before.length !== after.length) return false;
+  const stored = new Map(before.map((share) => [share.partner_id, share]));
+  return after.every((share) => {
+    const old = stored.get(share.partner_id);
+    return old !== undefined && SHARE_COLUMNS.every((column) => old[column] === share[column]);
+  });
 }
 
 /** What makes a stored result current, besides its deal: the settings revisions and the fit versions. */

@@ -271,6 +271,11 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
+/** True when PostgreSQL ended this transaction to break a deadlock (SQLite has one writer: never). */
+export function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '40P01';
+}
+
 /** A `LIKE` pattern that matches `text` anywhere, with `%`, `_` and `\` taken literally (use `escape '\'`). */
 export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { PayoutAdjustmentRow } from './schema.js';
 
@@ -68,10 +69,27 @@ export async function insertDealBookings(db: Db, bookings: readonly { deal_id: s
 }
 
 export async function insertAdjustments(db: Db, rows: readonly PayoutAdjustmentRow[]): Promise<void> {
+  // A single write moves one deal: its few partners' adjustments, each through the compiled insert.
+  if (rows.length <= FEW_ADJUSTMENTS) {
+    for (const row of rows) {
+      const { id, deal_id, partner_id, currency, amount_minor, reason, created_at, original_period_id, period_id, partner_name } = row;
+      await insertOneAdjustment(db, [id, deal_id, partner_id, currency, amount_minor, reason, created_at, original_period_id, period_id, partner_name]);
+    }
+    return;
+  }
   for (const chunk of chunks(rows, 200)) {
     await db.insertInto('payout_adjustments').values(chunk).execute();
   }
 }
+
+const FEW_ADJUSTMENTS = 4;
+
+const insertOneAdjustment = compileOnce(10, (db, [id, deal_id, partner_id, currency, amount_minor, reason, created_at, original_period_id, period_id, partner_name]) =>
+  db
+    .insertInto('payout_adjustments')
+    // Placeholders stand in for the values; their types are the caller's.
+    .values({ id, deal_id, partner_id, currency, amount_minor, reason, created_at, original_period_id, period_id, partner_name } as unknown as PayoutAdjustmentRow),
+);
 
 /**
  * Stores the period's lines: every stored share of a won deal closed in `[startsAt, endsAt)`

@@ -1,3 +1,4 @@
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import type { PayoutPeriodRow, PayoutPeriodsTable } from './schema.js';
 
@@ -32,3 +33,11 @@ export async function updatePeriodStatus(
   const result = await db.updateTable('payout_periods').set(changes).where('id', '=', id).where('status', '=', from).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** Whether any period has been locked (a locked period never opens again): until then no deal is booked. */
+export async function anyPeriodClosed(db: Db): Promise<boolean> {
+  return (await firstClosedPeriod(db, [])).length > 0;
+}
+
+// Every recomputation asks: compiled once.
+const firstClosedPeriod = compileOnce<{ id: string }>(0, (db) => db.selectFrom('payout_periods').select('id').where('status', '<>', 'open').limit(1));

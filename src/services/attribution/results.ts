@@ -8,6 +8,7 @@ import {
   type DealWithResult,
   type ResultColumns,
   type ResultWrite,
+  type StoredResult,
 } from '../../storage/attribution-results.js';
 import type { PendingDeal } from '../../storage/attribution-pending.js';
 import { chunks } from '../../storage/chunks.js';
@@ -65,7 +66,7 @@ async function recomputeFound(
   reasons: ReadonlyMap<string, string | null>,
   now: number,
 ) {
-  const previous = await previousContributions(db, found);
+  const previous = await storedResults(db, found);
   const won = found.filter(({ deal }) => deal.status === 'won').map(({ deal }) => deal);
   const touchpoints = groupByDeal(won.length > 0 ? await listTouchpointsForDeals(db, won.map((deal) => deal.id)) : []);
   const writes: ResultWrite[] = [];
@@ -76,18 +77,21 @@ async function recomputeFound(
       const model = ownModelOf(deal);
       const outcome = computeAttribution(deal, own, model, settings, {}, fits);
       const fitVersion = isDataDrivenModel(model) ? fits[model]!.head.version : 0;
-      const write = resultWrite(deal, outcome, own.length, settings, fitVersion, now);
+      const write = resultWrite(deal, outcome, own.length, settings, fitVersion, now, previous.get(deal.id) ?? null);
       writes.push(write);
       added.push(contributionOf(write.columns!, write.shares));
     } else if (previous.has(deal.id)) {
-      writes.push({ dealId: deal.id, columns: undefined, shares: [] });
+      writes.push({ dealId: deal.id, columns: undefined, shares: [], previous: previous.get(deal.id)! });
     }
   }
   await writeResults(db, writes);
   // In the same transaction as the results: no reader sees a moved payout without its adjustment.
   const payouts = new Map(writes.map((write) => [write.dealId, write.shares.map(payoutOf)]));
   await adjustBookedDeals(db, found.map(({ deal }) => ({ deal, payouts: payouts.get(deal.id) ?? [] })), reasons, now);
-  const deltas = rollupDeltas([...previous.values()], added);
+  const deltas = rollupDeltas(
+    [...previous.values()].map((stored) => contributionOf(stored.columns, stored.shares)),
+    added,
+  );
   await addDealDayDeltas(db, deltas.dealDays);
   await addPartnerMonthDeltas(db, deltas.partnerMonths);
 }
@@ -99,6 +103,7 @@ function resultWrite(
   settings: StoredAttributionSettings,
   fitVersion: number,
   now: number,
+  previous: StoredResult | null,
 ): ResultWrite {
   const columns: ResultColumns = {
     model: deal.attribution_model,
@@ -121,11 +126,11 @@ function resultWrite(
     currency: deal.currency,
     closed_at: deal.closed_at,
   }));
-  return { dealId: deal.id, columns, shares };
+  return { dealId: deal.id, columns, shares, previous };
 }
 
-/** The stored results among `found`, as what they added to the rollups. */
-async function previousContributions(db: Db, found: readonly DealWithResult[]): Promise<Map<string, ResultContribution>> {
+/** The stored results among `found`, with their shares. */
+async function storedResults(db: Db, found: readonly DealWithResult[]): Promise<Map<string, StoredResult>> {
   const stored = found.filter(({ result }) => result !== undefined);
   if (stored.length === 0) return new Map();
   const shares = new Map<string, AttributionShareRow[]>();
@@ -134,7 +139,7 @@ async function previousContributions(db: Db, found: readonly DealWithResult[]): 
     if (list) list.push(share);
     else shares.set(share.deal_id, [share]);
   }
-  return new Map(stored.map(({ deal, result }) => [deal.id, contributionOf(result!, shares.get(deal.id) ?? [])]));
+  return new Map(stored.map(({ deal, result }) => [deal.id, { columns: result!, shares: shares.get(deal.id) ?? [] }]));
 }
 
 const payoutOf = (share: AttributionShareRow) => ({ partnerId: share.partner_id, currency: share.currency, amountMinor: share.payout });

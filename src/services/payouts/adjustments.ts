@@ -2,6 +2,7 @@ import { adjustmentsToReach, CHANGE_REASONS, type PayoutAmount } from '../../dom
 import { periodContaining } from '../../domain/payouts/periods.js';
 import type { Db } from '../../storage/db.js';
 import { insertAdjustments, insertDealBookings, readDealLedger, type DealLedger } from '../../storage/payout-ledger.js';
+import { anyPeriodClosed } from '../../storage/payout-periods.js';
 import type { DealRow, PayoutAdjustmentRow } from '../../storage/schema.js';
 import { newId } from '../ids.js';
 
@@ -16,7 +17,8 @@ export interface RecomputedDeal {
  * locked period, records what moved (one adjustment per partner and currency), so that its
  * locked lines plus its adjustments equal its current payouts. A deal that closes in a locked
  * period it was not booked into (created late, or moved there) is booked now, and its whole
- * payout becomes adjustments. Costs one read per call (bookings, booked amounts and the closed periods in one statement).
+ * payout becomes adjustments. Costs one read per call (bookings, booked amounts and the closed periods in one statement),
+ * and before any period is locked one probe of the periods table.
  */
 export async function adjustBookedDeals(
   db: Db,
@@ -25,6 +27,9 @@ export async function adjustBookedDeals(
   now: number,
 ): Promise<void> {
   if (recomputed.length === 0) return;
+  // Nothing is booked before the first lock, and a lock waits for recomputations in flight (it
+  // takes the settings row they share): with no closed period there is nothing to adjust.
+  if (!(await anyPeriodClosed(db))) return;
   // The closed periods are read along: a deal not booked yet may close inside one.
   const ledger = await readDealLedger(db, recomputed.map(({ deal }) => deal.id), true);
   const bookings = ledger.bookings;

@@ -6,7 +6,9 @@ import { seedDataset } from '../analytics/dataset.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  // The app's own worker off: it would race the rebuild's drain for the pending deals and stamp
+  // them with the real clock, so `calculated_at` below would depend on who won.
+  t = await startTestApp({ PROPAGATION_WORKER: 'off' });
   await seedDataset(t.api);
 });
 afterAll(async () => t.close());

@@ -1,4 +1,5 @@
-import { DIAGONAL_BLOCK_COLUMNS, factorLU, inverseDiagonal, solveLU, solveTransposedLU } from './dense-lu.js';
+import { factorLU, solveLU, solveTransposedLU } from './dense-lu.js';
+import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from './inverse-diagonal.js';
 import { SimdWorkspace } from './simd-kernels.js';
 
 /**

@@ -1,14 +1,11 @@
 import { DomainError } from '../errors.js';
 import type { SimdWorkspace } from './simd-kernels.js';
 
-// Block sizes: a panel of pivots is applied to cache-sized tiles of each row at once, and the
-// inverse's diagonal is built for a block of columns per pass, so each pass over the O(n²)
-// factors does 4-16 times the arithmetic of a plain loop (the plain loops are memory-bound).
+// Block sizes: a panel of pivots is applied to cache-sized tiles of each row at once, so each
+// pass over the O(n²) factors does several times the arithmetic of a plain loop (the plain
+// loops are memory-bound). The inverse's diagonal, from these factors, is in inverse-diagonal.ts.
 const PANEL = 32;
 const TILE = 512;
-const COLUMNS = 8;
-/** The inverse diagonal's column block width, for sizing a {@link SimdWorkspace}. */
-export const DIAGONAL_BLOCK_COLUMNS = COLUMNS;
 
 /**
  * LU factorisation without pivoting, in place: L (unit diagonal) below the
@@ -164,116 +161,4 @@ export function solveTransposedLU(rows: readonly Float64Array[], b: Float64Array
     if (xj !== 0) for (let k = 0; k < j; k += 1) x[k] = (x[k] as number) - (r[k] as number) * xj;
   }
   return x;
-}
-
-/**
- * The diagonal of `(L U)⁻¹`: entry p is (row p of U⁻¹) · (column p of L⁻¹),
- * both zero before p. Built {@link COLUMNS} columns per pass; with `simd` (whose `rows` these
- * are) the inner sums run as WebAssembly SIMD, with the same bits.
- *
- * @example
- * inverseDiagonal(factored); // Float64Array of N_pp
- */
-export function inverseDiagonal(rows: readonly Float64Array[], simd?: SimdWorkspace): Float64Array {
-  return simd?.owns(rows) ? inverseDiagonalSimd(rows, simd) : inverseDiagonalScalar(rows);
-}
-
-function inverseDiagonalScalar(rows: readonly Float64Array[]): Float64Array {
-  const n = rows.length;
-  const diagonal = new Float64Array(n);
-  // U's columns as rows (only the part on and above the diagonal), so both passes read memory in order.
-  const upperT = rows.map((_, k) => {
-    const column = new Float64Array(k + 1);
-    for (let j = 0; j <= k; j += 1) column[j] = (rows[j] as Float64Array)[k] as number;
-    return column;
-  });
-  const y = new Float64Array(n * COLUMNS);
-  const z = new Float64Array(n * COLUMNS);
-  const sums = new Float64Array(COLUMNS);
-  for (let p0 = 0; p0 < n; p0 += COLUMNS) {
-    const width = Math.min(COLUMNS, n - p0);
-    // z_t = L⁻¹ e_{p0+t}: z_t[k] = δ - Σ_{j<k} L[k][j] z_t[j]; y_t = e_{p0+t}ᵀ U⁻¹ likewise over U's columns, divided by U[k][k].
-    for (let k = p0; k < n; k += 1) {
-      accumulate(rows[k] as Float64Array, z, p0, k, sums);
-      for (let t = 0; t < COLUMNS; t += 1) z[k * COLUMNS + t] = (k - p0 === t ? 1 : 0) - (sums[t] as number);
-      const column = upperT[k] as Float64Array;
-      accumulate(column, y, p0, k, sums);
-      const d = column[k] as number;
-      for (let t = 0; t < COLUMNS; t += 1) y[k * COLUMNS + t] = ((k - p0 === t ? 1 : 0) - (sums[t] as number)) / d;
-    }
-    for (let t = 0; t < width; t += 1) {
-      let sum = 0;
-      for (let k = p0 + t; k < n; k += 1) sum += (y[k * COLUMNS + t] as number) * (z[k * COLUMNS + t] as number);
-      diagonal[p0 + t] = sum;
-    }
-  }
-  return diagonal;
-}
-
-/**
- * {@link inverseDiagonalScalar} with the sums in the SIMD kernel, two rows per pass: the kernel
- * sums rows k and k + 1 over j < k, and row k + 1 then adds its j = k term last, as the scalar
- * loop would, so every value is the same operations in the same order.
- */
-function inverseDiagonalSimd(rows: readonly Float64Array[], simd: SimdWorkspace): Float64Array {
-  const n = rows.length;
-  const diagonal = new Float64Array(n);
-  const { upperT, yBlock: y, zBlock: z, sums } = simd;
-  for (let k = 0; k < n; k += 1) {
-    const column = upperT[k] as Float64Array;
-    for (let j = 0; j <= k; j += 1) column[j] = (rows[j] as Float64Array)[k] as number;
-  }
-  for (let p0 = 0; p0 < n; p0 += COLUMNS) {
-    const width = Math.min(COLUMNS, n - p0);
-    for (let k = p0; k < n; k += 2) {
-      const pair = k + 1 < n;
-      simd.accumulateRows(k, p0);
-      const l = pair ? ((rows[k + 1] as Float64Array)[k] as number) : 0;
-      for (let t = 0; t < COLUMNS; t += 1) {
-        const zk = (k - p0 === t ? 1 : 0) - (sums[t] as number);
-        z[k * COLUMNS + t] = zk;
-        if (pair) z[(k + 1) * COLUMNS + t] = (k + 1 - p0 === t ? 1 : 0) - ((sums[COLUMNS + t] as number) + l * zk);
-      }
-      simd.accumulateUpperColumns(k, p0);
-      const column = upperT[k] as Float64Array;
-      const next = upperT[pair ? k + 1 : k] as Float64Array;
-      const [d, u, dNext] = [column[k] as number, next[k] as number, next[pair ? k + 1 : k] as number];
-      for (let t = 0; t < COLUMNS; t += 1) {
-        const yk = ((k - p0 === t ? 1 : 0) - (sums[t] as number)) / d;
-        y[k * COLUMNS + t] = yk;
-        if (pair) y[(k + 1) * COLUMNS + t] = ((k + 1 - p0 === t ? 1 : 0) - ((sums[COLUMNS + t] as number) + u * yk)) / dNext;
-      }
-    }
-    for (let t = 0; t < width; t += 1) {
-      let sum = 0;
-      for (let k = p0 + t; k < n; k += 1) sum += (y[k * COLUMNS + t] as number) * (z[k * COLUMNS + t] as number);
-      diagonal[p0 + t] = sum;
-    }
-  }
-  return diagonal;
-}
-
-/** sums[t] = Σ_{j in [p0, k)} row[j] · block[j][t], for the block's 8 columns (kept in locals: V8 keeps them in registers). */
-function accumulate(row: Float64Array, block: Float64Array, p0: number, k: number, sums: Float64Array): void {
-  let [s0, s1, s2, s3, s4, s5, s6, s7] = [0, 0, 0, 0, 0, 0, 0, 0];
-  for (let j = p0; j < k; j += 1) {
-    const a = row[j] as number;
-    const b = j * COLUMNS;
-    s0 += a * (block[b] as number);
-    s1 += a * (block[b + 1] as number);
-    s2 += a * (block[b + 2] as number);
-    s3 += a * (block[b + 3] as number);
-    s4 += a * (block[b + 4] as number);
-    s5 += a * (block[b + 5] as number);
-    s6 += a * (block[b + 6] as number);
-    s7 += a * (block[b + 7] as number);
-  }
-  sums[0] = s0;
-  sums[1] = s1;
-  sums[2] = s2;
-  sums[3] = s3;
-  sums[4] = s4;
-  sums[5] = s5;
-  sums[6] = s6;
-  sums[7] = s7;
 }

@@ -1,5 +1,8 @@
+import { I32, V128, uleb, vector, section, name, get, set, i32Add,
+  i32Const, f64Load, v128Load, v128Store, f64x2Splat, f64x2Add, f64x2Sub, f64x2Mul, loopWhileBelow } from './wasm-encoding.js';
+
 /**
- * The two inner loops of the dense solve (dense-lu.ts) as WebAssembly SIMD: two doubles per
+ * The two inner loops of the dense solve (dense-lu.ts, inverse-diagonal.ts) as WebAssembly SIMD: two doubles per
  * instruction, and no bounds checks, about 3× the plain JavaScript loops on this machine.
  *
  * **Bit for bit the same as the JavaScript loops**: each lane does exactly the IEEE-754
@@ -25,61 +28,6 @@ interface WasmModule {
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-const uleb = (value: number): number[] => {
-  const out: number[] = [];
-  let rest = value;
-  do {
-    const byte = rest & 0x7f;
-    rest >>>= 7;
-    out.push(rest === 0 ? byte : byte | 0x80);
-  } while (rest !== 0);
-  return out;
-};
-const vector = (items: readonly number[][]) => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: readonly number[]) => [id, ...uleb(body.length), ...body];
-const name = (text: string) => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
-
-// Instructions (WebAssembly core 2.0 with the fixed-width SIMD proposal).
-const get = (local: number) => [0x20, ...uleb(local)];
-const set = (local: number) => [0x21, ...uleb(local)];
-const i32Add = [0x6a];
-const i32GeU = [0x4f];
-const sleb = (value: number): number[] => {
-  const out: number[] = [];
-  for (let rest = value; ; ) {
-    const byte = rest & 0x7f;
-    rest >>= 7;
-    if ((rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-};
-const i32Const = (value: number) => [0x41, ...sleb(value)];
-const f64Load = (offset: number) => [0x2b, 3, ...uleb(offset)];
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const v128Load = (offset = 0) => [...simd(0), 3, ...uleb(offset)];
-const v128Store = (offset = 0) => [...simd(11), 3, ...uleb(offset)];
-const f64x2Splat = simd(20);
-const f64x2Add = simd(240);
-const f64x2Sub = simd(241);
-const f64x2Mul = simd(242);
-const loopWhileBelow = (counter: number, end: number, step: number, body: readonly number[]) => [
-  ...[0x02, 0x40, 0x03, 0x40], // block, loop
-  ...get(counter),
-  ...get(end),
-  ...i32GeU,
-  ...[0x0d, 1], // br_if out of the block
-  ...body,
-  ...get(counter),
-  ...i32Const(step),
-  ...i32Add,
-  ...set(counter),
-  ...[0x0c, 0], // br to the loop
-  ...[0x0b, 0x0b],
-];
 
 /**
  * `rows(r, q) -= multipliers · pivot rows k..k+3`, columns [j0, j1): the factorisation's trailing

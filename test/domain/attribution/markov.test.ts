@@ -11,7 +11,8 @@ import {
   type PartnerPath,
 } from '../../../src/domain/attribution/index.js';
 import { solveAbsorbingChain } from '../../../src/domain/attribution/absorbing-chain.js';
-import { factorLU, inverseDiagonal, solveLU } from '../../../src/domain/attribution/dense-lu.js';
+import { factorLU, solveLU } from '../../../src/domain/attribution/dense-lu.js';
+import { inverseDiagonal } from '../../../src/domain/attribution/inverse-diagonal.js';
 
 const path = (partners: string, won: boolean): PartnerPath => ({ partners: partners === '' ? [] : partners.split('>'), won });
 const repeat = (times: number, p: PartnerPath) => Array.from({ length: times }, () => p);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DIAGONAL_BLOCK_COLUMNS, factorLU, inverseDiagonal, solveLU } from '../../../src/domain/attribution/dense-lu.js';
+import { factorLU, solveLU } from '../../../src/domain/attribution/dense-lu.js';
+import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from '../../../src/domain/attribution/inverse-diagonal.js';
 import { SimdWorkspace } from '../../../src/domain/attribution/simd-kernels.js';
 
 /**

@@ -76,7 +76,8 @@ export interface DatabaseMonitorEvents {
  * change, and /ready reads it.
  */
 export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
-  #down: { since: number; failures: number; reported: number; lastSummary: number } | undefined;
+  #down: { since: number; lastFailure: number; failures: number; reported: number; lastSummary: number } | undefined;
+  #lastRecovery = Number.NEGATIVE_INFINITY;
   #lastWriteFailure: { at: number; error: unknown } | undefined;
   #lastWriteSuccess = 0;
   #refusingWrites = false;
@@ -128,18 +129,23 @@ export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
   }
 
   /**
-   * @param startedAt when the query was sent: one sent before the outage began and answered
+   * @param startedAt when the query was sent: one sent before the latest failure and answered
    *   since says nothing about recovery (a stopping server finishes some queries as it goes).
    */
   recordSuccess(startedAt: number = this.clock()): void {
-    if (this.#down && startedAt >= this.#down.since) {
+    if (this.#down && startedAt >= this.#down.lastFailure) {
       const { since, failures } = this.#down;
       this.#down = undefined;
-      this.emit('available', this.clock() - since, failures);
+      this.#lastRecovery = this.clock();
+      this.emit('available', this.#lastRecovery - since, failures);
     }
   }
 
-  recordFailure(error: unknown): void {
+  /**
+   * @param startedAt when the query was sent: one sent before the last recovery that fails
+   *   after it (on a connection the outage broke) is a leftover of that outage, not a new one.
+   */
+  recordFailure(error: unknown, startedAt: number = this.clock()): void {
     const kind = classifyDatabaseError(error);
     const now = this.clock();
     if (kind === 'writes_refused') {
@@ -152,12 +158,14 @@ export class DatabaseMonitor extends EventEmitter<DatabaseMonitorEvents> {
     }
     if (kind !== 'unavailable') return;
     if (!this.#down) {
-      this.#down = { since: now, failures: 1, reported: 0, lastSummary: now };
+      if (startedAt < this.#lastRecovery) return;
+      this.#down = { since: now, lastFailure: now, failures: 1, reported: 0, lastSummary: now };
       this.emit('unavailable', error);
       return;
     }
     const down = this.#down;
     down.failures++;
+    down.lastFailure = now;
     if (now - down.lastSummary >= SUMMARY_INTERVAL_MS) {
       this.emit('still-unavailable', down.failures - down.reported, now - down.since);
       down.reported = down.failures;

@@ -56,24 +56,25 @@ class ObservedConnection implements DatabaseConnection {
       }
       return result;
     } catch (error) {
-      this.fail(error);
+      this.fail(error, startedAt);
       throw error;
     }
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    const startedAt = Date.now();
     try {
       yield* this.inner.streamQuery<R>(compiledQuery, chunkSize);
     } catch (error) {
-      this.fail(error);
+      this.fail(error, startedAt);
       throw error;
     }
   }
 
-  fail(error: unknown): void {
+  fail(error: unknown, startedAt: number): void {
     if (breaksConnection(error)) this.broken = true;
     this.onError?.(error);
-    this.monitor.recordFailure(error);
+    this.monitor.recordFailure(error, startedAt);
   }
 }
 
@@ -89,10 +90,11 @@ class ObservedDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    const startedAt = Date.now();
     try {
       return new ObservedConnection(await this.inner.acquireConnection(), this.monitor, this.onError);
     } catch (error) {
-      this.monitor.recordFailure(error);
+      this.monitor.recordFailure(error, startedAt);
       throw error;
     }
   }

@@ -70,6 +70,35 @@ describe('DatabaseMonitor', () => {
     expect(events).toEqual(['unavailable']);
   });
 
+  it('ends an outage only with a query sent after its latest failure (a stopping server answers a last query or two)', () => {
+    const { monitor, events, advance, now } = monitored();
+    monitor.recordFailure(failure('57P01'));
+    advance(5);
+    const sentDuringTheStop = now();
+    advance(5);
+    monitor.recordFailure(failure('57P01'));
+    monitor.recordSuccess(sentDuringTheStop);
+    expect(monitor.available).toBe(false);
+    advance(1_000);
+    monitor.recordSuccess(now());
+    expect(events).toEqual(['unavailable', 'available 1010 2']);
+  });
+
+  it('takes a failure of a query sent before the recovery for a leftover of that outage, not a new one', () => {
+    const { monitor, events, advance, now } = monitored();
+    monitor.recordFailure(failure('ECONNREFUSED'));
+    advance(1_000);
+    const sentBeforeRecovery = now();
+    advance(5);
+    monitor.recordSuccess(now());
+    advance(5);
+    monitor.recordFailure(failure(undefined, 'Connection terminated unexpectedly'), sentBeforeRecovery);
+    expect(monitor.available).toBe(true);
+    monitor.recordFailure(failure('ECONNREFUSED'), now());
+    expect(monitor.available).toBe(false);
+    expect(events).toEqual(['unavailable', 'available 1005 1', 'unavailable']);
+  });
+
   it('says writes are refused once, forgets it when one is stored, and logs the end after 5 s without refusals', () => {
     const { monitor, events, advance } = monitored();
     monitor.recordFailure(failure('SQLITE_FULL'));

@@ -76,16 +76,6 @@ function CreatePeriodForm({ onCreated }: { onCreated: (period: PayoutPeriod) => 
   const [end, setEnd] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const fieldError = (path: string) => {
-    const message = error?.fieldErrors.find((item) => item.path === path)?.message;
-    return (
-      message && (
-        <span class="field-error" id={`error-period-${path}`}>
-          {message}
-        </span>
-      )
-    );
-  };
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
@@ -102,38 +92,39 @@ function CreatePeriodForm({ onCreated }: { onCreated: (period: PayoutPeriod) => 
       setBusy(false);
     }
   };
-  const invalid = (path: string) => (error?.fieldErrors.some((item) => item.path === path) ? true : undefined);
   return (
     <form class="create-period" onSubmit={submit} noValidate>
-      <div class="field">
-        <label for="period-start">First day (UTC)</label>
-        <input
-          id="period-start"
-          type="date"
-          value={start}
-          aria-invalid={invalid('start_date')}
-          aria-describedby={invalid('start_date') && 'error-period-start_date'}
-          onInput={(event) => setStart(event.currentTarget.value)}
-        />
-        {fieldError('start_date')}
-      </div>
-      <div class="field">
-        <label for="period-end">Last day (UTC, inclusive)</label>
-        <input
-          id="period-end"
-          type="date"
-          value={end}
-          aria-invalid={invalid('end_date')}
-          aria-describedby={invalid('end_date') && 'error-period-end_date'}
-          onInput={(event) => setEnd(event.currentTarget.value)}
-        />
-        {fieldError('end_date')}
-      </div>
+      <DateField id="period-start" label="First day (UTC)" path="start_date" value={start} onInput={setStart} error={error} />
+      <DateField id="period-end" label="Last day (UTC, inclusive)" path="end_date" value={end} onInput={setEnd} error={error} />
       <button type="submit" disabled={busy}>
         {busy ? 'Opening…' : 'Open period'}
       </button>
       {/* A 409 (an overlap) also names the field; its detail says which period is in the way. */}
       {error && (error.fieldErrors.length === 0 || error.status === 409) && <ErrorNote error={error} lead="Not opened." />}
     </form>
+  );
+}
+
+/** A date input for the body field `path`, marked invalid with the API's message when the last answer named it. */
+function DateField(props: { id: string; label: string; path: string; value: string; onInput: (value: string) => void; error: ApiError | null }) {
+  const message = props.error?.fieldErrors.find((item) => item.path === props.path)?.message;
+  const errorId = `error-period-${props.path}`;
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="date"
+        value={props.value}
+        aria-invalid={message !== undefined ? true : undefined}
+        aria-describedby={message !== undefined ? errorId : undefined}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+      {message && (
+        <span class="field-error" id={errorId}>
+          {message}
+        </span>
+      )}
+    </div>
   );
 }

@@ -79,9 +79,26 @@ export async function createApiKey(db: Db, input: NewApiKey, now: number, actor:
 /** The principal for a presented key, or undefined when it is unknown or revoked. Reads only. */
 export async function authenticateApiKey(db: Db, key: string): Promise<Principal | undefined> {
   if (!key.startsWith(KEY_PREFIX)) return undefined;
-  const row = await apiKeys.findActiveApiKeyByHash(db, hashApiKey(key));
-  return row ? principalOf(row) : undefined;
+  const remembered = hashesOfActiveKeys.get(key);
+  const hash = remembered ?? hashApiKey(key);
+  const row = await apiKeys.findActiveApiKeyByHash(db, hash);
+  if (!row) return undefined;
+  if (remembered === undefined) {
+    if (hashesOfActiveKeys.size >= MAX_REMEMBERED_HASHES) hashesOfActiveKeys.clear();
+    hashesOfActiveKeys.set(key, hash);
+  }
+  // The storage layer's key cache hands back the same row while it holds: one principal per row.
+  let principal = principals.get(row);
+  if (!principal) principals.set(row, (principal = Object.freeze(principalOf(row))));
+  return principal;
 }
+
+// Every request presents its key, and hashing it was 1-2 % of a stored GET /attribution's CPU.
+// Only keys found active are remembered, so guessed keys cannot fill the map. Whether a key is
+// still active is decided by the lookup on every request, never by this map.
+const hashesOfActiveKeys = new Map<string, string>();
+const MAX_REMEMBERED_HASHES = 1000;
+const principals = new WeakMap<ApiKeyRow, Principal>();
 
 export function principalOf(row: ApiKeyRow): Principal {
   return { keyId: row.id, keyName: row.name, scopes: scopesOf(row), partnerId: row.partner_id };

@@ -35,7 +35,8 @@ export const securityPlugin = fp(
       origin: origins.length === 1 && origins[0] === '*' ? '*' : origins,
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['content-type', 'x-api-key', 'authorization', 'x-request-id'],
-      exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id'],
+      // One string: @fastify/cors joins a list again on every request.
+      exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id'].join(', '),
     });
   },
   { name: 'security' },

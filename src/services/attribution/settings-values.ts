@@ -51,10 +51,21 @@ export async function readAttributionSettings(db: Db, defaultModel: AttributionM
   return withDefaults(await readSetting<Partial<StoredAttributionSettings>>(db, ATTRIBUTION_SETTINGS_KEY), defaultModel);
 }
 
-/** The settings from their stored JSON (read along with something else), defaults filled in. */
-export function parseAttributionSettings(json: string | null | undefined, defaultModel: AttributionModel): StoredAttributionSettings {
-  return withDefaults(json ? (JSON.parse(json) as Partial<StoredAttributionSettings>) : undefined, defaultModel);
+/**
+ * The settings from their stored JSON (read along with something else), defaults filled in.
+ * Frozen, and the same object for the same JSON as the previous call: every stored
+ * GET /attribution parses the settings it read, and they rarely change.
+ */
+export function parseAttributionSettings(json: string | null | undefined, defaultModel: AttributionModel): Readonly<StoredAttributionSettings> {
+  const last = lastParsed;
+  if (last && last.json === (json ?? null) && last.defaultModel === defaultModel) return last.settings;
+  const settings = withDefaults(json ? (JSON.parse(json) as Partial<StoredAttributionSettings>) : undefined, defaultModel);
+  Object.freeze(settings.role_weights);
+  lastParsed = { json: json ?? null, defaultModel, settings: Object.freeze(settings) };
+  return settings;
 }
+
+let lastParsed: { json: string | null; defaultModel: AttributionModel; settings: Readonly<StoredAttributionSettings> } | undefined;
 
 function withDefaults(stored: Partial<StoredAttributionSettings> | undefined, defaultModel: AttributionModel): StoredAttributionSettings {
   return {

@@ -87,7 +87,21 @@ export async function authenticateApiKey(db: Db, key: string): Promise<Principal
     if (hashesOfActiveKeys.size >= MAX_REMEMBERED_HASHES) hashesOfActiveKeys.clear();
     hashesOfActiveKeys.set(key, hash);
   }
-  // The storage layer's key cache hands back the same row while it holds: one principal per row.
+  return principalOfCached(row);
+}
+
+/**
+ * {@link authenticateApiKey} when it can answer without reading (a key this instance knows to be
+ * active, on SQLite while nothing was committed since), synchronously; undefined otherwise.
+ */
+export function authenticateKnownApiKey(db: Db, key: string): Principal | undefined {
+  const hash = hashesOfActiveKeys.get(key);
+  const row = hash === undefined ? undefined : apiKeys.findCachedActiveApiKey(db, hash);
+  return row && principalOfCached(row);
+}
+
+// The storage layer's key cache hands back the same row while it holds: one principal per row.
+function principalOfCached(row: ApiKeyRow): Principal {
   let principal = principals.get(row);
   if (!principal) principals.set(row, (principal = Object.freeze(principalOf(row))));
   return principal;

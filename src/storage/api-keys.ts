@@ -40,6 +40,18 @@ function forgetCachedKeys(db: Db): void {
 }
 
 /**
+ * The active key with this hash when the cache can answer at once (see {@link KeyCache}), without
+ * a promise: every request asks. Undefined means "not known here": call {@link findActiveApiKeyByHash}.
+ */
+export function findCachedActiveApiKey(db: Db, keyHash: string): ApiKeyRow | undefined {
+  const version = othersCommitVersion(db);
+  if (version === undefined) return undefined;
+  const cache = keyCacheOf(db);
+  const hit = cache.byHash.get(keyHash);
+  return hit && hit.version === version && hit.generation === cache.generation ? hit.row : undefined;
+}
+
+/**
  * The active (not revoked) key with this hash, if any. On SQLite, from memory while no write
  * could have changed it (see {@link KeyCache}); otherwise one indexed read.
  */

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../../errors.js';
-import { authenticateApiKey, hasScope, type Principal, type Scope } from '../../services/api-keys.js';
+import { authenticateApiKey, authenticateKnownApiKey, hasScope, type Principal, type Scope } from '../../services/api-keys.js';
 import type { Db } from '../../storage/db.js';
 
 /**
@@ -42,11 +42,20 @@ export const authPlugin = fp(
     app.decorateRequest('principal', null);
     app.decorateRequest('presentedKey', false);
 
-    app.addHook('onRequest', async (request) => {
+    // A callback, not an async hook: a key known to be active is answered without a promise.
+    app.addHook('onRequest', (request, _reply, done) => {
       const key = presentedKeyOf(request);
-      if (key === undefined) return;
+      if (key === undefined) return done();
       request.presentedKey = true;
-      request.principal = (await authenticateApiKey(options.db, key)) ?? null;
+      const known = authenticateKnownApiKey(options.db, key);
+      if (known) {
+        request.principal = known;
+        return done();
+      }
+      authenticateApiKey(options.db, key).then((principal) => {
+        request.principal = principal ?? null;
+        done();
+      }, done);
     });
 
     const undeclared: RouteOptions[] = [];
@@ -65,25 +74,28 @@ export const authPlugin = fp(
   { name: 'auth', dependencies: ['@fastify/rate-limit'] },
 );
 
-async function authorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+// A callback, not an async function: every request runs it.
+function authorize(request: FastifyRequest, _reply: FastifyReply, done: (error?: AppError) => void): void {
+  done(refusalOf(request));
+}
+
+/** Why the route refuses the request's principal, or undefined when it may go on. */
+function refusalOf(request: FastifyRequest): AppError | undefined {
   const auth = request.routeOptions.config.auth;
-  if (auth === 'public') return;
-  if (auth === undefined) throw new AppError('internal', 'route has no auth declaration');
+  if (auth === 'public') return undefined;
+  if (auth === undefined) return new AppError('internal', 'route has no auth declaration');
   const principal = request.principal;
   if (!principal) {
-    throw new AppError(
+    return new AppError(
       'unauthorized',
       request.presentedKey
         ? 'The API key is unknown or has been revoked'
         : 'Send an API key in the X-API-Key header (or Authorization: Bearer <key>)',
     );
   }
-  if (!hasScope(principal, auth.scope)) {
-    throw new AppError('forbidden', `This API key lacks the '${auth.scope}' scope`);
-  }
-  if (principal.partnerId !== null && !auth.partnerBound) {
-    throw new AppError('not_found', 'Not found');
-  }
+  if (!hasScope(principal, auth.scope)) return new AppError('forbidden', `This API key lacks the '${auth.scope}' scope`);
+  if (principal.partnerId !== null && !auth.partnerBound) return new AppError('not_found', 'Not found');
+  return undefined;
 }
 
 function toArray<T>(value: T | T[] | undefined): T[] {

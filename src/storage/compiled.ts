@@ -1,11 +1,13 @@
 import { createQueryId, type Compilable, type CompiledQuery, type RootOperationNode } from 'kysely';
 import { isPostgres, type Db } from './db.js';
+import { preparedOnPostgres } from './observed-dialect.js';
 
 /** One call's values, in the order the builder names them. */
 type Values = readonly unknown[];
 
 /**
- * A query whose SQL is built once per engine; each call then only binds its values. Kysely
+ * A query whose SQL is built once per engine; each call then only binds its values (on PostgreSQL
+ * to a statement each connection prepares once, see `preparedOnPostgres`). Kysely
  * otherwise rebuilds and recompiles the same tree on every call (10–15 % of the hot routes'
  * CPU, docs/benchmark.md). `build` receives placeholders in place of the values: it must use
  * them only as values (never to choose the query's shape).
@@ -23,6 +25,7 @@ export function compileOnce<Row>(arity: number, build: (db: Db, values: readonly
     let entry = compiled.get(postgres);
     if (!entry) {
       const query = build(db, placeholders).compile();
+      if (postgres) preparedOnPostgres(query.sql);
       const slots = query.parameters.map((parameter) => slotOf.get(parameter as string) ?? { value: parameter });
       entry = { sql: query.sql, node: query.query, slots };
       compiled.set(postgres, entry);

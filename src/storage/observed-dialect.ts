@@ -145,6 +145,18 @@ class ObservedDriver implements Driver {
   }
 }
 
+// SQL text → the name it is prepared under on each PostgreSQL connection (see preparedOnPostgres).
+const preparedStatementNames = new Map<string, string>();
+
+/**
+ * Makes every PostgreSQL connection prepare `text` once, under a name, and then only bind and run
+ * it: an unnamed query is parsed and planned again on every call (the bare baseline names its
+ * statements the same way). For the hot queries built once (`compileOnce`), whose text never varies.
+ */
+export function preparedOnPostgres(text: string): void {
+  if (!preparedStatementNames.has(text)) preparedStatementNames.set(text, `compiled_${preparedStatementNames.size + 1}`);
+}
+
 /**
  * A pg pool whose clients are destroyed instead of returned when a query on them failed in a way
  * that leaves the connection unusable: reset, terminated by the server, or timed out client-side
@@ -162,7 +174,11 @@ export function discardingBrokenClients(pool: pg.Pool): PostgresPool {
       };
       return {
         query: ((...args: Parameters<pg.PoolClient['query']>) => {
-          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          const name = typeof args[0] === 'string' ? preparedStatementNames.get(args[0]) : undefined;
+          const result =
+            name === undefined
+              ? (client.query as (...a: unknown[]) => unknown)(...args)
+              : client.query({ name, text: args[0] as string, values: args[1] as unknown[] });
           return result instanceof Promise ? result.catch(noteBroken) : result;
         }) as PostgresPoolClient['query'],
         release: () => client.release(broken),

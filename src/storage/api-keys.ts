@@ -75,9 +75,13 @@ export async function findApiKey(db: Db, id: string): Promise<ApiKeyRow | undefi
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-// Every request runs it.
+// Every request runs it. Columns by name: see preparedOnPostgres.
 const activeKeyByHash = compileOnce<ApiKeyRow>(1, (db, [keyHash]) =>
-  db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash!).where('revoked_at', 'is', null),
+  db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'prefix', 'key_hash', 'scopes', 'partner_id', 'created_at', 'revoked_at'])
+    .where('key_hash', '=', keyHash!)
+    .where('revoked_at', 'is', null),
 );
 
 export async function listApiKeys(db: Db, page: { limit: number; offset: number }) {

@@ -38,7 +38,17 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
     .selectFrom('deals')
     .leftJoin('attribution_results as result', 'result.deal_id', 'deals.id')
     .leftJoin('attribution_pending as pending', 'pending.deal_id', 'deals.id')
-    .selectAll('deals')
+    // Columns by name, not `deals.*`: PostgreSQL cannot run a prepared `*` again once a migration adds a column.
+    .select([
+      'deals.id',
+      'deals.amount',
+      'deals.currency',
+      'deals.closed_at',
+      'deals.attribution_model',
+      'deals.status',
+      'deals.created_at',
+      'deals.updated_at',
+    ])
     .select((eb) => eb.selectFrom('settings').select('value').where('key', '=', settingsKey).as('settings_value'))
     .select([
       'pending.deal_id as pending_deal_id',

@@ -151,11 +151,17 @@ const preparedStatementNames = new Map<string, string>();
 /**
  * Makes every PostgreSQL connection prepare `text` once, under a name, and then only bind and run
  * it: an unnamed query is parsed and planned again on every call (the bare baseline names its
- * statements the same way). For the hot queries built once (`compileOnce`), whose text never varies.
+ * statements the same way). For the hot queries built once (`compileOnce`), whose text never varies;
+ * they name their columns.
  */
 export function preparedOnPostgres(text: string): void {
-  if (!preparedStatementNames.has(text)) preparedStatementNames.set(text, `compiled_${preparedStatementNames.size + 1}`);
+  // PostgreSQL expands `*` when it prepares, and refuses to run the statement again once a
+  // migration adds a column ("cached plan must not change result type"): such texts stay unnamed.
+  if (SELECTS_STAR.test(text) || preparedStatementNames.has(text)) return;
+  preparedStatementNames.set(text, `compiled_${preparedStatementNames.size + 1}`);
 }
+
+const SELECTS_STAR = /(select|,)\s*("[^"]+"\.)?\*/i;
 
 /**
  * A pg pool whose clients are destroyed instead of returned when a query on them failed in a way

@@ -61,7 +61,7 @@ export const authPlugin = fp(
     const undeclared: RouteOptions[] = [];
     app.addHook('onRoute', (route) => {
       undeclared.push(route);
-      route.onRequest = [...toArray(route.onRequest), authorize];
+      route.onRequest = [...toArray(route.onRequest), authorizer(route)];
     });
     app.addHook('onReady', async () => {
       const missing = undeclared.filter((route) => route.config?.auth === undefined);
@@ -74,14 +74,20 @@ export const authPlugin = fp(
   { name: 'auth', dependencies: ['@fastify/rate-limit'] },
 );
 
-// A callback, not an async function: every request runs it.
-function authorize(request: FastifyRequest, _reply: FastifyReply, done: (error?: AppError) => void): void {
-  done(refusalOf(request));
+/**
+ * The route's check of the principal. Its declaration is read from the route's own options, which
+ * plugins registered later may still complete (the docs' routes), rather than from
+ * `request.routeOptions`, which builds a new object on every access. A callback, not an async
+ * function: every request runs it.
+ */
+function authorizer(route: RouteOptions) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: AppError) => void): void => {
+    done(refusalOf(route.config?.auth, request));
+  };
 }
 
 /** Why the route refuses the request's principal, or undefined when it may go on. */
-function refusalOf(request: FastifyRequest): AppError | undefined {
-  const auth = request.routeOptions.config.auth;
+function refusalOf(auth: RouteAuth | undefined, request: FastifyRequest): AppError | undefined {
   if (auth === 'public') return undefined;
   if (auth === undefined) return new AppError('internal', 'route has no auth declaration');
   const principal = request.principal;

@@ -76,28 +76,17 @@ export async function createApiKey(db: Db, input: NewApiKey, now: number, actor:
   return { row, key };
 }
 
-/** The principal for a presented key, or undefined when it is unknown or revoked. Reads only. */
-export async function authenticateApiKey(db: Db, key: string): Promise<Principal | undefined> {
-  if (!key.startsWith(KEY_PREFIX)) return undefined;
-  const remembered = hashesOfActiveKeys.get(key);
-  const hash = remembered ?? hashApiKey(key);
-  const row = await apiKeys.findActiveApiKeyByHash(db, hash);
-  if (!row) return undefined;
-  if (remembered === undefined) {
-    if (hashesOfActiveKeys.size >= MAX_REMEMBERED_HASHES) hashesOfActiveKeys.clear();
-    hashesOfActiveKeys.set(key, hash);
-  }
-  return principalOfCached(row);
-}
-
 /**
- * {@link authenticateApiKey} when it can answer without reading (a key this instance knows to be
- * active, on SQLite while nothing was committed since), synchronously; undefined otherwise.
+ * The principal for a presented key, or undefined when it is unknown or revoked. Reads only.
+ * Synchronous when the key is known to be active without reading (on SQLite while nothing was
+ * committed since, see the storage layer's key cache): every request asks, and most need no promise.
  */
-export function authenticateKnownApiKey(db: Db, key: string): Principal | undefined {
-  const hash = hashesOfActiveKeys.get(key);
-  const row = hash === undefined ? undefined : apiKeys.findCachedActiveApiKey(db, hash);
-  return row && principalOfCached(row);
+export function authenticateApiKey(db: Db, key: string): Principal | undefined | Promise<Principal | undefined> {
+  if (!key.startsWith(KEY_PREFIX)) return undefined;
+  const hash = hashApiKey(key);
+  const known = apiKeys.findCachedActiveApiKey(db, hash);
+  if (known) return principalOfCached(known);
+  return apiKeys.findActiveApiKeyByHash(db, hash).then((row) => row && principalOfCached(row));
 }
 
 // The storage layer's key cache hands back the same row while it holds: one principal per row.
@@ -107,11 +96,6 @@ function principalOfCached(row: ApiKeyRow): Principal {
   return principal;
 }
 
-// Every request presents its key, and hashing it was 1-2 % of a stored GET /attribution's CPU.
-// Only keys found active are remembered, so guessed keys cannot fill the map. Whether a key is
-// still active is decided by the lookup on every request, never by this map.
-const hashesOfActiveKeys = new Map<string, string>();
-const MAX_REMEMBERED_HASHES = 1000;
 const principals = new WeakMap<ApiKeyRow, Principal>();
 
 export function principalOf(row: ApiKeyRow): Principal {

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../../errors.js';
-import { authenticateApiKey, authenticateKnownApiKey, hasScope, type Principal, type Scope } from '../../services/api-keys.js';
+import { authenticateApiKey, hasScope, type Principal, type Scope } from '../../services/api-keys.js';
 import type { Db } from '../../storage/db.js';
 
 /**
@@ -47,12 +47,12 @@ export const authPlugin = fp(
       const key = presentedKeyOf(request);
       if (key === undefined) return done();
       request.presentedKey = true;
-      const known = authenticateKnownApiKey(options.db, key);
-      if (known) {
-        request.principal = known;
+      const principal = authenticateApiKey(options.db, key);
+      if (!(principal instanceof Promise)) {
+        request.principal = principal ?? null;
         return done();
       }
-      authenticateApiKey(options.db, key).then((principal) => {
+      principal.then((principal) => {
         request.principal = principal ?? null;
         done();
       }, done);

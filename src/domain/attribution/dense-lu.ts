@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { SimdWorkspace } from './simd-kernels.js';
+import type { SimdWorkspace } from './simd-workspace.js';
 
 // Block sizes: a panel of pivots is applied to cache-sized tiles of each row at once, so each
 // pass over the O(n²) factors does several times the arithmetic of a plain loop (the plain

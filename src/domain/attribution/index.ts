@@ -20,6 +20,8 @@ export {
 } from './markov.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
 export { FitCounts, markovCountsOf, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
+export { helpInverseDiagonal } from './inverse-diagonal.js';
+export { SimdWorkspace, type SharedSimdWorkspace } from './simd-workspace.js';
 export {
   ATTRIBUTION_MODELS,
   DATA_DRIVEN_MODELS,

@@ -1,11 +1,28 @@
 import { parentPort } from 'node:worker_threads';
-import { fitMarkovCounts, fitShapleyCounts, markovCountsOf, packMarkovFit, shapleyCountsOf, type FitCountsSnapshot } from '../../domain/attribution/index.js';
+import {
+  fitMarkovCounts,
+  fitShapleyCounts,
+  helpInverseDiagonal,
+  markovCountsOf,
+  packMarkovFit,
+  shapleyCountsOf,
+  SimdWorkspace,
+  type FitCountsSnapshot,
+  type SharedSimdWorkspace,
+} from '../../domain/attribution/index.js';
 import { createDatabase } from '../../storage/db.js';
 import { countFitInputs } from './fit-input-counts.js';
-import type { FitThreadAnswer, FitThreadJob, FittedModel } from './fit-thread.js';
+import type { FitThreadAnswer, FitThreadJob, FittedModel, FitThreadHelp, FitThreadRequest } from './fit-thread.js';
 
-// A refit's heavy work on a worker thread (see fit-thread.ts): counting deals, or fitting a model from counts.
-parentPort?.on('message', ({ id, job }: { id: number; job: FitThreadJob }) => {
+// A refit's heavy work on a worker thread (see fit-thread.ts): counting deals, fitting a model from
+// counts, or helping the other thread with the Markov solve it shared (a message without an id).
+parentPort?.on('message', (request: FitThreadRequest) => {
+  if ('help' in request) {
+    const workspace = SimdWorkspace.attach(request.help);
+    if (workspace !== undefined) helpInverseDiagonal(workspace);
+    return;
+  }
+  const { id, job } = request;
   void perform(job).then(
     ({ answer, transfer }) => parentPort?.postMessage({ id, ...answer } as FitThreadAnswer, transfer),
     (error: unknown) => parentPort?.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies FitThreadAnswer),
@@ -24,7 +41,9 @@ async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCounts
     }
   }
   if (job.kind === 'markov') {
-    const fit = fitMarkovCounts(markovCountsOf(...job.counts), job.version);
+    // The solve's second half can use the other thread, idle once its Shapley fit is done: through the main thread.
+    const shareWork = (work: SharedSimdWorkspace) => parentPort?.postMessage({ help: work } satisfies FitThreadHelp);
+    const fit = fitMarkovCounts(markovCountsOf(...job.counts), job.version, shareWork);
     return { answer: { fitted: { json: JSON.stringify(packMarkovFit(fit)), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
   }
   const fit = fitShapleyCounts(shapleyCountsOf(...job.counts), job.version);

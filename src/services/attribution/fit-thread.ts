@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FitCountsSnapshot } from '../../domain/attribution/index.js';
+import type { FitCountsSnapshot, SharedSimdWorkspace } from '../../domain/attribution/index.js';
 import type { DealRange } from '../../storage/fit-inputs.js';
 
 /**
@@ -7,7 +7,8 @@ import type { DealRange } from '../../storage/fit-inputs.js';
  * while it runs and a refit uses both cores of a small machine: counting the stored deals (on
  * SQLite each thread reads half of them through a connection of its own), then the Markov chain
  * solve (seconds of CPU at 2,000 partners) on one thread while the Shapley coalitions are sorted
- * on the other. Each thread is started by a refit and ended after {@link IDLE_MS} without one
+ * on the other, which then takes part of the solve's inverse diagonal (its blocks are claimed
+ * from a counter in shared memory, see inverse-diagonal.ts). Each thread is started by a refit and ended after {@link IDLE_MS} without one
  * (its heap and the solve's memory go with it); it never keeps the process alive, and a thread
  * that dies is replaced on the next refit. The threads run the same domain functions on the same
  * counts (counts are integer sums, the same however the deals are split), so the fits are the
@@ -27,6 +28,13 @@ export type FitThreadJob =
 
 export type FitThreadAnswer = { id: number } & ({ counts: FitCountsSnapshot } | { fitted: FittedModel } | { error: string });
 
+/** A thread's solve, offered to the other thread (which takes part of it if it is idle before the solve ends). */
+export interface FitThreadHelp {
+  help: SharedSimdWorkspace;
+}
+
+export type FitThreadRequest = { id: number; job: FitThreadJob } | FitThreadHelp;
+
 /** Refits come at most once per REFIT_INTERVAL (60 s); a burst of them (tests, a settings change) reuses the threads. */
 const IDLE_MS = 10_000;
 
@@ -36,6 +44,13 @@ class FitThread {
   private worker: Worker | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly waiting = new Map<number, { resolve: (answer: FitThreadAnswer) => void; reject: (error: Error) => void }>();
+  /** Where this thread's offers of help go (the other thread). */
+  helper: FitThread | undefined;
+
+  /** Passes an offer of help on to this thread if it is running (a thread that is not has no job to finish first, and is not started for it). */
+  offer(help: FitThreadHelp): void {
+    this.worker?.postMessage(help satisfies FitThreadRequest);
+  }
 
   async run(job: FitThreadJob, transfer: readonly ArrayBufferView[]): Promise<FitThreadAnswer> {
     clearTimeout(this.idleTimer);
@@ -46,7 +61,7 @@ class FitThread {
       this.waiting.set(id, { resolve, reject });
       worker.ref(); // a pending job keeps the process alive until it answers
       // Typed arrays move to the thread rather than being copied (the caller's are emptied).
-      worker.postMessage({ id, job }, transfer.map((array) => array.buffer as ArrayBuffer));
+      worker.postMessage({ id, job } satisfies FitThreadRequest, transfer.map((array) => array.buffer as ArrayBuffer));
     }).finally(() => {
       if (this.waiting.size > 0) return;
       worker.unref();
@@ -67,7 +82,8 @@ class FitThread {
       ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
       : new Worker(url);
     worker.unref();
-    worker.on('message', (answer: FitThreadAnswer) => {
+    worker.on('message', (answer: FitThreadAnswer | FitThreadHelp) => {
+      if ('help' in answer) return this.helper?.offer(answer);
       const job = this.waiting.get(answer.id);
       this.waiting.delete(answer.id);
       job?.resolve(answer);
@@ -84,6 +100,7 @@ class FitThread {
 }
 
 const threads = [new FitThread(), new FitThread()] as const;
+threads[0].helper = threads[1];
 
 /**
  * Counts the deals of each range (at most two) on a thread of its own, reading the SQLite file at

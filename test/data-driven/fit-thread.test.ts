@@ -1,6 +1,10 @@
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, type PartnerPath } from '../../src/domain/attribution/index.js';
+import { solveAbsorbingChain } from '../../src/domain/attribution/absorbing-chain.js';
+import { factorLU } from '../../src/domain/attribution/dense-lu.js';
+import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from '../../src/domain/attribution/inverse-diagonal.js';
+import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, SimdWorkspace, type PartnerPath } from '../../src/domain/attribution/index.js';
 import { fitOnThreads } from '../../src/services/attribution/fit-thread.js';
 import { fitPaths } from '../domain/attribution/arbitraries.js';
 
@@ -55,5 +59,101 @@ describe('the fit thread', () => {
     running = false;
     expect(JSON.parse(fitted.markov.json).partners).toHaveLength(400);
     expect(turns).toBeGreaterThan(1);
+  });
+
+  it('solves to the same bits when a helper thread takes part of the factorisation and of the diagonal on the shared memory', async () => {
+    // A thread like the fit threads' other one: it helps with whatever part it is offered and says how much it took.
+    const domain = new URL('../../src/domain/attribution/index.ts', import.meta.url).href;
+    const helper = new Worker(
+      `import('tsx/esm/api').then(async ({ register }) => {
+        register();
+        const { parentPort } = await import('node:worker_threads');
+        const { helpFactorLU, helpInverseDiagonal, SimdWorkspace } = await import(${JSON.stringify(domain)});
+        parentPort.on('message', ({ help, part }) =>
+          parentPort.postMessage((part === 'factors' ? helpFactorLU : helpInverseDiagonal)(SimdWorkspace.attach(help))));
+        parentPort.postMessage('ready');
+      })`,
+      { eval: true },
+    );
+    try {
+      await new Promise((resolve) => helper.once('message', resolve));
+      let state = 5;
+      const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
+      let helped = 0;
+      for (const size of [700, 1001]) {
+        const matrix = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i === j ? 1 : random() < 0.2 ? -random() / (size * 0.25) : 0)));
+        const workspace = () => {
+          const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS) as SimdWorkspace;
+          matrix.forEach((row, i) => (simd.rows[i] as Float64Array).set(row));
+          return simd;
+        };
+        const alone = workspace();
+        factorLU(alone.rows, alone);
+        const expected = inverseDiagonal(alone.rows, alone);
+        const shared = workspace();
+        const taken: Promise<number>[] = [];
+        const offer = (part: string) => (simd: SimdWorkspace) => {
+          taken.push(new Promise((resolve) => helper.once('message', resolve)));
+          helper.postMessage({ help: simd.share(), part });
+        };
+        factorLU(shared.rows, shared, offer('factors'));
+        helped += await (taken[0] as Promise<number>);
+        const diagonal = inverseDiagonal(shared.rows, shared, offer('diagonal'));
+        helped += await (taken[1] as Promise<number>);
+        shared.rows.forEach((row, i) => expect(Buffer.compare(Buffer.from(row.slice().buffer), Buffer.from((alone.rows[i] as Float64Array).slice().buffer))).toBe(0));
+        expect(Buffer.compare(Buffer.from(diagonal.buffer), Buffer.from(expected.buffer))).toBe(0);
+      }
+      // The helper did take part (else this test would compare the solving thread with itself).
+      expect(helped).toBeGreaterThan(0);
+    } finally {
+      await helper.terminate();
+    }
+  });
+
+  it('solves alone again, to the same bits, when a helper claims rows of the factorisation and stops', async () => {
+    // The helper watches the claim word (counter 2: (panel + 1) · 2¹⁶ + next chunk) and takes a chunk of rows as soon
+    // as one is offered, then does nothing more (or reports false if the factorisation ended
+    // first: counter 4). The solving thread then waits for that chunk for 2 s, gives up and solves alone.
+    const domain = new URL('../../src/domain/attribution/index.ts', import.meta.url).href;
+    const staller = new Worker(
+      `import('tsx/esm/api').then(async ({ register }) => {
+        register();
+        const { parentPort } = await import('node:worker_threads');
+        const { SimdWorkspace } = await import(${JSON.stringify(domain)});
+        parentPort.on('message', ({ help, part }) => {
+          if (part !== 'factors') return;
+          const { counters } = SimdWorkspace.attach(help);
+          for (;;) {
+            const word = Atomics.load(counters, 2);
+            // Panels of 32 rows; a panel's chunks are 64 rows by 512 columns of the rows below it.
+            const rowsBelow = help.size - Math.min(help.size, Math.floor(word / 65536) * 32);
+            const chunks = Math.ceil(rowsBelow / 64) * Math.ceil(rowsBelow / 512);
+            if (word > 0 && word % 65536 < chunks && Atomics.compareExchange(counters, 2, word, word + 1) === word) return parentPort.postMessage(true);
+            if (Atomics.load(counters, 4) === 1) return parentPort.postMessage(false);
+          }
+        });
+        parentPort.postMessage('ready');
+      })`,
+      { eval: true },
+    );
+    try {
+      await new Promise((resolve) => staller.once('message', resolve));
+      const size = 600;
+      let state = 9;
+      const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
+      const transient = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i !== j && random() < 0.3 ? random() / (size * 0.4) : 0)));
+      const chain = { size, transient, toWon: Float64Array.from({ length: size }, () => random() * 0.3), start: Float64Array.from({ length: size }, () => 1 / size) };
+      let claimed: Promise<boolean> | undefined;
+      const solution = solveAbsorbingChain(chain, (help, part) => {
+        if (part === 'factors') claimed ??= new Promise((resolve) => staller.once('message', resolve));
+        staller.postMessage({ help, part });
+      });
+      expect(await claimed).toBe(true);
+      const alone = solveAbsorbingChain(chain);
+      expect(solution).toEqual(alone);
+      expect(Buffer.compare(Buffer.from(solution.selfVisits.buffer), Buffer.from(alone.selfVisits.buffer))).toBe(0);
+    } finally {
+      await staller.terminate();
+    }
   });
 });

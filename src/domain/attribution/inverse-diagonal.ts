@@ -85,22 +85,26 @@ function inverseDiagonalSimd(rows: readonly Float64Array[], simd: SimdWorkspace,
 /**
  * A helper thread's part of {@link inverseDiagonal}: computes blocks of the diagonal on a
  * workspace another thread shared (`SimdWorkspace.attach`) until none is left to claim.
+ * Returns how many blocks it computed.
  *
  * @example
  * helpInverseDiagonal(SimdWorkspace.attach(shared));
  */
-export function helpInverseDiagonal(simd: SimdWorkspace): void {
-  computeClaimedBlocks(simd, 1);
+export function helpInverseDiagonal(simd: SimdWorkspace): number {
+  return computeClaimedBlocks(simd, 1);
 }
 
-function computeClaimedBlocks(simd: SimdWorkspace, lane: number): void {
+function computeClaimedBlocks(simd: SimdWorkspace, lane: number): number {
   const blocks = Math.ceil(simd.rows.length / COLUMNS);
+  let computed = 0;
   for (let b = Atomics.add(simd.counters, NEXT_BLOCK, 1); b < blocks; b = Atomics.add(simd.counters, NEXT_BLOCK, 1)) {
     computeBlock(simd, simd.lanes[lane] as SimdLane, b * COLUMNS);
     Atomics.store(simd.blockStates, b, DONE);
     Atomics.add(simd.counters, BLOCKS_DONE, 1);
     Atomics.notify(simd.counters, BLOCKS_DONE);
+    computed += 1;
   }
+  return computed;
 }
 
 /**

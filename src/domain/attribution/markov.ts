@@ -9,7 +9,7 @@ import {
   type MarkovCounts,
 } from './markov-counts.js';
 import { compareIds, type PartnerPath } from './partner-path.js';
-import type { SharedSimdWorkspace } from './simd-workspace.js';
+import type { SharedPart, SharedSimdWorkspace } from './simd-workspace.js';
 
 /** One edge of the fitted chain. `from`/`to` are a partner id or the endpoint named by `fromState`/`toState`. */
 export interface MarkovTransition {
@@ -79,7 +79,7 @@ export function fitMarkov(paths: Iterable<PartnerPath>, version: number): Markov
  * @example
  * fitMarkovCounts(counts, 12);
  */
-export function fitMarkovCounts(counts: MarkovCounts, version: number, shareWork?: (work: SharedSimdWorkspace) => void): MarkovFit {
+export function fitMarkovCounts(counts: MarkovCounts, version: number, shareWork?: (work: SharedSimdWorkspace, part: SharedPart) => void): MarkovFit {
   const ids = [...counts.pathsPerPartner.keys()].sort(compareIds);
   const index = new Map(ids.map((id, i) => [id, i]));
   const n = ids.length;

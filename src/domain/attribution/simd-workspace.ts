@@ -3,6 +3,8 @@ import { MAX_PAGES, kernelModule, kernelsOn, sharedMemory, type KernelExports, t
 const PAGE = 65_536;
 /** Threads that can build the inverse's diagonal together: the solving thread (lane 0) and one helper. */
 export const LANES = 2;
+/** Counters for threads sharing the solve: the diagonal's (inverse-diagonal.ts) and the factorisation's (dense-lu.ts). */
+const COUNTERS = 8;
 
 /** What a helper thread is sent to work on a {@link SimdWorkspace} (structured-clonable: the memory is shared). */
 export interface SharedSimdWorkspace {
@@ -10,6 +12,9 @@ export interface SharedSimdWorkspace {
   size: number;
   columns: number;
 }
+
+/** The parts of a solve a helper can take: the factorisation's trailing updates, then the inverse's diagonal. */
+export type SharedPart = 'factors' | 'diagonal';
 
 /** One thread's column blocks and sums for the inverse diagonal, with the kernel bound to them. */
 export interface SimdLane {
@@ -26,8 +31,8 @@ export interface SimdLane {
  * The memory of one dense solve of size n, shared between threads, with the SIMD kernels bound
  * to it: the n×n matrix (`rows`, row i at byte i·8n), U's transpose as a packed triangle
  * (`upperT`, column k of length k + 1), per {@link LANES lane} two column blocks of 8 and 16
- * sums, the inverse's diagonal, and the state of each of its column blocks with two counters
- * (next block to claim, blocks done) for threads sharing that work (inverse-diagonal.ts).
+ * sums, the inverse's diagonal, the state of each of its column blocks, and the counters of
+ * threads sharing the factorisation and the diagonal (dense-lu.ts, inverse-diagonal.ts).
  */
 export class SimdWorkspace {
   readonly rows: Float64Array[];
@@ -56,7 +61,7 @@ export class SimdWorkspace {
 
   private static bytes(n: number, columns: number): number {
     const blocks = Math.ceil(n / columns);
-    return 8 * (n * n + (n * (n + 1)) / 2 + LANES * (2 * n * columns + 2 * columns) + n) + 4 * (blocks + 2);
+    return 8 * (n * n + (n * (n + 1)) / 2 + LANES * (2 * n * columns + 2 * columns) + n) + 4 * (blocks + COUNTERS);
   }
 
   private constructor(
@@ -96,7 +101,7 @@ export class SimdWorkspace {
     this.diagonal = new Float64Array(buffer, take(n), n);
     const blocks = Math.ceil(n / columns);
     this.blockStates = new Int32Array(buffer, offset, blocks);
-    this.counters = new Int32Array(buffer, offset + 4 * blocks, 2);
+    this.counters = new Int32Array(buffer, offset + 4 * blocks, COUNTERS);
   }
 
   /** What another thread needs to {@link attach} to this workspace. */

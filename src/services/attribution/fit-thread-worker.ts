@@ -2,12 +2,14 @@ import { parentPort } from 'node:worker_threads';
 import {
   fitMarkovCounts,
   fitShapleyCounts,
+  helpFactorLU,
   helpInverseDiagonal,
   markovCountsOf,
   packMarkovFit,
   shapleyCountsOf,
   SimdWorkspace,
   type FitCountsSnapshot,
+  type SharedPart,
   type SharedSimdWorkspace,
 } from '../../domain/attribution/index.js';
 import { createDatabase } from '../../storage/db.js';
@@ -19,7 +21,7 @@ import type { FitThreadAnswer, FitThreadJob, FittedModel, FitThreadHelp, FitThre
 parentPort?.on('message', (request: FitThreadRequest) => {
   if ('help' in request) {
     const workspace = SimdWorkspace.attach(request.help);
-    if (workspace !== undefined) helpInverseDiagonal(workspace);
+    if (workspace !== undefined) (request.part === 'factors' ? helpFactorLU : helpInverseDiagonal)(workspace);
     return;
   }
   const { id, job } = request;
@@ -41,8 +43,8 @@ async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCounts
     }
   }
   if (job.kind === 'markov') {
-    // The solve's second half can use the other thread, idle once its Shapley fit is done: through the main thread.
-    const shareWork = (work: SharedSimdWorkspace) => parentPort?.postMessage({ help: work } satisfies FitThreadHelp);
+    // The solve can use the other thread, idle once its Shapley fit is done: offered through the main thread.
+    const shareWork = (work: SharedSimdWorkspace, part: SharedPart) => parentPort?.postMessage({ help: work, part } satisfies FitThreadHelp);
     const fit = fitMarkovCounts(markovCountsOf(...job.counts), job.version, shareWork);
     return { answer: { fitted: { json: JSON.stringify(packMarkovFit(fit)), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
   }

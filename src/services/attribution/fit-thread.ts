@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FitCountsSnapshot, SharedSimdWorkspace } from '../../domain/attribution/index.js';
+import type { FitCountsSnapshot, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
 import type { DealRange } from '../../storage/fit-inputs.js';
 
 /**
@@ -7,8 +7,9 @@ import type { DealRange } from '../../storage/fit-inputs.js';
  * while it runs and a refit uses both cores of a small machine: counting the stored deals (on
  * SQLite each thread reads half of them through a connection of its own), then the Markov chain
  * solve (seconds of CPU at 2,000 partners) on one thread while the Shapley coalitions are sorted
- * on the other, which then takes part of the solve's inverse diagonal (its blocks are claimed
- * from a counter in shared memory, see inverse-diagonal.ts). Each thread is started by a refit and ended after {@link IDLE_MS} without one
+ * on the other, which then takes part of the solve (chunks of rows of the factorisation's
+ * trailing updates and blocks of the inverse's diagonal, claimed from counters in the solve's
+ * shared memory, see dense-lu.ts and inverse-diagonal.ts). Each thread is started by a refit and ended after {@link IDLE_MS} without one
  * (its heap and the solve's memory go with it); it never keeps the process alive, and a thread
  * that dies is replaced on the next refit. The threads run the same domain functions on the same
  * counts (counts are integer sums, the same however the deals are split), so the fits are the
@@ -31,6 +32,7 @@ export type FitThreadAnswer = { id: number } & ({ counts: FitCountsSnapshot } | 
 /** A thread's solve, offered to the other thread (which takes part of it if it is idle before the solve ends). */
 export interface FitThreadHelp {
   help: SharedSimdWorkspace;
+  part: SharedPart;
 }
 
 export type FitThreadRequest = { id: number; job: FitThreadJob } | FitThreadHelp;

@@ -8,6 +8,27 @@ import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, SimdWorksp
 import { fitOnThreads } from '../../src/services/attribution/fit-thread.js';
 import { fitPaths } from '../domain/attribution/arbitraries.js';
 
+/**
+ * A thread that runs `onOffer` (the source of a function of the offered `{ help, part }`, with the
+ * domain's exports in scope as `domain` and the thread's `parentPort`) for each offer of a solve.
+ * Resolves once it is listening.
+ */
+async function solveHelperThread(onOffer: string): Promise<Worker> {
+  const domain = new URL('../../src/domain/attribution/index.ts', import.meta.url).href;
+  const worker = new Worker(
+    `import('tsx/esm/api').then(async ({ register }) => {
+      register();
+      const { parentPort } = await import('node:worker_threads');
+      const domain = await import(${JSON.stringify(domain)});
+      parentPort.on('message', ${onOffer});
+      parentPort.postMessage('ready');
+    })`,
+    { eval: true },
+  );
+  await new Promise((resolve) => worker.once('message', resolve));
+  return worker;
+}
+
 const countsOf = (paths: readonly PartnerPath[]) => {
   const counts = new FitCounts();
   for (const path of paths) counts.addPath(path.partners, path.won);
@@ -63,20 +84,9 @@ describe('the fit thread', () => {
 
   it('solves to the same bits when a helper thread takes part of the factorisation and of the diagonal on the shared memory', async () => {
     // A thread like the fit threads' other one: it helps with whatever part it is offered and says how much it took.
-    const domain = new URL('../../src/domain/attribution/index.ts', import.meta.url).href;
-    const helper = new Worker(
-      `import('tsx/esm/api').then(async ({ register }) => {
-        register();
-        const { parentPort } = await import('node:worker_threads');
-        const { helpFactorLU, helpInverseDiagonal, SimdWorkspace } = await import(${JSON.stringify(domain)});
-        parentPort.on('message', ({ help, part }) =>
-          parentPort.postMessage((part === 'factors' ? helpFactorLU : helpInverseDiagonal)(SimdWorkspace.attach(help))));
-        parentPort.postMessage('ready');
-      })`,
-      { eval: true },
-    );
+    const helper = await solveHelperThread(`({ help, part }) =>
+      parentPort.postMessage((part === 'factors' ? domain.helpFactorLU : domain.helpInverseDiagonal)(domain.SimdWorkspace.attach(help)))`);
     try {
-      await new Promise((resolve) => helper.once('message', resolve));
       let state = 5;
       const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
       let helped = 0;
@@ -114,30 +124,19 @@ describe('the fit thread', () => {
     // The helper watches the claim word (counter 2: (panel + 1) · 2¹⁶ + next chunk) and takes a chunk of rows as soon
     // as one is offered, then does nothing more (or reports false if the factorisation ended
     // first: counter 4). The solving thread then waits for that chunk for 2 s, gives up and solves alone.
-    const domain = new URL('../../src/domain/attribution/index.ts', import.meta.url).href;
-    const staller = new Worker(
-      `import('tsx/esm/api').then(async ({ register }) => {
-        register();
-        const { parentPort } = await import('node:worker_threads');
-        const { SimdWorkspace } = await import(${JSON.stringify(domain)});
-        parentPort.on('message', ({ help, part }) => {
-          if (part !== 'factors') return;
-          const { counters } = SimdWorkspace.attach(help);
-          for (;;) {
-            const word = Atomics.load(counters, 2);
-            // Panels of 32 rows; a panel's chunks are 64 rows by 512 columns of the rows below it.
-            const rowsBelow = help.size - Math.min(help.size, Math.floor(word / 65536) * 32);
-            const chunks = Math.ceil(rowsBelow / 64) * Math.ceil(rowsBelow / 512);
-            if (word > 0 && word % 65536 < chunks && Atomics.compareExchange(counters, 2, word, word + 1) === word) return parentPort.postMessage(true);
-            if (Atomics.load(counters, 4) === 1) return parentPort.postMessage(false);
-          }
-        });
-        parentPort.postMessage('ready');
-      })`,
-      { eval: true },
-    );
+    const staller = await solveHelperThread(`({ help, part }) => {
+      if (part !== 'factors') return;
+      const { counters } = domain.SimdWorkspace.attach(help);
+      for (;;) {
+        const word = Atomics.load(counters, 2);
+        // Panels of 32 rows; a panel's chunks are 64 rows by 512 columns of the rows below it.
+        const rowsBelow = help.size - Math.min(help.size, Math.floor(word / 65536) * 32);
+        const chunks = Math.ceil(rowsBelow / 64) * Math.ceil(rowsBelow / 512);
+        if (word > 0 && word % 65536 < chunks && Atomics.compareExchange(counters, 2, word, word + 1) === word) return parentPort.postMessage(true);
+        if (Atomics.load(counters, 4) === 1) return parentPort.postMessage(false);
+      }
+    }`);
     try {
-      await new Promise((resolve) => staller.once('message', resolve));
       const size = 600;
       let state = 9;
       const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);

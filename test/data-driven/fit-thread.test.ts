@@ -84,8 +84,12 @@ describe('the fit thread', () => {
 
   it('solves to the same bits when a helper thread takes part of the factorisation and of the diagonal on the shared memory', async () => {
     // A thread like the fit threads' other one: it helps with whatever part it is offered and says how much it took.
-    const helper = await solveHelperThread(`({ help, part }) =>
-      parentPort.postMessage((part === 'factors' ? domain.helpFactorLU : domain.helpInverseDiagonal)(domain.SimdWorkspace.attach(help)))`);
+    const helper = await solveHelperThread(`({ help, part, watching }) => {
+      const simd = domain.SimdWorkspace.attach(help);
+      Atomics.store(watching, 0, 1);
+      Atomics.notify(watching, 0);
+      parentPort.postMessage((part === 'factors' ? domain.helpFactorLU : domain.helpInverseDiagonal)(simd));
+    }`);
     try {
       let state = 5;
       const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
@@ -104,7 +108,10 @@ describe('the fit thread', () => {
         const taken: Promise<number>[] = [];
         const offer = (part: string) => (simd: SimdWorkspace) => {
           taken.push(new Promise((resolve) => helper.once('message', resolve)));
-          helper.postMessage({ help: simd.share(), part });
+          // The solve goes on once the helper is attached, so the helper is there from the start (as it would be if idle).
+          const watching = new Int32Array(new SharedArrayBuffer(4));
+          helper.postMessage({ help: simd.share(), part, watching });
+          Atomics.wait(watching, 0, 0, 10_000);
         };
         factorLU(shared.rows, shared, offer('factors'));
         helped += await (taken[0] as Promise<number>);
@@ -124,9 +131,11 @@ describe('the fit thread', () => {
     // The helper watches the claim word (counter 2: (panel + 1) · 2¹⁶ + next chunk) and takes a chunk of rows as soon
     // as one is offered, then does nothing more (or reports false if the factorisation ended
     // first: counter 4). The solving thread then waits for that chunk for 2 s, gives up and solves alone.
-    const staller = await solveHelperThread(`({ help, part }) => {
+    const staller = await solveHelperThread(`({ help, part, watching }) => {
       if (part !== 'factors') return;
       const { counters } = domain.SimdWorkspace.attach(help);
+      Atomics.store(watching, 0, 1);
+      Atomics.notify(watching, 0);
       for (;;) {
         const word = Atomics.load(counters, 2);
         // Panels of 32 rows; a panel's chunks are 64 rows by 512 columns of the rows below it.
@@ -144,8 +153,12 @@ describe('the fit thread', () => {
       const chain = { size, transient, toWon: Float64Array.from({ length: size }, () => random() * 0.3), start: Float64Array.from({ length: size }, () => 1 / size) };
       let claimed: Promise<boolean> | undefined;
       const solution = solveAbsorbingChain(chain, (help, part) => {
-        if (part === 'factors') claimed ??= new Promise((resolve) => staller.once('message', resolve));
-        staller.postMessage({ help, part });
+        if (part !== 'factors' || claimed) return;
+        claimed = new Promise((resolve) => staller.once('message', resolve));
+        // The solve waits until the staller watches the claim word, so it is there for the first panel.
+        const watching = new Int32Array(new SharedArrayBuffer(4));
+        staller.postMessage({ help, part, watching });
+        Atomics.wait(watching, 0, 0, 10_000);
       });
       expect(await claimed).toBe(true);
       const alone = solveAbsorbingChain(chain);

@@ -22,7 +22,10 @@ const TILE = 512;
 export function factorLU(rows: Float64Array[], simd?: SimdWorkspace, share?: (simd: SimdWorkspace) => void): void {
   const kernels = simd?.owns(rows) ? simd : undefined;
   const n = rows.length;
-  if (kernels && share) share(kernels);
+  if (kernels && share) {
+    [CLAIM, CHUNKS_DONE, LU_FINISHED].forEach((counter) => Atomics.store(kernels.counters, counter, 0));
+    share(kernels);
+  }
   for (let k0 = 0; k0 < n; k0 += PANEL) {
     const k1 = Math.min(n, k0 + PANEL);
     factorPanel(rows, k0, k1);
@@ -56,8 +59,7 @@ function updateRowsOfTile(rows: Float64Array[], k0: number, k1: number, from: nu
 // (even, so rows pair up as in updateRows), tile by tile so both threads read the same pivot tile,
 // claimed from one counter word, (panel + 1) · 2¹⁶ + chunk. A row's tile is updated by the same
 // operations whichever thread takes its chunk: the same bits.
-const CHUNK_ROWS = 64;
-const CHUNK_LIMIT = 65_536;
+const [CHUNK_ROWS, CHUNK_LIMIT] = [64, 65_536];
 const [CLAIM, CHUNKS_DONE, LU_FINISHED] = [2, 3, 4];
 /** How long the solving thread waits for a helper that finishes no chunk before it gives the solve up (see `HelperStalledError`). */
 const HELPER_PATIENCE_MS = 2000;
@@ -74,9 +76,7 @@ function updateTrailingShared(simd: SimdWorkspace, panel: number): void {
   Atomics.store(counters, CHUNKS_DONE, 0);
   Atomics.store(counters, CLAIM, (panel + 1) * CHUNK_LIMIT);
   Atomics.notify(counters, CLAIM);
-  while (claimAndUpdateChunk(simd)) {
-    // until no chunk of this panel is left to claim
-  }
+  for (let claimed = true; claimed; ) claimed = claimAndUpdateChunk(simd); // until no chunk of the panel is left
   for (let done = Atomics.load(counters, CHUNKS_DONE); done < chunks; done = Atomics.load(counters, CHUNKS_DONE)) {
     if (Atomics.wait(counters, CHUNKS_DONE, done, HELPER_PATIENCE_MS) === 'timed-out' && Atomics.load(counters, CHUNKS_DONE) === done) {
       Atomics.store(counters, LU_FINISHED, 1); // a helper still running stops waiting for panels

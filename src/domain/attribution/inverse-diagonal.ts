@@ -70,9 +70,12 @@ function inverseDiagonalSimd(rows: readonly Float64Array[], simd: SimdWorkspace,
     const column = simd.upperT[k] as Float64Array;
     for (let j = 0; j <= k; j += 1) column[j] = (rows[j] as Float64Array)[k] as number;
   }
+  const { counters, blockStates } = simd;
+  // A workspace's diagonal may be built again (after factoring other rows into it): nothing claimed yet.
+  blockStates.fill(0);
+  [NEXT_BLOCK, BLOCKS_DONE].forEach((counter) => Atomics.store(counters, counter, 0));
   share?.(simd);
   computeClaimedBlocks(simd, 0);
-  const { counters, blockStates } = simd;
   for (let done = Atomics.load(counters, BLOCKS_DONE); done < blocks; done = Atomics.load(counters, BLOCKS_DONE)) {
     if (Atomics.wait(counters, BLOCKS_DONE, done, HELPER_PATIENCE_MS) !== 'timed-out' || Atomics.load(counters, BLOCKS_DONE) !== done) continue;
     // The helper finished nothing for that long (its thread may have ended): its blocks again, here, to the same bits.

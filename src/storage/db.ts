@@ -128,6 +128,9 @@ const STATEMENT_CACHE_SIZE = 500;
 const LONGEST_CACHED_STATEMENT = 2048;
 
 interface SqliteHandle extends SqliteDatabase {
+  /** The file's path, as opened. */
+  name: string;
+  memory: boolean;
   /** Told of every failed query: a read-only file is reopened once it can be written again. */
   noteError: (error: unknown) => void;
   /** See {@link othersCommitVersion}. */
@@ -148,6 +151,15 @@ export async function readSqliteRaw<T>(db: Db, read: (all: SqliteHandle['allRaw'
   const handle = db.isTransaction ? undefined : sqliteHandles.get(db.getExecutor().adapter);
   if (handle === undefined) return undefined;
   return db.connection().execute(async () => read(handle.allRaw));
+}
+
+/**
+ * The SQLite file `db` reads, for opening another connection to it (a fit counting on a thread of
+ * its own); undefined on PostgreSQL and for an in-memory database, which no other connection sees.
+ */
+export function sqliteFilePath(db: Db): string | undefined {
+  const handle = sqliteHandles.get(db.getExecutor().adapter);
+  return handle === undefined || handle.memory ? undefined : handle.name;
 }
 
 /**
@@ -192,6 +204,8 @@ function openSqlite(path: string, busyTimeoutMs: number): SqliteHandle {
     connection++;
   };
   return {
+    name: path,
+    memory: path === ':memory:' || path === '',
     close: () => sqlite.close(),
     allRaw(text, parameters) {
       reopenIfWritable();

@@ -1,8 +1,33 @@
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, type PartnerPath } from '../../src/domain/attribution/index.js';
-import { fitOnThread } from '../../src/services/attribution/fit-thread.js';
+import { solveAbsorbingChain } from '../../src/domain/attribution/absorbing-chain.js';
+import { factorLU } from '../../src/domain/attribution/dense-lu.js';
+import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from '../../src/domain/attribution/inverse-diagonal.js';
+import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, SimdWorkspace, type PartnerPath } from '../../src/domain/attribution/index.js';
+import { fitOnThreads } from '../../src/services/attribution/fit-thread.js';
 import { fitPaths } from '../domain/attribution/arbitraries.js';
+
+/**
+ * A thread that runs `onOffer` (the source of a function of the offered `{ help, part }`, with the
+ * domain's exports in scope as `domain` and the thread's `parentPort`) for each offer of a solve.
+ * Resolves once it is listening.
+ */
+async function solveHelperThread(onOffer: string): Promise<Worker> {
+  const domain = new URL('../../src/domain/attribution/index.ts', import.meta.url).href;
+  const worker = new Worker(
+    `import('tsx/esm/api').then(async ({ register }) => {
+      register();
+      const { parentPort } = await import('node:worker_threads');
+      const domain = await import(${JSON.stringify(domain)});
+      parentPort.on('message', ${onOffer});
+      parentPort.postMessage('ready');
+    })`,
+    { eval: true },
+  );
+  await new Promise((resolve) => worker.once('message', resolve));
+  return worker;
+}
 
 const countsOf = (paths: readonly PartnerPath[]) => {
   const counts = new FitCounts();
@@ -15,11 +40,25 @@ describe('the fit thread', () => {
     await fc.assert(
       fc.asyncProperty(fitPaths, fc.integer({ min: 1, max: 1000 }), async (paths, version) => {
         const counts = countsOf(paths);
-        const fitted = await fitOnThread(counts.snapshot(), { markov: version, shapley: version + 1 });
+        const fitted = await fitOnThreads([counts.snapshot()], { markov: version, shapley: version + 1 });
         const markov = fitMarkovCounts(counts.markovCounts(), version);
         const shapley = fitShapleyCounts(counts.shapleyCounts(), version + 1);
         expect(fitted.markov).toEqual({ json: JSON.stringify(packMarkovFit(markov)), wonDeals: markov.wonDeals, lostDeals: markov.lostDeals });
         expect(fitted.shapley).toEqual({ json: JSON.stringify(shapley), wonDeals: shapley.wonDeals, lostDeals: shapley.lostDeals });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('fits the same bytes from the counts of the deals split in two (as two threads count them) as from all of them', async () => {
+    await fc.assert(
+      fc.asyncProperty(fitPaths, fc.nat(), async (paths, cut) => {
+        const at = paths.length === 0 ? 0 : cut % (paths.length + 1);
+        const halves = [countsOf(paths.slice(0, at)).snapshot(), countsOf(paths.slice(at)).snapshot()];
+        const fitted = await fitOnThreads(halves, { markov: 3, shapley: 3 });
+        const all = countsOf(paths);
+        expect(fitted.markov.json).toBe(JSON.stringify(packMarkovFit(fitMarkovCounts(all.markovCounts(), 3))));
+        expect(fitted.shapley.json).toBe(JSON.stringify(fitShapleyCounts(all.shapleyCounts(), 3)));
       }),
       { numRuns: 40 },
     );
@@ -37,9 +76,96 @@ describe('the fit thread', () => {
       if (running) setImmediate(tick);
     };
     setImmediate(tick);
-    const fitted = await fitOnThread(countsOf(paths).snapshot(), { markov: 1, shapley: 1 });
+    const fitted = await fitOnThreads([countsOf(paths).snapshot()], { markov: 1, shapley: 1 });
     running = false;
     expect(JSON.parse(fitted.markov.json).partners).toHaveLength(400);
     expect(turns).toBeGreaterThan(1);
+  });
+
+  it('solves to the same bits when a helper thread takes part of the factorisation and of the diagonal on the shared memory', async () => {
+    // A thread like the fit threads' other one: it helps with whatever part it is offered and says how much it took.
+    const helper = await solveHelperThread(`({ help, part, watching }) => {
+      const simd = domain.SimdWorkspace.attach(help);
+      Atomics.store(watching, 0, 1);
+      Atomics.notify(watching, 0);
+      parentPort.postMessage((part === 'factors' ? domain.helpFactorLU : domain.helpInverseDiagonal)(simd));
+    }`);
+    try {
+      let state = 5;
+      const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
+      let helped = 0;
+      for (const size of [700, 1001]) {
+        const matrix = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i === j ? 1 : random() < 0.2 ? -random() / (size * 0.25) : 0)));
+        const workspace = () => {
+          const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS) as SimdWorkspace;
+          matrix.forEach((row, i) => (simd.rows[i] as Float64Array).set(row));
+          return simd;
+        };
+        const alone = workspace();
+        factorLU(alone.rows, alone);
+        const expected = inverseDiagonal(alone.rows, alone);
+        const shared = workspace();
+        const taken: Promise<number>[] = [];
+        const offer = (part: string) => (simd: SimdWorkspace) => {
+          taken.push(new Promise((resolve) => helper.once('message', resolve)));
+          // The solve goes on once the helper is attached, so the helper is there from the start (as it would be if idle).
+          const watching = new Int32Array(new SharedArrayBuffer(4));
+          helper.postMessage({ help: simd.share(), part, watching });
+          Atomics.wait(watching, 0, 0, 10_000);
+        };
+        factorLU(shared.rows, shared, offer('factors'));
+        helped += await (taken[0] as Promise<number>);
+        const diagonal = inverseDiagonal(shared.rows, shared, offer('diagonal'));
+        helped += await (taken[1] as Promise<number>);
+        shared.rows.forEach((row, i) => expect(Buffer.compare(Buffer.from(row.slice().buffer), Buffer.from((alone.rows[i] as Float64Array).slice().buffer))).toBe(0));
+        expect(Buffer.compare(Buffer.from(diagonal.buffer), Buffer.from(expected.buffer))).toBe(0);
+      }
+      // The helper did take part (else this test would compare the solving thread with itself).
+      expect(helped).toBeGreaterThan(0);
+    } finally {
+      await helper.terminate();
+    }
+  });
+
+  it('solves alone again, to the same bits, when a helper claims rows of the factorisation and stops', async () => {
+    // The helper watches the claim word (counter 2: (panel + 1) · 2¹⁶ + next chunk) and takes a chunk of rows as soon
+    // as one is offered, then does nothing more (or reports false if the factorisation ended
+    // first: counter 4). The solving thread then waits for that chunk for 2 s, gives up and solves alone.
+    const staller = await solveHelperThread(`({ help, part, watching }) => {
+      if (part !== 'factors') return;
+      const { counters } = domain.SimdWorkspace.attach(help);
+      Atomics.store(watching, 0, 1);
+      Atomics.notify(watching, 0);
+      for (;;) {
+        const word = Atomics.load(counters, 2);
+        // Panels of 32 rows; a panel's chunks are 64 rows by 512 columns of the rows below it.
+        const rowsBelow = help.size - Math.min(help.size, Math.floor(word / 65536) * 32);
+        const chunks = Math.ceil(rowsBelow / 64) * Math.ceil(rowsBelow / 512);
+        if (word > 0 && word % 65536 < chunks && Atomics.compareExchange(counters, 2, word, word + 1) === word) return parentPort.postMessage(true);
+        if (Atomics.load(counters, 4) === 1) return parentPort.postMessage(false);
+      }
+    }`);
+    try {
+      const size = 600;
+      let state = 9;
+      const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
+      const transient = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i !== j && random() < 0.3 ? random() / (size * 0.4) : 0)));
+      const chain = { size, transient, toWon: Float64Array.from({ length: size }, () => random() * 0.3), start: Float64Array.from({ length: size }, () => 1 / size) };
+      let claimed: Promise<boolean> | undefined;
+      const solution = solveAbsorbingChain(chain, (help, part) => {
+        if (part !== 'factors' || claimed) return;
+        claimed = new Promise((resolve) => staller.once('message', resolve));
+        // The solve waits until the staller watches the claim word, so it is there for the first panel.
+        const watching = new Int32Array(new SharedArrayBuffer(4));
+        staller.postMessage({ help, part, watching });
+        Atomics.wait(watching, 0, 0, 10_000);
+      });
+      expect(await claimed).toBe(true);
+      const alone = solveAbsorbingChain(chain);
+      expect(solution).toEqual(alone);
+      expect(Buffer.compare(Buffer.from(solution.selfVisits.buffer), Buffer.from(alone.selfVisits.buffer))).toBe(0);
+    } finally {
+      await staller.terminate();
+    }
   });
 });

@@ -1,6 +1,6 @@
-import { factorLU, solveLU, solveTransposedLU } from './dense-lu.js';
+import { factorLU, HelperStalledError, solveLU, solveTransposedLU } from './dense-lu.js';
 import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from './inverse-diagonal.js';
-import { SimdWorkspace } from './simd-kernels.js';
+import { SimdWorkspace, type SharedPart, type SharedSimdWorkspace } from './simd-workspace.js';
 
 /**
  * An absorbing Markov chain over `size` transient states with two absorbing
@@ -38,14 +38,17 @@ export interface ChainSolution {
  * fixed, which keeps the result bit-for-bit reproducible.
  *
  * The diagonal of `N = (I - Q)⁻¹` costs one more pass over the factors
- * (`inverseDiagonal`). Both are O(n³) in the number of states, the rest O(n²).
+ * (`inverseDiagonal`). Both are O(n³) in the number of states, the rest O(n²). `shareWork`,
+ * when given, is handed the solve's shared memory as each of the two starts: a helper thread
+ * that runs `helpFactorLU` / `helpInverseDiagonal` on it takes part of it (same bits). If a
+ * helper stops mid-factorisation, the solve starts again alone.
  *
  * @example
  * // start → a (a wins half the time):
  * solveAbsorbingChain({ size: 1, transient: [new Float64Array([0])],
  *   toWon: new Float64Array([0.5]), start: new Float64Array([1]) }).conversion; // 0.5
  */
-export function solveAbsorbingChain(chain: AbsorbingChain): ChainSolution {
+export function solveAbsorbingChain(chain: AbsorbingChain, shareWork?: (work: SharedSimdWorkspace, part: SharedPart) => void): ChainSolution {
   const { size } = chain;
   // The matrix lives in the SIMD kernels' memory when they are available (same bits either way).
   const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
@@ -55,10 +58,16 @@ export function solveAbsorbingChain(chain: AbsorbingChain): ChainSolution {
     for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
     a[i] = 1;
   });
-  factorLU(rows, simd);
+  const share = shareWork && ((part: SharedPart) => (workspace: SimdWorkspace) => shareWork(workspace.share(), part));
+  try {
+    factorLU(rows, simd, share?.('factors'));
+  } catch (error) {
+    if (error instanceof HelperStalledError) return solveAbsorbingChain(chain);
+    throw error;
+  }
   const winFrom = solveLU(rows, chain.toWon);
   const visits = solveTransposedLU(rows, chain.start);
   let conversion = 0;
   for (let i = 0; i < size; i += 1) conversion += (chain.start[i] ?? 0) * (winFrom[i] ?? 0);
-  return { conversion, winFrom, visits, selfVisits: inverseDiagonal(rows, simd) };
+  return { conversion, winFrom, visits, selfVisits: inverseDiagonal(rows, simd, share?.('diagonal')) };
 }

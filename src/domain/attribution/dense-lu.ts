@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { SimdWorkspace } from './simd-kernels.js';
+import type { SimdWorkspace } from './simd-workspace.js';
 
 // Block sizes: a panel of pivots is applied to cache-sized tiles of each row at once, so each
 // pass over the O(n²) factors does several times the arithmetic of a plain loop (the plain
@@ -19,9 +19,13 @@ const TILE = 512;
  * const rows = [Float64Array.of(2, 1), Float64Array.of(1, 2)];
  * factorLU(rows); // rows → [[2, 1], [0.5, 1.5]]
  */
-export function factorLU(rows: Float64Array[], simd?: SimdWorkspace): void {
+export function factorLU(rows: Float64Array[], simd?: SimdWorkspace, share?: (simd: SimdWorkspace) => void): void {
   const kernels = simd?.owns(rows) ? simd : undefined;
   const n = rows.length;
+  if (kernels && share) {
+    [CLAIM, CHUNKS_DONE, LU_FINISHED].forEach((counter) => Atomics.store(kernels.counters, counter, 0));
+    share(kernels);
+  }
   for (let k0 = 0; k0 < n; k0 += PANEL) {
     const k1 = Math.min(n, k0 + PANEL);
     factorPanel(rows, k0, k1);
@@ -29,13 +33,94 @@ export function factorLU(rows: Float64Array[], simd?: SimdWorkspace): void {
       const r = rows[i] as Float64Array;
       for (let k = k0; k < i; k += 1) subtractRow(r, r[k] as number, rows[k] as Float64Array, k1, n);
     }
-    for (let j0 = k1; j0 < n; j0 += TILE) {
-      const j1 = Math.min(n, j0 + TILE);
-      let i = k1;
-      for (; i + 2 <= n; i += 2) updateTilePair(rows, i, k0, k1, j0, j1, kernels);
-      if (i < n) updateTile(rows, i, k0, k1, j0, j1, kernels);
+    if (kernels && share) updateTrailingShared(kernels, k0 / PANEL);
+    else updateRows(rows, k0, k1, k1, n, kernels);
+  }
+  if (kernels && share) {
+    Atomics.store(kernels.counters, LU_FINISHED, 1);
+    Atomics.notify(kernels.counters, CLAIM);
+  }
+}
+
+/** Rows [from, to) take the updates of pivots [k0, k1) on every column past k1, a tile of columns at a time. */
+function updateRows(rows: Float64Array[], k0: number, k1: number, from: number, to: number, simd?: SimdWorkspace): void {
+  for (let j0 = k1; j0 < rows.length; j0 += TILE) updateRowsOfTile(rows, k0, k1, from, to, j0, simd);
+}
+
+/** Rows [from, to), two at a time, take the updates of pivots [k0, k1) on the tile of columns from j0. */
+function updateRowsOfTile(rows: Float64Array[], k0: number, k1: number, from: number, to: number, j0: number, simd?: SimdWorkspace): void {
+  const j1 = Math.min(rows.length, j0 + TILE);
+  let i = from;
+  for (; i + 2 <= to; i += 2) updateTilePair(rows, i, k0, k1, j0, j1, simd);
+  if (i < to) updateTile(rows, i, k0, k1, j0, j1, simd);
+}
+
+// Sharing the trailing update with a helper thread: a chunk is a tile of columns of CHUNK_ROWS rows
+// (even, so rows pair up as in updateRows), tile by tile so both threads read the same pivot tile,
+// claimed from one counter word, (panel + 1) · 2¹⁶ + chunk. A row's tile is updated by the same
+// operations whichever thread takes its chunk: the same bits.
+const [CHUNK_ROWS, CHUNK_LIMIT] = [64, 65_536];
+const [CLAIM, CHUNKS_DONE, LU_FINISHED] = [2, 3, 4];
+/** How long the solving thread waits for a helper that finishes no chunk before it gives the solve up (see `HelperStalledError`). */
+const HELPER_PATIENCE_MS = 2000;
+
+/** A helper thread took part of a factorisation and stopped: the rows it held are half-updated, the factorisation is void. */
+export class HelperStalledError extends Error {}
+
+const rowChunksBelow = (n: number, panel: number) => Math.ceil((n - Math.min(n, (panel + 1) * PANEL)) / CHUNK_ROWS);
+const chunksBelow = (n: number, panel: number) => rowChunksBelow(n, panel) * Math.ceil((n - Math.min(n, (panel + 1) * PANEL)) / TILE);
+
+function updateTrailingShared(simd: SimdWorkspace, panel: number): void {
+  const { counters, rows } = simd;
+  const chunks = chunksBelow(rows.length, panel);
+  Atomics.store(counters, CHUNKS_DONE, 0);
+  Atomics.store(counters, CLAIM, (panel + 1) * CHUNK_LIMIT);
+  Atomics.notify(counters, CLAIM);
+  for (let claimed = true; claimed; ) claimed = claimAndUpdateChunk(simd); // until no chunk of the panel is left
+  for (let done = Atomics.load(counters, CHUNKS_DONE); done < chunks; done = Atomics.load(counters, CHUNKS_DONE)) {
+    if (Atomics.wait(counters, CHUNKS_DONE, done, HELPER_PATIENCE_MS) === 'timed-out' && Atomics.load(counters, CHUNKS_DONE) === done) {
+      Atomics.store(counters, LU_FINISHED, 1); // a helper still running stops waiting for panels
+      throw new HelperStalledError(`LU: a helper holds rows of panel ${panel} and finished nothing for ${HELPER_PATIENCE_MS} ms`);
     }
   }
+}
+
+/** Claims the next chunk of the current panel and updates it; false when there is none to claim. */
+function claimAndUpdateChunk(simd: SimdWorkspace): boolean {
+  const { counters, rows } = simd;
+  const n = rows.length;
+  for (;;) {
+    const word = Atomics.load(counters, CLAIM);
+    const [panel, chunk] = [Math.floor(word / CHUNK_LIMIT) - 1, word % CHUNK_LIMIT];
+    if (panel < 0 || chunk >= chunksBelow(n, panel)) return false;
+    if (Atomics.compareExchange(counters, CLAIM, word, word + 1) !== word) continue;
+    const [k0, k1] = [panel * PANEL, Math.min(n, (panel + 1) * PANEL)];
+    const rowChunks = rowChunksBelow(n, panel);
+    const from = k1 + (chunk % rowChunks) * CHUNK_ROWS;
+    updateRowsOfTile(rows, k0, k1, from, Math.min(n, from + CHUNK_ROWS), k1 + Math.floor(chunk / rowChunks) * TILE, simd);
+    Atomics.add(counters, CHUNKS_DONE, 1);
+    Atomics.notify(counters, CHUNKS_DONE);
+    return true;
+  }
+}
+
+/**
+ * A helper thread's part of {@link factorLU} on a workspace another thread shared: takes chunks of
+ * each panel's trailing update as they are published, until the factorisation is finished.
+ * Returns how many chunks it took.
+ *
+ * @example
+ * helpFactorLU(SimdWorkspace.attach(shared));
+ */
+export function helpFactorLU(simd: SimdWorkspace): number {
+  const { counters } = simd;
+  let taken = 0;
+  while (Atomics.load(counters, LU_FINISHED) === 0) {
+    const word = Atomics.load(counters, CLAIM);
+    if (claimAndUpdateChunk(simd)) taken += 1;
+    else Atomics.wait(counters, CLAIM, word, 50);
+  }
+  return taken;
 }
 
 /** Eliminates the panel's columns [k0, k1) in every row below k0 (columns past k1 wait for the tiles). */

@@ -162,40 +162,58 @@ export interface FitCountsSnapshot {
   lost: number;
 }
 
-/** The Markov counts in a {@link FitCountsSnapshot}. */
-export function markovCountsOf(snapshot: FitCountsSnapshot): MarkovCounts {
-  const { partnerIds: ids } = snapshot;
-  const key = (code: number, first: number) => (ids[code - first] as string);
+/**
+ * The Markov counts in one or more {@link FitCountsSnapshot}s (of disjoint sets of deals, e.g.
+ * two halves counted on two threads): integer sums, so the same counts whatever the split.
+ */
+export function markovCountsOf(...snapshots: FitCountsSnapshot[]): MarkovCounts {
   const transitions = new Map<string, Map<string, number>>();
-  for (let at = 0; at < snapshot.transitions.length; at += 3) {
-    const source = snapshot.transitions[at] as number;
-    const target = snapshot.transitions[at + 1] as number;
-    const count = snapshot.transitions[at + 2] as number;
-    const from = source === 0 ? START_KEY : key(source, 1);
-    const to = target === WON ? WON_KEY : target === LOST ? LOST_KEY : key(target, FIRST_PARTNER_TARGET);
-    let out = transitions.get(from);
-    if (out === undefined) {
-      out = new Map();
-      transitions.set(from, out);
+  const pathsPerPartner = new Map<string, number>();
+  let [won, lost] = [0, 0];
+  for (const snapshot of snapshots) {
+    const { partnerIds: ids } = snapshot;
+    const key = (code: number, first: number) => (ids[code - first] as string);
+    for (let at = 0; at < snapshot.transitions.length; at += 3) {
+      const source = snapshot.transitions[at] as number;
+      const target = snapshot.transitions[at + 1] as number;
+      const count = snapshot.transitions[at + 2] as number;
+      const from = source === 0 ? START_KEY : key(source, 1);
+      const to = target === WON ? WON_KEY : target === LOST ? LOST_KEY : key(target, FIRST_PARTNER_TARGET);
+      let out = transitions.get(from);
+      if (out === undefined) {
+        out = new Map();
+        transitions.set(from, out);
+      }
+      out.set(to, (out.get(to) ?? 0) + count);
     }
-    out.set(to, count);
+    ids.forEach((id, i) => pathsPerPartner.set(id, (pathsPerPartner.get(id) ?? 0) + (snapshot.pathsPerPartner[i] as number)));
+    won += snapshot.won;
+    lost += snapshot.lost;
   }
-  const pathsPerPartner = new Map(ids.map((id, i) => [id, snapshot.pathsPerPartner[i] as number]));
-  return { transitions, pathsPerPartner, won: snapshot.won, lost: snapshot.lost };
+  return { transitions, pathsPerPartner, won, lost };
 }
 
-/** The Shapley counts in a {@link FitCountsSnapshot}. */
-export function shapleyCountsOf(snapshot: FitCountsSnapshot): ShapleyCounts {
+/** The Shapley counts in one or more {@link FitCountsSnapshot}s (of disjoint sets of deals), summed like {@link markovCountsOf}. */
+export function shapleyCountsOf(...snapshots: FitCountsSnapshot[]): ShapleyCounts {
   const byKey = new Map<string, ShapleyCoalition>();
-  let at = 0;
-  snapshot.coalitionSizes.forEach((size, c) => {
-    const partnerIds: string[] = [];
-    for (let m = at; m < at + size; m += 1) partnerIds.push(snapshot.partnerIds[snapshot.coalitionMembers[m] as number] as string);
-    partnerIds.sort(compareIds);
-    at += size;
-    byKey.set(coalitionKey(partnerIds), { partnerIds, won: snapshot.coalitionWon[c] as number, lost: snapshot.coalitionLost[c] as number });
-  });
-  return { byKey, won: snapshot.won, lost: snapshot.lost };
+  let [won, lost] = [0, 0];
+  for (const snapshot of snapshots) {
+    let at = 0;
+    snapshot.coalitionSizes.forEach((size, c) => {
+      const partnerIds: string[] = [];
+      for (let m = at; m < at + size; m += 1) partnerIds.push(snapshot.partnerIds[snapshot.coalitionMembers[m] as number] as string);
+      partnerIds.sort(compareIds);
+      at += size;
+      const key = coalitionKey(partnerIds);
+      const coalition = byKey.get(key);
+      const [coalitionWon, coalitionLost] = [snapshot.coalitionWon[c] as number, snapshot.coalitionLost[c] as number];
+      if (coalition === undefined) byKey.set(key, { partnerIds, won: coalitionWon, lost: coalitionLost });
+      else [coalition.won, coalition.lost] = [coalition.won + coalitionWon, coalition.lost + coalitionLost];
+    });
+    won += snapshot.won;
+    lost += snapshot.lost;
+  }
+  return { byKey, won, lost };
 }
 
 function increment(counts: Map<number, number>, key: number): void {

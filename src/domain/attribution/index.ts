@@ -20,6 +20,9 @@ export {
 } from './markov.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
 export { FitCounts, markovCountsOf, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
+export { helpFactorLU } from './dense-lu.js';
+export { helpInverseDiagonal } from './inverse-diagonal.js';
+export { SimdWorkspace, type SharedPart, type SharedSimdWorkspace } from './simd-workspace.js';
 export {
   ATTRIBUTION_MODELS,
   DATA_DRIVEN_MODELS,

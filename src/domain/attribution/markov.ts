@@ -9,6 +9,7 @@ import {
   type MarkovCounts,
 } from './markov-counts.js';
 import { compareIds, type PartnerPath } from './partner-path.js';
+import type { SharedPart, SharedSimdWorkspace } from './simd-workspace.js';
 
 /** One edge of the fitted chain. `from`/`to` are a partner id or the endpoint named by `fromState`/`toState`. */
 export interface MarkovTransition {
@@ -73,12 +74,12 @@ export function fitMarkov(paths: Iterable<PartnerPath>, version: number): Markov
 }
 
 /**
- * {@link fitMarkov} from counts accumulated with `countMarkovPath`.
+ * {@link fitMarkov} from counts accumulated with `countMarkovPath`; `shareWork` as in `solveAbsorbingChain`.
  *
  * @example
  * fitMarkovCounts(counts, 12);
  */
-export function fitMarkovCounts(counts: MarkovCounts, version: number): MarkovFit {
+export function fitMarkovCounts(counts: MarkovCounts, version: number, shareWork?: (work: SharedSimdWorkspace, part: SharedPart) => void): MarkovFit {
   const ids = [...counts.pathsPerPartner.keys()].sort(compareIds);
   const index = new Map(ids.map((id, i) => [id, i]));
   const n = ids.length;
@@ -103,7 +104,7 @@ export function fitMarkovCounts(counts: MarkovCounts, version: number): MarkovFi
     }
   }
 
-  const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start });
+  const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start }, shareWork);
   const conversion = solution?.conversion ?? 0;
   const partners = ids.map((partnerId, i): MarkovPartner => {
     const throughPartner = solution

@@ -11,8 +11,8 @@ import { I32, V128, uleb, vector, section, name, get, set, i32Add,
  * every machine (tested against the scalar kernels on random matrices).
  *
  * The module is a few hundred bytes, assembled here from its instructions so there is no
- * binary to trust and no build step. It works on one `WebAssembly.Memory` per solve
- * ({@link SimdWorkspace}); the matrix, U's transpose and the column blocks live in it.
+ * binary to trust and no build step. It works on one shared `WebAssembly.Memory` per solve
+ * (`SimdWorkspace`, simd-workspace.ts); the matrix, U's transpose and the column blocks live in it.
  */
 
 // Node provides WebAssembly; TypeScript declares it only in the DOM and web-worker libraries, which
@@ -20,14 +20,18 @@ import { I32, V128, uleb, vector, section, name, get, set, i32Add,
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array<ArrayBuffer>) => WasmModule;
   Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
 };
-interface WasmModule {
+export interface WasmModule {
   readonly compiled: unique symbol;
 }
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+/** A shared memory: a helper thread that is sent it works on the same bytes. */
+export interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
 }
+
+/** The largest memory the kernels take (4 GiB of 64 KiB pages). */
+export const MAX_PAGES = 65_536;
 
 /**
  * `rows(r, q) -= multipliers · pivot rows k..k+3`, columns [j0, j1): the factorisation's trailing
@@ -115,7 +119,8 @@ function assemble(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
     ...section(1, vector(types)),
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
+    // A shared memory (limits flag 3) of 1 to MAX_PAGES pages.
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(MAX_PAGES)]])),
     ...section(3, vector([[0], [0], [1]])),
     ...section(
       7,
@@ -129,7 +134,7 @@ function assemble(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-interface KernelExports {
+export interface KernelExports {
   updatePair(r: number, q: number, u0: number, stride: number, k8: number, j0: number, j1: number): void;
   updateRow(r: number, unused: number, u0: number, stride: number, k8: number, j0: number, j1: number): void;
   accumulate(rowA: number, rowB: number, block: number, out: number, p0: number, k: number): void;
@@ -137,7 +142,8 @@ interface KernelExports {
 
 let compiled: WasmModule | null | undefined;
 
-function kernelModule(): WasmModule | null {
+/** The compiled kernels, or null where WebAssembly SIMD or shared memory is not available. */
+export function kernelModule(): WasmModule | null {
   if (compiled === undefined) {
     try {
       compiled = new WebAssembly.Module(assemble());
@@ -148,93 +154,16 @@ function kernelModule(): WasmModule | null {
   return compiled;
 }
 
-const PAGE = 65_536;
-const MAX_PAGES = 65_536;
-
-/**
- * The memory of one dense solve of size n, with the SIMD kernels bound to it: the n×n matrix
- * (`rows`, row i at byte i·8n), U's transpose as a packed triangle (`upperT`, column k of length
- * k + 1), two column blocks of 8 for the inverse diagonal and 8 sums.
- */
-export class SimdWorkspace {
-  readonly rows: Float64Array[];
-  readonly upperT: Float64Array[];
-  readonly yBlock: Float64Array;
-  readonly zBlock: Float64Array;
-  readonly sums: Float64Array;
-  private readonly kernels: KernelExports;
-  private readonly stride: number;
-  private readonly upperTOffsets: number[];
-  private readonly yOffset: number;
-  private readonly zOffset: number;
-  private readonly sumsOffset: number;
-
-  /** A workspace for size n, or undefined when WebAssembly SIMD is not available or n is too large for one memory. */
-  static create(n: number, columns: number): SimdWorkspace | undefined {
-    const module = kernelModule();
-    const bytes = 8 * (n * n + (n * (n + 1)) / 2 + 2 * n * columns + 2 * columns);
-    const pages = Math.ceil(bytes / PAGE) + 1;
-    if (module === null || pages > MAX_PAGES) return undefined;
-    try {
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-      const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
-      return new SimdWorkspace(memory, kernels, n, columns);
-    } catch {
-      return undefined; // the memory could not be had: the solve runs on plain arrays
-    }
+/** A shared memory of `pages` 64 KiB pages, or undefined when it cannot be had. */
+export function sharedMemory(pages: number): WasmMemory | undefined {
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return undefined;
   }
+}
 
-  private constructor(memory: WasmMemory, kernels: KernelExports, n: number, columns: number) {
-    const { buffer } = memory;
-    this.kernels = kernels;
-    this.stride = n * 8;
-    this.rows = Array.from({ length: n }, (_, i) => new Float64Array(buffer, i * this.stride, n));
-    let offset = n * this.stride;
-    this.upperTOffsets = [];
-    this.upperT = Array.from({ length: n }, (_, k) => {
-      this.upperTOffsets.push(offset);
-      const column = new Float64Array(buffer, offset, k + 1);
-      offset += (k + 1) * 8;
-      return column;
-    });
-    this.yOffset = offset;
-    this.yBlock = new Float64Array(buffer, offset, n * columns);
-    offset += n * columns * 8;
-    this.zOffset = offset;
-    this.zBlock = new Float64Array(buffer, offset, n * columns);
-    offset += n * columns * 8;
-    this.sumsOffset = offset;
-    this.sums = new Float64Array(buffer, offset, 2 * columns);
-  }
-
-  /** Whether `rows` are this workspace's rows (so the factorisation may use the kernels). */
-  owns(rows: readonly Float64Array[]): boolean {
-    return rows === this.rows;
-  }
-
-  /** Rows i and i + 1 take the updates of pivots k..k+3 on columns [j0, j1); the even part in SIMD. */
-  updatePair(i: number, k: number, j0: number, j1: number): number {
-    const even = j0 + ((j1 - j0) & ~1);
-    if (even > j0) this.kernels.updatePair(i * this.stride, (i + 1) * this.stride, k * this.stride, this.stride, k * 8, j0 * 8, even * 8);
-    return even;
-  }
-
-  /** Row i takes the updates of pivots k..k+3 on columns [j0, j1); returns where the SIMD part ended. */
-  updateRow(i: number, k: number, j0: number, j1: number): number {
-    const even = j0 + ((j1 - j0) & ~1);
-    if (even > j0) this.kernels.updateRow(i * this.stride, 0, k * this.stride, this.stride, k * 8, j0 * 8, even * 8);
-    return even;
-  }
-
-  /** `sums[t] = Σ_{j in [p0, k)} rows[k][j] · zBlock[j·8 + t]`, and into `sums[8 + t]` the same for row k + 1 (or k again). */
-  accumulateRows(k: number, p0: number): void {
-    const next = k + 1 < this.rows.length ? k + 1 : k;
-    this.kernels.accumulate(k * this.stride, next * this.stride, this.zOffset, this.sumsOffset, p0, k);
-  }
-
-  /** `sums[t] = Σ_{j in [p0, k)} upperT[k][j] · yBlock[j·8 + t]`, and into `sums[8 + t]` the same for column k + 1 (or k again). */
-  accumulateUpperColumns(k: number, p0: number): void {
-    const next = k + 1 < this.rows.length ? k + 1 : k;
-    this.kernels.accumulate(this.upperTOffsets[k] as number, this.upperTOffsets[next] as number, this.yOffset, this.sumsOffset, p0, k);
-  }
+/** The kernels bound to `memory`. */
+export function kernelsOn(module: WasmModule, memory: WasmMemory): KernelExports {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
 }

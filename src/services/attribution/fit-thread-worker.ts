@@ -1,19 +1,53 @@
 import { parentPort } from 'node:worker_threads';
-import { fitMarkovCounts, fitShapleyCounts, markovCountsOf, packMarkovFit, shapleyCountsOf } from '../../domain/attribution/index.js';
-import type { FitJob, FitJobResult } from './fit-thread.js';
+import {
+  fitMarkovCounts,
+  fitShapleyCounts,
+  helpFactorLU,
+  helpInverseDiagonal,
+  markovCountsOf,
+  packMarkovFit,
+  shapleyCountsOf,
+  SimdWorkspace,
+  type FitCountsSnapshot,
+  type SharedPart,
+  type SharedSimdWorkspace,
+} from '../../domain/attribution/index.js';
+import { createDatabase } from '../../storage/db.js';
+import { countFitInputs } from './fit-input-counts.js';
+import type { FitThreadAnswer, FitThreadJob, FittedModel, FitThreadHelp, FitThreadRequest } from './fit-thread.js';
 
-// The fits' pure math, on a worker thread (see fit-thread.ts): counts in, stored JSON out.
-parentPort?.on('message', ({ id, counts, versions }: FitJob) => {
-  try {
-    const markovFit = fitMarkovCounts(markovCountsOf(counts), versions.markov);
-    const shapleyFit = fitShapleyCounts(shapleyCountsOf(counts), versions.shapley);
-    const result: FitJobResult = {
-      id,
-      markov: { json: JSON.stringify(packMarkovFit(markovFit)), wonDeals: markovFit.wonDeals, lostDeals: markovFit.lostDeals },
-      shapley: { json: JSON.stringify(shapleyFit), wonDeals: shapleyFit.wonDeals, lostDeals: shapleyFit.lostDeals },
-    };
-    parentPort?.postMessage(result);
-  } catch (error) {
-    parentPort?.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+// A refit's heavy work on a worker thread (see fit-thread.ts): counting deals, fitting a model from
+// counts, or helping the other thread with the Markov solve it shared (a message without an id).
+parentPort?.on('message', (request: FitThreadRequest) => {
+  if ('help' in request) {
+    const workspace = SimdWorkspace.attach(request.help);
+    if (workspace !== undefined) (request.part === 'factors' ? helpFactorLU : helpInverseDiagonal)(workspace);
+    return;
   }
+  const { id, job } = request;
+  void perform(job).then(
+    ({ answer, transfer }) => parentPort?.postMessage({ id, ...answer } as FitThreadAnswer, transfer),
+    (error: unknown) => parentPort?.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies FitThreadAnswer),
+  );
 });
+
+async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCountsSnapshot } | { fitted: FittedModel }; transfer: ArrayBuffer[] }> {
+  if (job.kind === 'count') {
+    const db = createDatabase({ dbPath: job.dbPath });
+    try {
+      const counts = await countFitInputs(db, job.lookbackDays, job.range);
+      const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
+      return { answer: { counts }, transfer: arrays.map((array) => array.buffer as ArrayBuffer) };
+    } finally {
+      await db.destroy();
+    }
+  }
+  if (job.kind === 'markov') {
+    // The solve can use the other thread, idle once its Shapley fit is done: offered through the main thread.
+    const shareWork = (work: SharedSimdWorkspace, part: SharedPart) => parentPort?.postMessage({ help: work, part } satisfies FitThreadHelp);
+    const fit = fitMarkovCounts(markovCountsOf(...job.counts), job.version, shareWork);
+    return { answer: { fitted: { json: JSON.stringify(packMarkovFit(fit)), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
+  }
+  const fit = fitShapleyCounts(shapleyCountsOf(...job.counts), job.version);
+  return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
+}

@@ -1,13 +1,19 @@
 import { Worker } from 'node:worker_threads';
-import type { FitCountsSnapshot } from '../../domain/attribution/index.js';
+import type { FitCountsSnapshot, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
+import type { DealRange } from '../../storage/fit-inputs.js';
 
 /**
- * Runs the fits' math (the Markov chain solve, seconds of CPU at 2,000 partners, and the Shapley
- * coalitions) on a worker thread, so the instance keeps answering requests while a refit solves.
- * One thread per process, started by a refit and ended after {@link IDLE_MS} without one (its heap
- * and the solve's memory go with it); it never keeps the process alive, and a thread that dies is
- * replaced on the next refit. The thread runs the same domain functions on the same
- * counts, so the fits are the same bytes as fitted inline.
+ * Runs a refit's heavy work on two worker threads, so the instance keeps answering requests
+ * while it runs and a refit uses both cores of a small machine: counting the stored deals (on
+ * SQLite each thread reads half of them through a connection of its own), then the Markov chain
+ * solve (seconds of CPU at 2,000 partners) on one thread while the Shapley coalitions are sorted
+ * on the other, which then takes part of the solve (chunks of rows of the factorisation's
+ * trailing updates and blocks of the inverse's diagonal, claimed from counters in the solve's
+ * shared memory, see dense-lu.ts and inverse-diagonal.ts). Each thread is started by a refit and ended after {@link IDLE_MS} without one
+ * (its heap and the solve's memory go with it); it never keeps the process alive, and a thread
+ * that dies is replaced on the next refit. The threads run the same domain functions on the same
+ * counts (counts are integer sums, the same however the deals are split), so the fits are the
+ * same bytes as fitted inline.
  */
 
 /** One fit as stored: its JSON body (the Markov fit packed, `packMarkovFit`) and the deal counts in its head. */
@@ -17,74 +23,127 @@ export interface FittedModel {
   lostDeals: number;
 }
 
-export interface FitJob {
-  id: number;
-  counts: FitCountsSnapshot;
-  versions: { markov: number; shapley: number };
+export type FitThreadJob =
+  | { kind: 'count'; dbPath: string; lookbackDays: number | null; range: DealRange }
+  | { kind: 'markov' | 'shapley'; counts: FitCountsSnapshot[]; version: number };
+
+export type FitThreadAnswer = { id: number } & ({ counts: FitCountsSnapshot } | { fitted: FittedModel } | { error: string });
+
+/** A thread's solve, offered to the other thread (which takes part of it if it is idle before the solve ends). */
+export interface FitThreadHelp {
+  help: SharedSimdWorkspace;
+  part: SharedPart;
 }
 
-export type FitJobResult = { id: number; markov: FittedModel; shapley: FittedModel } | { id: number; error: string };
+export type FitThreadRequest = { id: number; job: FitThreadJob } | FitThreadHelp;
 
-/** Refits come at most once per REFIT_INTERVAL (60 s); a burst of them (tests, a settings change) reuses the thread. */
+/** Refits come at most once per REFIT_INTERVAL (60 s); a burst of them (tests, a settings change) reuses the threads. */
 const IDLE_MS = 10_000;
 
-let thread: Worker | undefined;
-let idleTimer: NodeJS.Timeout | undefined;
 let nextJob = 1;
-const waiting = new Map<number, { resolve: (result: FitJobResult) => void; reject: (error: Error) => void }>();
 
-function startThread(): Worker {
-  // Built code runs the compiled worker; tests and `tsx` run the TypeScript source through tsx's loader.
-  const source = import.meta.url.endsWith('.ts');
-  const url = new URL(source ? './fit-thread-worker.ts' : './fit-thread-worker.js', import.meta.url);
-  const worker = source
-    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
-    : new Worker(url);
-  worker.unref();
-  worker.on('message', (result: FitJobResult) => {
-    const job = waiting.get(result.id);
-    waiting.delete(result.id);
-    job?.resolve(result);
-  });
-  const fail = (error: Error) => {
-    if (thread === worker) thread = undefined;
-    for (const job of waiting.values()) job.reject(error);
-    waiting.clear();
-  };
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`the fit thread exited (code ${code})`)));
-  return worker;
+class FitThread {
+  private worker: Worker | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly waiting = new Map<number, { resolve: (answer: FitThreadAnswer) => void; reject: (error: Error) => void }>();
+  /** Where this thread's offers of help go (the other thread). */
+  helper: FitThread | undefined;
+
+  /** Passes an offer of help on to this thread if it is running (a thread that is not has no job to finish first, and is not started for it). */
+  offer(help: FitThreadHelp): void {
+    this.worker?.postMessage(help satisfies FitThreadRequest);
+  }
+
+  async run(job: FitThreadJob, transfer: readonly ArrayBufferView[]): Promise<FitThreadAnswer> {
+    clearTimeout(this.idleTimer);
+    this.worker ??= this.start();
+    const worker = this.worker;
+    const id = nextJob++;
+    const answer = await new Promise<FitThreadAnswer>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.ref(); // a pending job keeps the process alive until it answers
+      // Typed arrays move to the thread rather than being copied (the caller's are emptied).
+      worker.postMessage({ id, job } satisfies FitThreadRequest, transfer.map((array) => array.buffer as ArrayBuffer));
+    }).finally(() => {
+      if (this.waiting.size > 0) return;
+      worker.unref();
+      this.idleTimer = setTimeout(() => {
+        if (this.worker === worker) this.worker = undefined;
+        void worker.terminate();
+      }, IDLE_MS).unref();
+    });
+    if ('error' in answer) throw new Error(`fitting failed: ${answer.error}`);
+    return answer;
+  }
+
+  private start(): Worker {
+    // Built code runs the compiled worker; tests and `tsx` run the TypeScript source through tsx's loader.
+    const source = import.meta.url.endsWith('.ts');
+    const url = new URL(source ? './fit-thread-worker.ts' : './fit-thread-worker.js', import.meta.url);
+    const worker = source
+      ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
+      : new Worker(url);
+    worker.unref();
+    worker.on('message', (answer: FitThreadAnswer | FitThreadHelp) => {
+      if ('help' in answer) return this.helper?.offer(answer);
+      const job = this.waiting.get(answer.id);
+      this.waiting.delete(answer.id);
+      job?.resolve(answer);
+    });
+    const fail = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const job of this.waiting.values()) job.reject(error);
+      this.waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the fit thread exited (code ${code})`)));
+    return worker;
+  }
+}
+
+const threads = [new FitThread(), new FitThread()] as const;
+threads[0].helper = threads[1];
+
+/**
+ * Counts the deals of each range (at most two) on a thread of its own, reading the SQLite file at
+ * `dbPath` through a connection of the thread's own.
+ *
+ * @example
+ * const [first, second] = await countOnThreads('data/app.db', 90, [{ through: middle }, { after: middle }]);
+ */
+export async function countOnThreads(dbPath: string, lookbackDays: number | null, ranges: readonly DealRange[]): Promise<FitCountsSnapshot[]> {
+  return Promise.all(
+    ranges.map(async (range, t) => {
+      const answer = await (threads[t] as FitThread).run({ kind: 'count', dbPath, lookbackDays, range }, []);
+      return (answer as { counts: FitCountsSnapshot }).counts;
+    }),
+  );
 }
 
 /**
- * Fits markov and shapley from their counts, as the given versions, on the fit thread. The
- * snapshot's arrays are transferred: it is empty afterwards.
+ * Fits markov and shapley from the counts (of disjoint sets of deals), as the given versions,
+ * markov on one thread and shapley on the other at once. The snapshots' arrays are transferred:
+ * they are empty afterwards.
  *
  * @example
- * const { markov, shapley } = await fitOnThread(counts.snapshot(), { markov: 4, shapley: 4 });
+ * const { markov, shapley } = await fitOnThreads([counts.snapshot()], { markov: 4, shapley: 4 });
  */
-export async function fitOnThread(
-  counts: FitCountsSnapshot,
-  versions: FitJob['versions'],
+export async function fitOnThreads(
+  counts: readonly FitCountsSnapshot[],
+  versions: { markov: number; shapley: number },
 ): Promise<{ markov: FittedModel; shapley: FittedModel }> {
-  clearTimeout(idleTimer);
-  thread ??= startThread();
-  const id = nextJob++;
-  const worker = thread;
-  const result = await new Promise<FitJobResult>((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    worker.ref(); // a pending fit keeps the process alive until it answers
-    // The arrays move to the thread rather than being copied (the caller's snapshot is emptied).
-    const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
-    worker.postMessage({ id, counts, versions } satisfies FitJob, arrays.map((array) => array.buffer as ArrayBuffer));
-  }).finally(() => {
-    if (waiting.size > 0) return;
-    worker.unref();
-    idleTimer = setTimeout(() => {
-      if (thread === worker) thread = undefined;
-      void worker.terminate();
-    }, IDLE_MS).unref();
-  });
-  if ('error' in result) throw new Error(`fitting failed: ${result.error}`);
-  return result;
+  // Each model gets only the arrays it reads.
+  const markovParts = counts.map((part) => ({ ...part, coalitionSizes: new Uint32Array(0), coalitionMembers: new Uint32Array(0), coalitionWon: new Float64Array(0), coalitionLost: new Float64Array(0) }));
+  const shapleyParts = counts.map((part) => ({ ...part, transitions: new Float64Array(0), pathsPerPartner: new Float64Array(0) }));
+  const [markov, shapley] = await Promise.all([
+    threads[0].run(
+      { kind: 'markov', counts: markovParts, version: versions.markov },
+      markovParts.flatMap((part) => [part.transitions, part.pathsPerPartner]),
+    ),
+    threads[1].run(
+      { kind: 'shapley', counts: shapleyParts, version: versions.shapley },
+      shapleyParts.flatMap((part) => [part.coalitionSizes, part.coalitionMembers, part.coalitionWon, part.coalitionLost]),
+    ),
+  ]);
+  return { markov: (markov as { fitted: FittedModel }).fitted, shapley: (shapley as { fitted: FittedModel }).fitted };
 }

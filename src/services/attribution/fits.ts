@@ -1,4 +1,4 @@
-import { DATA_DRIVEN_MODELS, FitCounts, isWithinLookback, type FitCountsSnapshot } from '../../domain/attribution/index.js';
+import { DATA_DRIVEN_MODELS, type FitCountsSnapshot } from '../../domain/attribution/index.js';
 import {
   claimFitChanges,
   clearClaimedFitChanges,
@@ -10,10 +10,12 @@ import {
 } from '../../storage/attribution-fits.js';
 import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
-import { streamFitInputs, type FitInputPage, type FitTouchpointRow } from '../../storage/fit-inputs.js';
+import { sqliteFilePath } from '../../storage/db.js';
+import { middleDealId } from '../../storage/fit-inputs.js';
 import type { ServiceContext } from '../context.js';
 import type { CurrentFits } from './fit-cache.js';
-import { fitOnThread } from './fit-thread.js';
+import { countFitInputs } from './fit-input-counts.js';
+import { countOnThreads, fitOnThreads } from './fit-thread.js';
 import { readAttributionSettings } from './settings-values.js';
 
 /**
@@ -62,7 +64,8 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
 }
 
 /**
- * Fits both models over every won and lost deal, streamed a page at a time, and stores them as
+ * Fits both models over every won and lost deal, streamed a page at a time (on SQLite, each half
+ * of the deals on a thread of its own), and stores them as
  * their next version. Changes recorded before the refit started are cleared; those recorded
  * during it wait for the next refit. Every stored data-driven result is then marked pending:
  * the worker (or a reader first) brings it to the new fit.
@@ -70,11 +73,11 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
 export async function refitModels(ctx: FitContext): Promise<{ markov: number; shapley: number }> {
   await ctx.db.transaction().execute((trx) => claimFitChanges(trx));
   const { lookback_days } = await readAttributionSettings(ctx.db, ctx.defaultModel);
-  const counts = await countFitInputs(ctx, lookback_days);
+  const counts = await countAllFitInputs(ctx, lookback_days);
   // The math runs on the fit thread, outside the store transaction (which on SQLite holds the one
   // connection), labelled with the versions it will most likely get.
   const expected = nextVersions(await listFitHeads(ctx.db));
-  const fitted = await fitOnThread(counts, expected);
+  const fitted = await fitOnThreads(counts, expected);
   return ctx.db.transaction().execute(async (trx) => {
     await lockFits(trx);
     // Another instance may have stored a refit meanwhile: then this one is the version after it.
@@ -108,34 +111,15 @@ function relabel(json: string, version: number): string {
   return JSON.stringify({ ...(JSON.parse(json) as object), version });
 }
 
-/** Every deal's path counted, as a snapshot (the counting maps are garbage once it is taken). */
-async function countFitInputs(ctx: FitContext, lookbackDays: number | null): Promise<FitCountsSnapshot> {
-  const counts = new FitCounts();
-  for await (const page of streamFitInputs(ctx.db)) countPage(counts, page, lookbackDays);
-  return counts.snapshot();
-}
-
 /**
- * Adds a page's deals to the counts: each deal's path is the partners of its touchpoints inside
- * the lookback window, in the order the page lists them (the models' order; `dealPath` on the
- * same rows gives the same path). Touchpoints of a deal not in the page are skipped.
+ * Every deal's path counted. On a SQLite file, by the two fit threads at once, each reading half
+ * of the deals through its own connection (read and count are two thirds of a refit, and one
+ * thread did them at one core); elsewhere (PostgreSQL, an in-memory file) here, page by page.
+ * Either way every change claimed before this began is read: the threads start reading after it.
  */
-function countPage(counts: FitCounts, page: FitInputPage, lookbackDays: number | null): void {
-  const path: string[] = [];
-  const { touchpoints } = page;
-  for (let start = 0; start < touchpoints.length; ) {
-    const [dealId] = touchpoints[start] as FitTouchpointRow;
-    let end = start;
-    while (end < touchpoints.length && (touchpoints[end] as FitTouchpointRow)[0] === dealId) end += 1;
-    const deal = page.deals.get(dealId);
-    if (deal !== undefined) {
-      path.length = 0;
-      for (let i = start; i < end; i += 1) {
-        const [, partnerId, timestamp] = touchpoints[i] as FitTouchpointRow;
-        if (isWithinLookback(deal.closed_at, timestamp, lookbackDays)) path.push(partnerId);
-      }
-      counts.addPath(path, deal.won);
-    }
-    start = end;
-  }
+async function countAllFitInputs(ctx: FitContext, lookbackDays: number | null): Promise<FitCountsSnapshot[]> {
+  const dbPath = sqliteFilePath(ctx.db);
+  const middle = dbPath === undefined ? undefined : await middleDealId(ctx.db);
+  if (dbPath === undefined || middle === undefined) return [await countFitInputs(ctx.db, lookbackDays)];
+  return countOnThreads(dbPath, lookbackDays, [{ through: middle }, { after: middle }]);
 }

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { factorLU, solveLU } from '../../../src/domain/attribution/dense-lu.js';
-import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from '../../../src/domain/attribution/inverse-diagonal.js';
-import { SimdWorkspace } from '../../../src/domain/attribution/simd-kernels.js';
+import { DIAGONAL_BLOCK_COLUMNS, helpInverseDiagonal, inverseDiagonal } from '../../../src/domain/attribution/inverse-diagonal.js';
+import { SimdWorkspace } from '../../../src/domain/attribution/simd-workspace.js';
 
 /**
  * `I - Q` for a random sub-stochastic Q without self-loops: the matrices the Markov fit factors.
@@ -68,5 +68,36 @@ describe('the SIMD kernels of the dense solve', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('give the same bits when a helper computes blocks of the diagonal on the shared memory, or takes a block and never finishes it', () => {
+    const factored = (matrix: Float64Array[]) => {
+      const workspace = SimdWorkspace.create(matrix.length, DIAGONAL_BLOCK_COLUMNS) as SimdWorkspace;
+      matrix.forEach((row, i) => (workspace.rows[i] as Float64Array).set(row));
+      factorLU(workspace.rows, workspace);
+      return workspace;
+    };
+    fc.assert(
+      fc.property(chains, (matrix) => {
+        const alone = factored(matrix);
+        const expected = inverseDiagonal(alone.rows, alone);
+        // The helper (lane 1, on its own view of the memory) claims every block before the solving thread does.
+        const shared = factored(matrix);
+        let helped = false;
+        const diagonal = inverseDiagonal(shared.rows, shared, (workspace) => {
+          helpInverseDiagonal(SimdWorkspace.attach(workspace.share()) as SimdWorkspace);
+          helped = true;
+        });
+        expect(helped).toBe(true);
+        expect(sameBits(diagonal, expected)).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+    // A helper that claimed the first block and stopped: after its patience the solving thread computes it.
+    const matrix = fc.sample(chains.filter((m) => m.length > 8), { numRuns: 1, seed: 3 })[0] as Float64Array[];
+    const alone = factored(matrix);
+    const stalled = factored(matrix);
+    const diagonal = inverseDiagonal(stalled.rows, stalled, (workspace) => void Atomics.add(workspace.counters, 0, 1));
+    expect(sameBits(diagonal, inverseDiagonal(alone.rows, alone))).toBe(true);
   });
 });

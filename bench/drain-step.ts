@@ -1,18 +1,21 @@
 /**
- * Times the propagation worker's step on recorded deals, statement by statement: a SQLite file
- * with the benchmark's data (written straight into the tables), every result computed once, then
- * rounds of 1,000 touchpoints on 1,000 distinct recorded deals, each followed by the drain.
+ * CPU per batch into recorded deals: the service's batch write and the drain of what it marked, statement by statement,
+ * against the bare baseline's insert, on a SQLite file with the benchmark's data (written straight into the tables, every
+ * result computed once). CPU time, not wall time: other jobs on a shared machine move it less.
  * `npx tsx bench/drain-step.ts [--deals 50000] [--touchpoints 250000] [--rounds 10]`.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import SQLite from 'better-sqlite3';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { FitCache } from '../src/services/attribution/fit-cache.js';
 import { drainPendingStep, finishPendingWork } from '../src/services/attribution/pending-work.js';
-import { markAllDealsPending, markDealsPending } from '../src/storage/attribution-pending.js';
+import { markAllDealsPending } from '../src/storage/attribution-pending.js';
+import { recordTouchpointBatch } from '../src/services/touchpoints.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
 import { dealBody, touchpoint } from './dataset.js';
@@ -64,7 +67,6 @@ try {
     const model = body.attribution_model ?? 'role-based';
     return { id: body.id, amountMinor: Math.round(body.amount * 100), closedAt: Date.parse(body.closed_date), model, status: body.status as 'won' | 'lost' };
   });
-  const now = Date.now();
 
   const plain = createDatabase({ dbPath });
   const db = plain.withPlugin(new StatementTiming());
@@ -72,10 +74,10 @@ try {
   await db.transaction().execute((trx) => markAllDealsPending(trx, Date.now(), 'rebuild'));
   let started = performance.now();
   await finishPendingWork(ctx);
+  const now = Date.now();
   console.log(`first computation of ${deals} deals: ${(performance.now() - started).toFixed(0)} ms`);
   timings.clear();
 
-  let drainMs = 0;
   const session = process.env.DRAIN_PROFILE ? new Session() : undefined;
   if (session) {
     session.connect();
@@ -83,21 +85,51 @@ try {
     await session.post('Profiler.setSamplingInterval', { interval: 250 });
     await session.post('Profiler.start');
   }
+  // The bare baseline's work for a batch (bench/baseline-store.ts): prepared inserts of its rows in one transaction.
+  const bare = new SQLite(dbPath);
+  bare.pragma('journal_mode = WAL');
+  bare.pragma('synchronous = NORMAL');
+  const bareInsert = bare.prepare(
+    'insert into events (id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const service = { ...ctx, payoutCipher: undefined as never, defaultCurrency: 'USD', pendingWork: { notify: () => undefined } };
+  const actor = { keyId: null, keyName: 'bench' };
+  const cpuMs = () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  };
+  const spent = { bare: 0, ingest: 0, drain: 0 };
   let next = touchpoints;
   for (let round = 0; round < rounds; round++) {
+    const bareBatch = Array.from({ length: 1000 }, () => touchpoint(next++, deals, partners));
+    let started = cpuMs();
+    const body = JSON.parse(JSON.stringify({ events: bareBatch })) as { events: typeof bareBatch };
+    bare.transaction(() => {
+      for (const t of body.events) {
+        const hash = createHash('sha256').update(JSON.stringify(t)).digest('hex');
+        bareInsert.run(t.id, t.partner_id, t.deal_id, t.touchpoint_type, Date.parse(t.timestamp), JSON.stringify(t.metadata), hash, now);
+      }
+    })();
+    spent.bare += cpuMs() - started;
+    // The service's batch on the next 1,000 deals: the same kind of rows, on deals the bare batch did not mark.
     const batch = Array.from({ length: 1000 }, () => touchpoint(next++, deals, partners));
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('events').values(batch.map((t) => ({ id: t.id, partner_id: t.partner_id, deal_id: t.deal_id, touchpoint_type: t.touchpoint_type, timestamp: Date.parse(t.timestamp), metadata: null, request_hash: 'x', created_at: now }))).execute();
-      await markDealsPending(trx, batch.map((t) => t.deal_id), Date.now(), 'touchpoint added');
-    });
+    started = cpuMs();
+    const inputs = (JSON.parse(JSON.stringify({ events: batch })) as { events: typeof batch }).events.map((t) => ({
+      id: t.id,
+      partner_id: t.partner_id,
+      deal_id: t.deal_id,
+      touchpoint_type: t.touchpoint_type,
+      timestamp: Date.parse(t.timestamp),
+      metadata: t.metadata,
+    }));
+    await recordTouchpointBatch(service, inputs, actor);
+    spent.ingest += cpuMs() - started;
     timings.clear();
-    started = performance.now();
-    const cpu = process.cpuUsage();
+    started = cpuMs();
     while ((await drainPendingStep(ctx)) > 0);
-    const used = process.cpuUsage(cpu);
-    drainMs += performance.now() - started;
+    spent.drain += cpuMs() - started;
     if (round === rounds - 1) {
-      console.log(`last round: ${(performance.now() - started).toFixed(1)} ms wall, ${((used.user + used.system) / 1000).toFixed(1)} ms CPU`);
+      console.log(`statements of the last round's drain:`);
       for (const [label, { count, ms }] of [...timings].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${label.padEnd(40)} ${String(count).padStart(4)}× ${ms.toFixed(1)} ms`);
     }
   }
@@ -105,7 +137,13 @@ try {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(process.env.DRAIN_PROFILE!, JSON.stringify(profile));
   }
-  console.log(`drain of 1,000 recorded deals: ${(drainMs / rounds).toFixed(1)} ms on average over ${rounds} rounds`);
+  const per = (ms: number) => (ms / rounds).toFixed(1);
+  console.log(
+    `CPU per batch of 1,000 touchpoints on 1,000 recorded deals, over ${rounds} rounds: bare insert ${per(spent.bare)} ms; ` +
+      `service ingest ${per(spent.ingest)} ms + drain ${per(spent.drain)} ms; ` +
+      `bare / service = ${((100 * spent.bare) / (spent.ingest + spent.drain)).toFixed(1)} %`,
+  );
+  bare.close();
   await plain.destroy();
 } finally {
   rmSync(directory, { recursive: true, force: true });

@@ -72,7 +72,7 @@ try {
   const db = plain.withPlugin(new StatementTiming());
   const ctx = { db, now: Date.now, defaultModel: 'role-based' as const, fits: new FitCache() };
   await db.transaction().execute((trx) => markAllDealsPending(trx, Date.now(), 'rebuild'));
-  let started = performance.now();
+  const started = performance.now();
   await finishPendingWork(ctx);
   const now = Date.now();
   console.log(`first computation of ${deals} deals: ${(performance.now() - started).toFixed(0)} ms`);

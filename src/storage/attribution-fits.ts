@@ -2,7 +2,7 @@ import { chunks } from './chunks.js';
 import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
-import { jsonTextList } from './json-rows.js';
+import { idListParameter, idListTable } from './json-rows.js';
 import type { AttributionFitsTable } from './schema.js';
 
 /** A stored fit without its body: what every data-driven answer needs to know about it. */
@@ -52,17 +52,17 @@ export async function storeNextFit(db: Db, fit: AttributionFitsTable): Promise<v
  * stays locked until the writer commits, so a refit claiming it waits for the change to be visible.
  */
 export async function markFitInputsChanged(db: Db, dealIds: readonly string[], now: number): Promise<void> {
-  for (const chunk of chunks([...new Set(dealIds)].sort())) await markListedFitInputsChanged(db, [JSON.stringify(chunk), now]);
+  for (const chunk of chunks([...new Set(dealIds)].sort())) await markListedFitInputsChanged(db, [idListParameter(db, chunk), now]);
 }
 
 // Every touchpoint write runs it: one statement text whatever the count of deals.
-const markListedFitInputsChanged = compileOnce(2, (db, [idsJson, enqueued_at]) =>
+const markListedFitInputsChanged = compileOnce(2, (db, [ids, enqueued_at]) =>
   db
     .insertInto('attribution_fit_pending')
     .columns(['deal_id', 'enqueued_at', 'claimed'])
     .expression((eb) =>
       eb
-        .selectFrom(jsonTextList(db, idsJson!).as('listed'))
+        .selectFrom(idListTable(db, ids!).as('listed'))
         .select([sql.ref<string>('listed.value').as('deal_id'), sql<number>`cast(${enqueued_at} as bigint)`.as('enqueued_at'), sql.lit(0).as('claimed')])
         .where(sql<boolean>`true`),
     )

@@ -2,7 +2,7 @@ import { sql, type OnConflictBuilder } from 'kysely';
 import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
-import { jsonTextList } from './json-rows.js';
+import { idListParameter, idListTable } from './json-rows.js';
 import type { Database } from './schema.js';
 
 /**
@@ -18,17 +18,17 @@ export async function markDealsPending(db: Db, dealIds: readonly string[], now: 
     await markOneDealPending(db, [dealIds[0], now, reason]);
     return;
   }
-  for (const chunk of chunks([...dealIds].sort())) await markListedDealsPending(db, [JSON.stringify(chunk), now, reason]);
+  for (const chunk of chunks([...dealIds].sort())) await markListedDealsPending(db, [idListParameter(db, chunk), now, reason]);
 }
 
 // A batch's deals: one statement text whatever their count.
-const markListedDealsPending = compileOnce(3, (db, [idsJson, enqueued_at, reason]) =>
+const markListedDealsPending = compileOnce(3, (db, [ids, enqueued_at, reason]) =>
   db
     .insertInto('attribution_pending')
     .columns(['deal_id', 'enqueued_at', 'reason'])
     .expression((eb) =>
       eb
-        .selectFrom(jsonTextList(db, idsJson!).as('listed'))
+        .selectFrom(idListTable(db, ids!).as('listed'))
         .select([sql.ref<string>('listed.value').as('deal_id'), sql<number>`cast(${enqueued_at} as bigint)`.as('enqueued_at'), sql<string>`cast(${reason} as text)`.as('reason')])
         .where(sql<boolean>`true`),
     )

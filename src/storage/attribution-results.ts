@@ -2,7 +2,7 @@ import { chunks } from './chunks.js';
 import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
-import { insertJsonRows, jsonTextList, toJsonRows, type JsonColumns } from './json-rows.js';
+import { idListParameter, inIdList, insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import type { AttributionResultRow, AttributionShareRow, DealRow } from './schema.js';
 
 /** The result columns of `attribution_results`. */
@@ -22,7 +22,7 @@ export interface DealWithResult {
 export async function findDealsWithResults(db: Db, dealIds: readonly string[], settingsKey: string): Promise<DealWithResult[]> {
   const found: DealWithResult[] = [];
   for (const chunk of chunks(dealIds)) {
-    const rows = await dealsWithResultsAmong(db, [JSON.stringify(chunk), settingsKey]);
+    const rows = await dealsWithResultsAmong(db, [idListParameter(db, chunk), settingsKey]);
     for (const row of rows) found.push(toDealWithResult(row));
   }
   return found;
@@ -57,8 +57,8 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
 type DealWithResultRow = Awaited<ReturnType<ReturnType<typeof dealsWithResults>['execute']>>[number];
 
 // The propagation's first read: every drain step runs it.
-const dealsWithResultsAmong = compileOnce<DealWithResultRow>(2, (db, [idsJson, settingsKey]) =>
-  dealsWithResults(db, settingsKey!).where('deals.id', 'in', jsonTextList(db, idsJson!)),
+const dealsWithResultsAmong = compileOnce<DealWithResultRow>(2, (db, [ids, settingsKey]) =>
+  dealsWithResults(db, settingsKey!).where(inIdList(db, 'deals.id', ids)),
 );
 
 const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsKey]) =>
@@ -143,12 +143,12 @@ function toDealWithResult(row: DealWithResultRow): DealWithResult {
 
 export async function findShareRows(db: Db, dealIds: readonly string[]): Promise<AttributionShareRow[]> {
   const rows: AttributionShareRow[] = [];
-  for (const chunk of chunks(dealIds)) rows.push(...(await shareRowsAmong(db, [JSON.stringify(chunk)])));
+  for (const chunk of chunks(dealIds)) rows.push(...(await shareRowsAmong(db, [idListParameter(db, chunk)])));
   return rows;
 }
 
-const shareRowsAmong = compileOnce<AttributionShareRow>(1, (db, [idsJson]) =>
-  db.selectFrom('attribution_shares').selectAll().where('deal_id', 'in', jsonTextList(db, idsJson!)),
+const shareRowsAmong = compileOnce<AttributionShareRow>(1, (db, [ids]) =>
+  db.selectFrom('attribution_shares').selectAll().where(inIdList(db, 'deal_id', ids)),
 );
 
 /** A deal's stored shares with the partners' current names. */
@@ -215,8 +215,8 @@ const INDEXED_RESULT_COLUMNS = ['model', 'currency', 'closed_at', 'settings_revi
 /** Replaces the stored results (and shares) of the given deals, writing only what changed. */
 export async function writeResults(db: Db, writes: readonly ResultWrite[]): Promise<void> {
   const plan = planResultWrites(writes);
-  for (const chunk of chunks(plan.sharesDeleted)) await deleteSharesOf(db, [JSON.stringify(chunk)]);
-  for (const chunk of chunks(plan.resultsRemoved)) await deleteResultsOf(db, [JSON.stringify(chunk)]);
+  for (const chunk of chunks(plan.sharesDeleted)) await deleteSharesOf(db, [idListParameter(db, chunk)]);
+  for (const chunk of chunks(plan.resultsRemoved)) await deleteResultsOf(db, [idListParameter(db, chunk)]);
   for (const chunk of chunks(plan.sharesStored, ROWS_PER_STATEMENT)) await upsertShares(db, [toJsonRows(chunk, SHARE_COLUMNS_JSON)]);
   for (const chunk of chunks(plan.resultsStored, ROWS_PER_STATEMENT)) await upsertResults(db, [toJsonRows(chunk, RESULT_COLUMNS_JSON)]);
   for (const chunk of chunks(plan.resultsRefreshed, ROWS_PER_STATEMENT)) await refreshResults(db, [toJsonRows(chunk, RESULT_COLUMNS_JSON)]);
@@ -245,8 +245,8 @@ const RESULT_COLUMNS_JSON: JsonColumns<'attribution_results'> = {
   calculated_at: 'integer',
 };
 
-const deleteSharesOf = compileOnce(1, (db, [idsJson]) => db.deleteFrom('attribution_shares').where('deal_id', 'in', jsonTextList(db, idsJson!)));
-const deleteResultsOf = compileOnce(1, (db, [idsJson]) => db.deleteFrom('attribution_results').where('deal_id', 'in', jsonTextList(db, idsJson!)));
+const deleteSharesOf = compileOnce(1, (db, [ids]) => db.deleteFrom('attribution_shares').where(inIdList(db, 'deal_id', ids)));
+const deleteResultsOf = compileOnce(1, (db, [ids]) => db.deleteFrom('attribution_results').where(inIdList(db, 'deal_id', ids)));
 
 const upsertShares = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'attribution_shares', rowsJson!, SHARE_COLUMNS_JSON).onConflict((oc) =>

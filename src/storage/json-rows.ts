@@ -1,26 +1,40 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isPostgres, type Db } from './db.js';
 import type { Database } from './schema.js';
 
 /*
- * Set-based statements with one parameter: a JSON array of values or of rows. An `in (…)` list or
- * a multi-row insert has one placeholder per value, so each length is a statement of its own,
- * which Kysely builds and the engine parses anew; on SQLite, preparing a statement of thousands
- * of placeholders cost more than running it. A JSON parameter keeps the text of the statement
- * fixed: it is built once (`compileOnce`), and SQLite's statement cache keeps it prepared.
+ * Set-based statements with one parameter: a list of ids (JSON text on SQLite, an array on
+ * PostgreSQL) or a JSON array of rows. An `in (…)` list or a multi-row insert has one placeholder
+ * per value, so each length is a statement of its own, which Kysely builds and the engine parses
+ * anew; on SQLite, preparing a statement of thousands of placeholders cost more than running it.
+ * One parameter keeps the text of the statement fixed: it is built once (`compileOnce`), and
+ * SQLite's statement cache keeps it prepared.
  */
 
 /** How a column travels in a JSON row: an id or code (compared byte by byte), other text, an integer. */
 export type JsonColumn = 'key' | 'text' | 'integer';
 
 /**
- * `(select value from …)` over a JSON array of text: the right-hand side of `in`.
- * @example db.selectFrom('deals').selectAll().where('id', 'in', jsonTextList(db, JSON.stringify(['d1', 'd2'])))
+ * The one parameter that carries a list of ids: JSON text on SQLite, an array on PostgreSQL.
+ * PostgreSQL plans an unnamed statement with its parameters' values, so it knows the array's
+ * length; a set-returning function over JSON it estimates at 100 rows, which chose a scan of
+ * the shares table for one deal.
  */
-export function jsonTextList(db: Db, json: string): RawBuilder<string> {
-  return isPostgres(db)
-    ? sql`(select value collate "C" as value from json_array_elements_text(cast(${json} as json)) as list(value))`
-    : sql`(select value from json_each(${json}))`;
+export function idListParameter(db: Db, ids: readonly string[]): unknown {
+  return isPostgres(db) ? [...ids] : JSON.stringify(ids);
+}
+
+/**
+ * `column in (the listed ids)`, the list being one parameter made by {@link idListParameter}.
+ * @example db.selectFrom('deals').selectAll().where(inIdList(db, 'deals.id', ids))
+ */
+export function inIdList(db: Db, column: string, ids: unknown): RawBuilder<SqlBool> {
+  return isPostgres(db) ? sql`${sql.ref(column)} = any(cast(${ids} as text[]))` : sql`${sql.ref(column)} in (select value from json_each(${ids}))`;
+}
+
+/** The listed ids as a table of one column, `value`, in the list's order: the source of an `insert … select`. */
+export function idListTable(db: Db, ids: unknown): RawBuilder<{ value: string }> {
+  return isPostgres(db) ? sql`(select value from unnest(cast(${ids} as text[])) as list(value))` : sql`(select value from json_each(${ids}))`;
 }
 
 /**

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import SQLite from 'better-sqlite3';
 import { FitCache } from '../src/services/attribution/fit-cache.js';
 import { refitModels } from '../src/services/attribution/fits.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { dealId, isWonDeal, partnerId, touchpoint } from './dataset.js';
+import { dealId, isWonDeal } from './dataset.js';
+import { writeDatasetToSqlite } from './sqlite-dataset.js';
 
 const { values } = parseArgs({ options: { deals: { type: 'string' }, touchpoints: { type: 'string' }, partners: { type: 'string' } } });
 const deals = Number(values.deals ?? 200_000);
@@ -29,21 +29,14 @@ try {
   await db.destroy();
 
   // Rows straight into the tables: this measures the refit, not ingestion.
-  const raw = new SQLite(dbPath);
-  raw.pragma('journal_mode = WAL');
   const now = Date.now();
-  raw.transaction(() => {
-    const partner = raw.prepare('insert into partners (id, name, email, email_normalized, status, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
-    for (let p = 0; p < partners; p++) partner.run(partnerId(p), `Partner ${p}`, `p${p}@example.com`, `p${p}@example.com`, 'active', now, now);
-    const deal = raw.prepare('insert into deals (id, amount, currency, closed_at, attribution_model, status, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (let d = 0; d < deals; d++) deal.run(dealId(d), 100_000, 'USD', now, 'markov', isWonDeal(d) ? 'won' : 'lost', now, now);
-    const event = raw.prepare('insert into events (id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at) values (?, ?, ?, ?, ?, null, ?, ?)');
-    for (let n = 0; n < touchpoints; n++) {
-      const t = touchpoint(n, deals, partners);
-      event.run(t.id, t.partner_id, t.deal_id, t.touchpoint_type, Date.parse(t.timestamp), 'x', now);
-    }
-  })();
-  raw.close();
+  writeDatasetToSqlite(dbPath, { deals, touchpoints, partners }, (d) => ({
+    id: dealId(d),
+    amountMinor: 100_000,
+    closedAt: now,
+    model: 'markov',
+    status: isWonDeal(d) ? 'won' : 'lost',
+  }));
 
   const service = createDatabase({ dbPath });
   global.gc?.();

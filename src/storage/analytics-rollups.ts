@@ -2,46 +2,41 @@ import type { Insertable } from 'kysely';
 import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
+import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import type { AnalyticsDealDaysTable, AnalyticsPartnerMonthsTable, AnalyticsTouchpointDaysTable } from './schema.js';
 
-// At most 6 columns a row: 1000 rows stay well under every bound-parameter limit.
-const ROWS_PER_UPSERT = 1000;
+// Rows per statement: bounds the JSON text one statement holds.
+const ROWS_PER_UPSERT = 2000;
 
 export type DealDayDelta = Insertable<AnalyticsDealDaysTable>;
 export type PartnerMonthDelta = Insertable<AnalyticsPartnerMonthsTable>;
 export type TouchpointDayDelta = Insertable<AnalyticsTouchpointDaysTable>;
 
+const DEAL_DAY_COLUMNS: JsonColumns<'analytics_deal_days'> = {
+  currency: 'key',
+  day: 'integer',
+  model: 'key',
+  deals: 'integer',
+  revenue: 'integer',
+  attributed_revenue: 'integer',
+};
+const PARTNER_MONTH_COLUMNS: JsonColumns<'analytics_partner_months'> = {
+  currency: 'key',
+  month: 'integer',
+  partner_id: 'key',
+  deals: 'integer',
+  payout: 'integer',
+  basis_points: 'integer',
+};
+const TOUCHPOINT_DAY_COLUMNS: JsonColumns<'analytics_touchpoint_days'> = { day: 'integer', touchpoint_type: 'key', touchpoints: 'integer' };
+
 /** Adds each row's figures to the rollup row with the same key (creating it at 0). */
 export async function addDealDayDeltas(db: Db, deltas: readonly DealDayDelta[]): Promise<void> {
-  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
-    await db
-      .insertInto('analytics_deal_days')
-      .values(slice)
-      .onConflict((oc) =>
-        oc.columns(['currency', 'day', 'model']).doUpdateSet((eb) => ({
-          deals: eb('analytics_deal_days.deals', '+', eb.ref('excluded.deals')),
-          revenue: eb('analytics_deal_days.revenue', '+', eb.ref('excluded.revenue')),
-          attributed_revenue: eb('analytics_deal_days.attributed_revenue', '+', eb.ref('excluded.attributed_revenue')),
-        })),
-      )
-      .execute();
-  }
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addDealDayRows(db, [toJsonRows(slice, DEAL_DAY_COLUMNS)]);
 }
 
 export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMonthDelta[]): Promise<void> {
-  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
-    await db
-      .insertInto('analytics_partner_months')
-      .values(slice)
-      .onConflict((oc) =>
-        oc.columns(['currency', 'month', 'partner_id']).doUpdateSet((eb) => ({
-          deals: eb('analytics_partner_months.deals', '+', eb.ref('excluded.deals')),
-          payout: eb('analytics_partner_months.payout', '+', eb.ref('excluded.payout')),
-          basis_points: eb('analytics_partner_months.basis_points', '+', eb.ref('excluded.basis_points')),
-        })),
-      )
-      .execute();
-  }
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addPartnerMonthRows(db, [toJsonRows(slice, PARTNER_MONTH_COLUMNS)]);
 }
 
 export async function addTouchpointDayDeltas(db: Db, deltas: readonly TouchpointDayDelta[]): Promise<void> {
@@ -50,18 +45,40 @@ export async function addTouchpointDayDeltas(db: Db, deltas: readonly Touchpoint
     await addOneTouchpointDayDelta(db, [day, touchpoint_type, touchpoints]);
     return;
   }
-  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) {
-    await db
-      .insertInto('analytics_touchpoint_days')
-      .values(slice)
-      .onConflict((oc) =>
-        oc.columns(['day', 'touchpoint_type']).doUpdateSet((eb) => ({
-          touchpoints: eb('analytics_touchpoint_days.touchpoints', '+', eb.ref('excluded.touchpoints')),
-        })),
-      )
-      .execute();
-  }
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addTouchpointDayRows(db, [toJsonRows(slice, TOUCHPOINT_DAY_COLUMNS)]);
 }
+
+// Each recomputation moves the rollups: one statement text whatever the count of rows.
+const addDealDayRows = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'analytics_deal_days', rowsJson!, DEAL_DAY_COLUMNS)
+    .onConflict((oc) =>
+      oc.columns(['currency', 'day', 'model']).doUpdateSet((eb) => ({
+        deals: eb('analytics_deal_days.deals', '+', eb.ref('excluded.deals')),
+        revenue: eb('analytics_deal_days.revenue', '+', eb.ref('excluded.revenue')),
+        attributed_revenue: eb('analytics_deal_days.attributed_revenue', '+', eb.ref('excluded.attributed_revenue')),
+      })),
+    ),
+);
+
+const addPartnerMonthRows = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'analytics_partner_months', rowsJson!, PARTNER_MONTH_COLUMNS)
+    .onConflict((oc) =>
+      oc.columns(['currency', 'month', 'partner_id']).doUpdateSet((eb) => ({
+        deals: eb('analytics_partner_months.deals', '+', eb.ref('excluded.deals')),
+        payout: eb('analytics_partner_months.payout', '+', eb.ref('excluded.payout')),
+        basis_points: eb('analytics_partner_months.basis_points', '+', eb.ref('excluded.basis_points')),
+      })),
+    ),
+);
+
+const addTouchpointDayRows = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'analytics_touchpoint_days', rowsJson!, TOUCHPOINT_DAY_COLUMNS)
+    .onConflict((oc) =>
+      oc.columns(['day', 'touchpoint_type']).doUpdateSet((eb) => ({
+        touchpoints: eb('analytics_touchpoint_days.touchpoints', '+', eb.ref('excluded.touchpoints')),
+      })),
+    ),
+);
 
 // POST /events: one touchpoint, one row; compiled once.
 const addOneTouchpointDayDelta = compileOnce(3, (db, [day, touchpoint_type, touchpoints]) =>

@@ -1,6 +1,8 @@
 import { chunks } from './chunks.js';
 import { sql } from 'kysely';
+import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
+import { idListParameter, idListTable } from './json-rows.js';
 import type { AttributionFitsTable } from './schema.js';
 
 /** A stored fit without its body: what every data-driven answer needs to know about it. */
@@ -50,14 +52,22 @@ export async function storeNextFit(db: Db, fit: AttributionFitsTable): Promise<v
  * stays locked until the writer commits, so a refit claiming it waits for the change to be visible.
  */
 export async function markFitInputsChanged(db: Db, dealIds: readonly string[], now: number): Promise<void> {
-  for (const chunk of chunks([...new Set(dealIds)].sort())) {
-    await db
-      .insertInto('attribution_fit_pending')
-      .values(chunk.map((deal_id) => ({ deal_id, enqueued_at: now, claimed: 0 })))
-      .onConflict((oc) => oc.column('deal_id').doUpdateSet({ claimed: 0 }))
-      .execute();
-  }
+  for (const chunk of chunks([...new Set(dealIds)].sort())) await markListedFitInputsChanged(db, [idListParameter(db, chunk), now]);
 }
+
+// Every touchpoint write runs it: one statement text whatever the count of deals.
+const markListedFitInputsChanged = compileOnce(2, (db, [ids, enqueued_at]) =>
+  db
+    .insertInto('attribution_fit_pending')
+    .columns(['deal_id', 'enqueued_at', 'claimed'])
+    .expression((eb) =>
+      eb
+        .selectFrom(idListTable(db, ids!).as('listed'))
+        .select([sql.ref<string>('listed.value').as('deal_id'), sql<number>`cast(${enqueued_at} as bigint)`.as('enqueued_at'), sql.lit(0).as('claimed')])
+        .where(sql<boolean>`true`),
+    )
+    .onConflict((oc) => oc.column('deal_id').doUpdateSet({ claimed: 0 })),
+);
 
 /** Whether any change waits for a refit, and since when (epoch ms). */
 export async function oldestFitChange(db: Db): Promise<number | undefined> {

@@ -1,5 +1,7 @@
 import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
+import { idListParameter, inIdList } from './json-rows.js';
 
 /** What a model needs from one touchpoint row. */
 export interface TouchpointRow {
@@ -15,19 +17,20 @@ export interface TouchpointRow {
 /** The touchpoints of the given deals, each deal's oldest first, ties in recording order. */
 export async function listTouchpointsForDeals(db: Db, dealIds: readonly string[]): Promise<TouchpointRow[]> {
   const rows: TouchpointRow[] = [];
-  for (const chunk of chunks(dealIds)) {
-    const found = await db
-      .selectFrom('events')
-      .select(['seq', 'id', 'deal_id', 'partner_id', 'touchpoint_type', 'timestamp'])
-      .where('deal_id', 'in', chunk)
-      .orderBy('deal_id')
-      .orderBy('timestamp')
-      .orderBy('seq')
-      .execute();
-    rows.push(...found);
-  }
+  for (const chunk of chunks(dealIds)) rows.push(...(await touchpointsOfDeals(db, [idListParameter(db, chunk)])));
   return rows;
 }
+
+// Every recomputation reads its deals' touchpoints with it.
+const touchpointsOfDeals = compileOnce<TouchpointRow>(1, (db, [ids]) =>
+  db
+    .selectFrom('events')
+    .select(['seq', 'id', 'deal_id', 'partner_id', 'touchpoint_type', 'timestamp'])
+    .where(inIdList(db, 'deal_id', ids))
+    .orderBy('deal_id')
+    .orderBy('timestamp')
+    .orderBy('seq'),
+);
 
 /** Whether the partner has at least one touchpoint on the deal. */
 export async function hasTouchpointOnDeal(db: Db, dealId: string, partnerId: string): Promise<boolean> {

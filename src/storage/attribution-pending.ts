@@ -2,6 +2,7 @@ import { sql, type OnConflictBuilder } from 'kysely';
 import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
+import { idListParameter, idListTable } from './json-rows.js';
 import type { Database } from './schema.js';
 
 /**
@@ -17,14 +18,22 @@ export async function markDealsPending(db: Db, dealIds: readonly string[], now: 
     await markOneDealPending(db, [dealIds[0], now, reason]);
     return;
   }
-  for (const chunk of chunks([...dealIds].sort())) {
-    await db
-      .insertInto('attribution_pending')
-      .values(chunk.map((deal_id) => ({ deal_id, enqueued_at: now, reason })))
-      .onConflict(keepButLock)
-      .execute();
-  }
+  for (const chunk of chunks([...dealIds].sort())) await markListedDealsPending(db, [idListParameter(db, chunk), now, reason]);
 }
+
+// A batch's deals: one statement text whatever their count.
+const markListedDealsPending = compileOnce(3, (db, [ids, enqueued_at, reason]) =>
+  db
+    .insertInto('attribution_pending')
+    .columns(['deal_id', 'enqueued_at', 'reason'])
+    .expression((eb) =>
+      eb
+        .selectFrom(idListTable(db, ids!).as('listed'))
+        .select([sql.ref<string>('listed.value').as('deal_id'), sql<number>`cast(${enqueued_at} as bigint)`.as('enqueued_at'), sql<string>`cast(${reason} as text)`.as('reason')])
+        .where(sql<boolean>`true`),
+    )
+    .onConflict(keepButLock),
+);
 
 // Every single-deal write: compiled once.
 const markOneDealPending = compileOnce(3, (db, [deal_id, enqueued_at, reason]) =>

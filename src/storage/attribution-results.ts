@@ -2,6 +2,7 @@ import { chunks } from './chunks.js';
 import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
+import { idListParameter, inIdList, insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import type { AttributionResultRow, AttributionShareRow, DealRow } from './schema.js';
 
 /** The result columns of `attribution_results`. */
@@ -21,8 +22,8 @@ export interface DealWithResult {
 export async function findDealsWithResults(db: Db, dealIds: readonly string[], settingsKey: string): Promise<DealWithResult[]> {
   const found: DealWithResult[] = [];
   for (const chunk of chunks(dealIds)) {
-    const rows = await dealsWithResults(db, settingsKey).where('deals.id', 'in', chunk).execute();
-    found.push(...rows.map(toDealWithResult));
+    const rows = await dealsWithResultsAmong(db, [idListParameter(db, chunk), settingsKey]);
+    for (const row of rows) found.push(toDealWithResult(row));
   }
   return found;
 }
@@ -64,6 +65,11 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
     ]);
 
 type DealWithResultRow = Awaited<ReturnType<ReturnType<typeof dealsWithResults>['execute']>>[number];
+
+// The propagation's first read: every drain step runs it.
+const dealsWithResultsAmong = compileOnce<DealWithResultRow>(2, (db, [ids, settingsKey]) =>
+  dealsWithResults(db, settingsKey!).where(inIdList(db, 'deals.id', ids)),
+);
 
 const dealWithResult = compileOnce<DealWithResultRow>(2, (db, [dealId, settingsKey]) =>
   dealsWithResults(db, settingsKey!).where('deals.id', '=', dealId!),
@@ -147,11 +153,13 @@ function toDealWithResult(row: DealWithResultRow): DealWithResult {
 
 export async function findShareRows(db: Db, dealIds: readonly string[]): Promise<AttributionShareRow[]> {
   const rows: AttributionShareRow[] = [];
-  for (const chunk of chunks(dealIds)) {
-    rows.push(...(await db.selectFrom('attribution_shares').selectAll().where('deal_id', 'in', chunk).execute()));
-  }
+  for (const chunk of chunks(dealIds)) rows.push(...(await shareRowsAmong(db, [idListParameter(db, chunk)])));
   return rows;
 }
+
+const shareRowsAmong = compileOnce<AttributionShareRow>(1, (db, [ids]) =>
+  db.selectFrom('attribution_shares').selectAll().where(inIdList(db, 'deal_id', ids)),
+);
 
 /** A deal's stored shares with the partners' current names. */
 export async function findSharesWithNames(db: Db, dealId: string) {
@@ -197,16 +205,18 @@ export interface ResultWrite {
   previous: StoredResult | null;
 }
 
-// Shares have 8 columns: 4000 rows stay under SQLite's 32766 bound parameters.
-const SHARE_ROWS_PER_INSERT = 4000;
-const RESULT_ROWS_PER_UPSERT = 500;
+// Rows per statement: bounds the JSON text one statement holds.
+const ROWS_PER_STATEMENT = 2000;
 
 /*
  * An update in SQLite rewrites the entry of every index that holds a column it sets, changed or
  * not (results have four indexes). A recomputation usually moves only a few of a result's
  * columns (a new touchpoint changes the count, not the deal's model, currency or date), so a
  * result whose indexed columns keep their values is updated without them: that halved the cost
- * of storing results (docs/benchmark.md, "Write path"). Shares that did not move are not written.
+ * of storing results (docs/benchmark.md, "Write path"). Shares that did not move are not written;
+ * shares of a deal whose partners stay the same are updated in place (an upsert), which spares
+ * the table's B-tree a delete and an insert per share; only a deal whose partners changed, or
+ * that lost its result, has its shares deleted first.
  */
 
 /** Result columns in an index: a result whose values of these are unchanged is updated without them. */
@@ -215,56 +225,87 @@ const INDEXED_RESULT_COLUMNS = ['model', 'currency', 'closed_at', 'settings_revi
 /** Replaces the stored results (and shares) of the given deals, writing only what changed. */
 export async function writeResults(db: Db, writes: readonly ResultWrite[]): Promise<void> {
   const plan = planResultWrites(writes);
-  for (const chunk of chunks(plan.sharesReplaced)) {
-    await db.deleteFrom('attribution_shares').where('deal_id', 'in', chunk).execute();
-  }
-  for (const chunk of chunks(plan.resultsRemoved)) {
-    await db.deleteFrom('attribution_results').where('deal_id', 'in', chunk).execute();
-  }
-  for (const chunk of chunks(plan.sharesInserted, SHARE_ROWS_PER_INSERT)) {
-    await db.insertInto('attribution_shares').values(chunk).execute();
-  }
-  for (const chunk of chunks(plan.resultsStored, RESULT_ROWS_PER_UPSERT)) {
-    await db
-      .insertInto('attribution_results')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.column('deal_id').doUpdateSet((eb) => ({
-          model: eb.ref('excluded.model'),
-          currency: eb.ref('excluded.currency'),
-          amount_minor: eb.ref('excluded.amount_minor'),
-          closed_at: eb.ref('excluded.closed_at'),
-          touchpoints: eb.ref('excluded.touchpoints'),
-          fallback: eb.ref('excluded.fallback'),
-          settings_revision: eb.ref('excluded.settings_revision'),
-          fit_version: eb.ref('excluded.fit_version'),
-          calculated_at: eb.ref('excluded.calculated_at'),
-        })),
-      )
-      .execute();
-  }
-  for (const chunk of chunks(plan.resultsRefreshed, RESULT_ROWS_PER_UPSERT)) {
-    await db
-      .insertInto('attribution_results')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.column('deal_id').doUpdateSet((eb) => ({
-          amount_minor: eb.ref('excluded.amount_minor'),
-          touchpoints: eb.ref('excluded.touchpoints'),
-          fallback: eb.ref('excluded.fallback'),
-          calculated_at: eb.ref('excluded.calculated_at'),
-        })),
-      )
-      .execute();
-  }
+  for (const chunk of chunks(plan.sharesDeleted)) await deleteSharesOf(db, [idListParameter(db, chunk)]);
+  for (const chunk of chunks(plan.resultsRemoved)) await deleteResultsOf(db, [idListParameter(db, chunk)]);
+  for (const chunk of chunks(plan.sharesStored, ROWS_PER_STATEMENT)) await upsertShares(db, [toJsonRows(chunk, SHARE_COLUMNS_JSON)]);
+  for (const chunk of chunks(plan.resultsStored, ROWS_PER_STATEMENT)) await upsertResults(db, [toJsonRows(chunk, RESULT_COLUMNS_JSON)]);
+  for (const chunk of chunks(plan.resultsRefreshed, ROWS_PER_STATEMENT)) await refreshResults(db, [toJsonRows(chunk, RESULT_COLUMNS_JSON)]);
 }
 
-/** Sorts each write's rows by the narrowest statement that stores them. */
+const SHARE_COLUMNS_JSON: JsonColumns<'attribution_shares'> = {
+  deal_id: 'key',
+  partner_id: 'key',
+  payout: 'integer',
+  basis_points: 'integer',
+  touchpoints: 'integer',
+  roles: 'text',
+  currency: 'key',
+  closed_at: 'integer',
+};
+const RESULT_COLUMNS_JSON: JsonColumns<'attribution_results'> = {
+  deal_id: 'key',
+  model: 'key',
+  currency: 'key',
+  amount_minor: 'integer',
+  closed_at: 'integer',
+  touchpoints: 'integer',
+  fallback: 'integer',
+  settings_revision: 'integer',
+  fit_version: 'integer',
+  calculated_at: 'integer',
+};
+
+const deleteSharesOf = compileOnce(1, (db, [ids]) => db.deleteFrom('attribution_shares').where(inIdList(db, 'deal_id', ids)));
+const deleteResultsOf = compileOnce(1, (db, [ids]) => db.deleteFrom('attribution_results').where(inIdList(db, 'deal_id', ids)));
+
+const upsertShares = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'attribution_shares', rowsJson!, SHARE_COLUMNS_JSON).onConflict((oc) =>
+    oc.columns(['deal_id', 'partner_id']).doUpdateSet((eb) => ({
+      payout: eb.ref('excluded.payout'),
+      basis_points: eb.ref('excluded.basis_points'),
+      touchpoints: eb.ref('excluded.touchpoints'),
+      roles: eb.ref('excluded.roles'),
+      currency: eb.ref('excluded.currency'),
+      closed_at: eb.ref('excluded.closed_at'),
+    })),
+  ),
+);
+
+const upsertResults = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'attribution_results', rowsJson!, RESULT_COLUMNS_JSON).onConflict((oc) =>
+    oc.column('deal_id').doUpdateSet((eb) => ({
+      model: eb.ref('excluded.model'),
+      currency: eb.ref('excluded.currency'),
+      amount_minor: eb.ref('excluded.amount_minor'),
+      closed_at: eb.ref('excluded.closed_at'),
+      touchpoints: eb.ref('excluded.touchpoints'),
+      fallback: eb.ref('excluded.fallback'),
+      settings_revision: eb.ref('excluded.settings_revision'),
+      fit_version: eb.ref('excluded.fit_version'),
+      calculated_at: eb.ref('excluded.calculated_at'),
+    })),
+  ),
+);
+
+// Only the columns no index holds.
+const refreshResults = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'attribution_results', rowsJson!, RESULT_COLUMNS_JSON).onConflict((oc) =>
+    oc.column('deal_id').doUpdateSet((eb) => ({
+      amount_minor: eb.ref('excluded.amount_minor'),
+      touchpoints: eb.ref('excluded.touchpoints'),
+      fallback: eb.ref('excluded.fallback'),
+      calculated_at: eb.ref('excluded.calculated_at'),
+    })),
+  ),
+);
+
+/** Sorts each write's rows by the narrowest statements that store them. */
 function planResultWrites(writes: readonly ResultWrite[]) {
   const plan = {
-    /** Deals whose shares are deleted, and then inserted anew when they have a result. */
-    sharesReplaced: [] as string[],
-    sharesInserted: [] as AttributionShareRow[],
+    /** Deals whose stored shares are deleted: their result is removed, or their partners changed. */
+    sharesDeleted: [] as string[],
+    /** Shares inserted, or updated in place where the deal keeps its partners. */
+    sharesStored: [] as AttributionShareRow[],
     resultsRemoved: [] as string[],
     resultsStored: [] as AttributionResultRow[],
     /** Results whose indexed columns keep their values. */
@@ -272,20 +313,24 @@ function planResultWrites(writes: readonly ResultWrite[]) {
   };
   for (const { dealId, columns, shares, previous } of writes) {
     if (columns === undefined) {
-      plan.sharesReplaced.push(dealId);
+      plan.sharesDeleted.push(dealId);
       plan.resultsRemoved.push(dealId);
       continue;
     }
     const row = { deal_id: dealId, ...columns };
     if (previous !== null && INDEXED_RESULT_COLUMNS.every((column) => previous.columns[column] === columns[column])) plan.resultsRefreshed.push(row);
     else plan.resultsStored.push(row);
-    // Shares are the table's key order (deal, partner): moving one costs about what replacing it
-    // does, so a deal's shares are either left alone or replaced together.
     if (previous !== null && sameShares(previous.shares, shares)) continue;
-    plan.sharesReplaced.push(dealId);
-    plan.sharesInserted.push(...shares);
+    if (previous !== null && previous.shares.length > 0 && !samePartners(previous.shares, shares)) plan.sharesDeleted.push(dealId);
+    plan.sharesStored.push(...shares);
   }
   return plan;
+}
+
+function samePartners(before: readonly AttributionShareRow[], after: readonly AttributionShareRow[]): boolean {
+  if (before.length !== after.length) return false;
+  const partners = new Set(before.map((share) => share.partner_id));
+  return after.every((share) => partners.has(share.partner_id));
 }
 
 const SHARE_COLUMNS = ['payout', 'basis_points', 'touchpoints', 'roles', 'currency', 'closed_at'] as const;

@@ -1,10 +1,30 @@
 import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
+import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import type { AuditLogRow } from './schema.js';
 
 export async function insertAuditEntries(db: Db, rows: readonly AuditLogRow[]): Promise<void> {
-  for (const chunk of chunks(rows, 500)) await db.insertInto('audit_log').values(chunk).execute();
+  if (rows.length === 1) {
+    await db.insertInto('audit_log').values(rows[0]!).execute();
+    return;
+  }
+  for (const chunk of chunks(rows, 2000)) await insertAuditRows(db, [toJsonRows(chunk, AUDIT_COLUMNS_JSON)]);
 }
+
+const AUDIT_COLUMNS_JSON: JsonColumns<'audit_log'> = {
+  id: 'key',
+  at: 'integer',
+  key_id: 'key',
+  key_name: 'text',
+  action: 'key',
+  entity_type: 'key',
+  entity_id: 'key',
+  changes: 'text',
+};
+
+// A batch writes an entry per touchpoint: one statement text whatever their count.
+const insertAuditRows = compileOnce(1, (db, [rowsJson]) => insertJsonRows(db, 'audit_log', rowsJson!, AUDIT_COLUMNS_JSON));
 
 export interface AuditLogQuery {
   entity_type?: string | undefined;

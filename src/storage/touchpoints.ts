@@ -1,5 +1,6 @@
 import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
+import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import type { TouchpointRecord, NewTouchpointRecord } from './schema.js';
 
 // Stays well under SQLite's and PostgreSQL's bound-parameter limits (32766 / 65535).
@@ -14,16 +15,29 @@ export async function insertNewTouchpoints(db: Db, rows: readonly NewTouchpointR
   }
   const inserted = new Set<string>();
   for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    const written = await db
-      .insertInto('events')
-      .values(rows.slice(start, start + INSERT_CHUNK_ROWS))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .execute();
+    const written = await insertNewTouchpointRows(db, [toJsonRows(rows.slice(start, start + INSERT_CHUNK_ROWS), TOUCHPOINT_COLUMNS_JSON)]);
     for (const row of written) inserted.add(row.id);
   }
   return inserted;
 }
+
+const TOUCHPOINT_COLUMNS_JSON: JsonColumns<'events'> = {
+  id: 'key',
+  partner_id: 'key',
+  deal_id: 'key',
+  touchpoint_type: 'key',
+  timestamp: 'integer',
+  metadata: 'text',
+  request_hash: 'text',
+  created_at: 'integer',
+};
+
+// A batch, or a group of single events: one statement text whatever the count.
+const insertNewTouchpointRows = compileOnce<{ id: string }>(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'events', rowsJson!, TOUCHPOINT_COLUMNS_JSON)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+);
 
 // POST /events: the single-row insert, compiled once.
 const insertOneNewTouchpoint = compileOnce<{ id: string }>(8, (db, [id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at]) =>

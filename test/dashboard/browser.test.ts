@@ -348,29 +348,37 @@ describe('the dashboard in Chromium', () => {
 describe('the dashboard on a fresh install and under a tight rate limit', () => {
   it('shows how to add the first data when there is none', async () => {
     const fresh = await startTestApp({}, { dashboardDir: await builtDashboard() });
+    // The page's context is closed before the app, so no request of the page is still open when the app closes.
+    let session: DashboardSession | undefined;
     try {
       const origin = await fresh.app.listen({ port: 0, host: '127.0.0.1' });
-      const { page } = await openDashboard({ origin });
+      session = await openDashboard({ origin });
+      const { page } = session;
       await signIn(page, fresh.adminKey);
       await page.getByRole('heading', { name: 'No data yet' }).waitFor();
       expect(await page.locator('pre').textContent()).toContain(`curl -s "\${H[@]}" -X POST ${origin}/partners`);
       await screenshot(page, 'empty-state');
     } finally {
+      await session?.page.context().close();
       await fresh.close();
     }
   });
 
   it('says when to retry after a 429, and its own files never count', async () => {
     const tight = await startTestApp({ RATE_LIMIT_MAX: '2' }, { dashboardDir: await builtDashboard() });
+    // The page's context is closed before the app, so no request of the page is still open when the app closes.
+    let session: DashboardSession | undefined;
     try {
       const origin = await tight.app.listen({ port: 0, host: '127.0.0.1' });
       await tight.api.post('/partners', { id: 'p1', name: 'Alice', email: 'alice@example.com' });
-      const { page } = await openDashboard({ origin });
+      session = await openDashboard({ origin });
+      const { page } = session;
       // The key's 2nd request checks it; the overview's /analytics is its 3rd, over the limit of 2.
       await signIn(page, tight.adminKey);
       await page.getByRole('alert').filter({ hasText: /Retry in \d+/ }).first().waitFor();
       await screenshot(page, 'rate-limited');
     } finally {
+      await session?.page.context().close();
       await tight.close();
     }
   });

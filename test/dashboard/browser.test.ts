@@ -375,7 +375,8 @@ describe('the dashboard on a fresh install and under a tight rate limit', () => 
       const { page } = session;
       // The key's 2nd request checks it; the overview's /analytics is its 3rd, over the limit of 2.
       await signIn(page, tight.adminKey);
-      await page.getByRole('alert').filter({ hasText: /Retry in \d+/ }).first().waitFor();
+      // Well inside the test's 60 s: if it fails, the error says the alert never came, not that something hung.
+      await page.getByRole('alert').filter({ hasText: /Retry in \d+/ }).first().waitFor({ timeout: 20_000 });
       await screenshot(page, 'rate-limited');
     } finally {
       await session?.page.context().close();

@@ -110,6 +110,8 @@ describe('payout periods and statements in the dashboard', () => {
     const [created] = (await t.api.get('/payout-periods')).json().data as Period[];
     expect(created).toMatchObject({ start_date: '2024-03-01', end_date: '2024-03-31', status: 'open' });
     const periods = table(page, 'Periods');
+    // The list is read again after the "Opened" message; its new row may come a moment later.
+    await periods.getByRole('link', { name: daysOf(created!) }).waitFor();
     expect((await periods.locator('tbody tr td:nth-child(1)').allTextContents()).map(plain)).toEqual([daysOf(created!)]);
     expect(await periods.locator('tbody tr td:nth-child(2)').textContent()).toBe('Open');
     await screenshot(page, 'payout-periods-1280');
@@ -151,6 +153,7 @@ describe('payout periods and statements in the dashboard', () => {
     expect(await figure(page, 'Total (USD)')).toBe(usd.format(statement.totals[0]!.total));
     expect(statement.totals[0]!.total).toBe(top.total);
     const lines = table(page, 'Deals');
+    await lines.locator('tbody tr').first().waitFor();
     expect(await lines.locator('tbody tr td:nth-child(1)').allTextContents()).toEqual(statement.lines.map((line) => line.deal_id));
     expect(await lines.locator('tbody tr td:nth-child(6)').allTextContents()).toEqual(statement.lines.map((line) => usd.format(line.payout)));
     await table(page, 'Adjustments').getByText('No adjustments in this period.').waitFor();

@@ -3,6 +3,7 @@ import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
+import { addExcluded } from './upsert-sets.js';
 import type { AnalyticsDealDaysTable, AnalyticsPartnerMonthsTable, AnalyticsTouchpointDaysTable } from './schema.js';
 
 // Rows per statement: bounds the JSON text one statement holds.
@@ -52,31 +53,21 @@ export async function addTouchpointDayDeltas(db: Db, deltas: readonly Touchpoint
 const addDealDayRows = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'analytics_deal_days', rowsJson!, DEAL_DAY_COLUMNS)
     .onConflict((oc) =>
-      oc.columns(['currency', 'day', 'model']).doUpdateSet((eb) => ({
-        deals: eb('analytics_deal_days.deals', '+', eb.ref('excluded.deals')),
-        revenue: eb('analytics_deal_days.revenue', '+', eb.ref('excluded.revenue')),
-        attributed_revenue: eb('analytics_deal_days.attributed_revenue', '+', eb.ref('excluded.attributed_revenue')),
-      })),
+      oc.columns(['currency', 'day', 'model']).doUpdateSet(addExcluded('analytics_deal_days', ['deals', 'revenue', 'attributed_revenue'])),
     ),
 );
 
 const addPartnerMonthRows = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'analytics_partner_months', rowsJson!, PARTNER_MONTH_COLUMNS)
     .onConflict((oc) =>
-      oc.columns(['currency', 'month', 'partner_id']).doUpdateSet((eb) => ({
-        deals: eb('analytics_partner_months.deals', '+', eb.ref('excluded.deals')),
-        payout: eb('analytics_partner_months.payout', '+', eb.ref('excluded.payout')),
-        basis_points: eb('analytics_partner_months.basis_points', '+', eb.ref('excluded.basis_points')),
-      })),
+      oc.columns(['currency', 'month', 'partner_id']).doUpdateSet(addExcluded('analytics_partner_months', ['deals', 'payout', 'basis_points'])),
     ),
 );
 
 const addTouchpointDayRows = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'analytics_touchpoint_days', rowsJson!, TOUCHPOINT_DAY_COLUMNS)
     .onConflict((oc) =>
-      oc.columns(['day', 'touchpoint_type']).doUpdateSet((eb) => ({
-        touchpoints: eb('analytics_touchpoint_days.touchpoints', '+', eb.ref('excluded.touchpoints')),
-      })),
+      oc.columns(['day', 'touchpoint_type']).doUpdateSet(addExcluded('analytics_touchpoint_days', ['touchpoints'])),
     ),
 );
 
@@ -86,9 +77,7 @@ const addOneTouchpointDayDelta = compileOnce(3, (db, [day, touchpoint_type, touc
     .insertInto('analytics_touchpoint_days')
     .values({ day, touchpoint_type, touchpoints } as unknown as TouchpointDayDelta)
     .onConflict((oc) =>
-      oc.columns(['day', 'touchpoint_type']).doUpdateSet((eb) => ({
-        touchpoints: eb('analytics_touchpoint_days.touchpoints', '+', eb.ref('excluded.touchpoints')),
-      })),
+      oc.columns(['day', 'touchpoint_type']).doUpdateSet(addExcluded('analytics_touchpoint_days', ['touchpoints'])),
     ),
 );
 

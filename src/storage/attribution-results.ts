@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
 import { idListParameter, inIdList, insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
+import { takeExcluded } from './upsert-sets.js';
 import type { AttributionResultRow, AttributionShareRow, DealRow } from './schema.js';
 
 /** The result columns of `attribution_results`. */
@@ -260,42 +261,24 @@ const deleteResultsOf = compileOnce(1, (db, [ids]) => db.deleteFrom('attribution
 
 const upsertShares = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'attribution_shares', rowsJson!, SHARE_COLUMNS_JSON).onConflict((oc) =>
-    oc.columns(['deal_id', 'partner_id']).doUpdateSet((eb) => ({
-      payout: eb.ref('excluded.payout'),
-      basis_points: eb.ref('excluded.basis_points'),
-      touchpoints: eb.ref('excluded.touchpoints'),
-      roles: eb.ref('excluded.roles'),
-      currency: eb.ref('excluded.currency'),
-      closed_at: eb.ref('excluded.closed_at'),
-    })),
+    oc.columns(['deal_id', 'partner_id']).doUpdateSet(takeExcluded(['payout', 'basis_points', 'touchpoints', 'roles', 'currency', 'closed_at'])),
   ),
 );
 
 const upsertResults = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'attribution_results', rowsJson!, RESULT_COLUMNS_JSON).onConflict((oc) =>
-    oc.column('deal_id').doUpdateSet((eb) => ({
-      model: eb.ref('excluded.model'),
-      currency: eb.ref('excluded.currency'),
-      amount_minor: eb.ref('excluded.amount_minor'),
-      closed_at: eb.ref('excluded.closed_at'),
-      touchpoints: eb.ref('excluded.touchpoints'),
-      fallback: eb.ref('excluded.fallback'),
-      settings_revision: eb.ref('excluded.settings_revision'),
-      fit_version: eb.ref('excluded.fit_version'),
-      calculated_at: eb.ref('excluded.calculated_at'),
-    })),
+    oc
+      .column('deal_id')
+      .doUpdateSet(
+        takeExcluded(['model', 'currency', 'amount_minor', 'closed_at', 'touchpoints', 'fallback', 'settings_revision', 'fit_version', 'calculated_at']),
+      ),
   ),
 );
 
 // Only the columns no index holds.
 const refreshResults = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'attribution_results', rowsJson!, RESULT_COLUMNS_JSON).onConflict((oc) =>
-    oc.column('deal_id').doUpdateSet((eb) => ({
-      amount_minor: eb.ref('excluded.amount_minor'),
-      touchpoints: eb.ref('excluded.touchpoints'),
-      fallback: eb.ref('excluded.fallback'),
-      calculated_at: eb.ref('excluded.calculated_at'),
-    })),
+    oc.column('deal_id').doUpdateSet(takeExcluded(['amount_minor', 'touchpoints', 'fallback', 'calculated_at'])),
   ),
 );
 

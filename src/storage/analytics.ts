@@ -76,13 +76,37 @@ export async function sumDealEdges(db: Db, currency: string, edges: Edges): Prom
   return totals;
 }
 
-/** Partner shares from the monthly rollup, over whole months. */
-export async function sumPartnerMonths(db: Db, currency: string, months: BucketRange, partnerId?: string): Promise<PartnerTotals[]> {
-  let query = db.selectFrom('analytics_partner_months').where('currency', '=', currency);
-  if (months.first !== undefined) query = query.where('month', '>=', months.first);
-  if (months.last !== undefined) query = query.where('month', '<=', months.last);
-  if (partnerId !== undefined) query = query.where('partner_id', '=', partnerId);
-  const rows = await query
+/**
+ * Partner shares over a period in one statement: whole months from the monthly rollup, the
+ * ragged edges from the share rows. With edges, each part is added up per partner on its own and
+ * the parts then per partner again: one round trip and one row per partner, where a statement
+ * per part returned a row per partner each, and each part keeps the plan it has alone (on a
+ * PostgreSQL table never analysed, one aggregate over the whole union expected a few rows and
+ * sorted all of them on disk).
+ */
+export async function sumPartners(db: Db, currency: string, months: BucketRange | null, edges: Edges): Promise<PartnerTotals[]> {
+  if (edges.length === 0) return months ? sumPartnerMonths(db, currency, months) : [];
+  const parts = [
+    ...(months
+      ? [
+          monthRows(db, currency, months)
+            .select((eb) => ['partner_id', eb.fn.sum<number>('deals').as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
+            .groupBy('partner_id'),
+        ]
+      : []),
+    ...edges.map((edge) =>
+      db
+        .selectFrom('attribution_shares')
+        .where('currency', '=', currency)
+        .where('closed_at', '>=', edge.from)
+        .where('closed_at', '<=', edge.to)
+        .select((eb) => ['partner_id', eb.fn.countAll<number>().as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
+        .groupBy('partner_id'),
+    ),
+  ];
+  const [first, ...rest] = parts;
+  const rows = await db
+    .selectFrom(rest.reduce((union, part) => union.unionAll(part), first!).as('parts'))
     .select((eb) => [
       'partner_id',
       eb.fn.sum<number>('deals').as('deals'),
@@ -94,26 +118,25 @@ export async function sumPartnerMonths(db: Db, currency: string, months: BucketR
   return rows.map(toPartnerTotals);
 }
 
-/** Partner shares from the share rows, over ragged edges (one query each, so each uses the index). */
-export async function sumPartnerEdges(db: Db, currency: string, edges: Edges): Promise<PartnerTotals[]> {
-  const totals: PartnerTotals[] = [];
-  for (const edge of edges) {
-    const rows = await db
-      .selectFrom('attribution_shares')
-      .where('currency', '=', currency)
-      .where('closed_at', '>=', edge.from)
-      .where('closed_at', '<=', edge.to)
-      .select((eb) => [
-        'partner_id',
-        eb.fn.countAll<number>().as('deals'),
-        exactSum('payout').as('payout'),
-        eb.fn.sum<number>('basis_points').as('basis_points'),
-      ])
-      .groupBy('partner_id')
-      .execute();
-    totals.push(...rows.map(toPartnerTotals));
-  }
-  return totals;
+/** Partner shares from the monthly rollup, over whole months. */
+async function sumPartnerMonths(db: Db, currency: string, months: BucketRange): Promise<PartnerTotals[]> {
+  const rows = await monthRows(db, currency, months)
+    .select((eb) => [
+      'partner_id',
+      eb.fn.sum<number>('deals').as('deals'),
+      exactSum('payout').as('payout'),
+      eb.fn.sum<number>('basis_points').as('basis_points'),
+    ])
+    .groupBy('partner_id')
+    .execute();
+  return rows.map(toPartnerTotals);
+}
+
+function monthRows(db: Db, currency: string, months: BucketRange) {
+  let query = db.selectFrom('analytics_partner_months').where('currency', '=', currency);
+  if (months.first !== undefined) query = query.where('month', '>=', months.first);
+  if (months.last !== undefined) query = query.where('month', '<=', months.last);
+  return query;
 }
 
 /** Touchpoints per type from the daily rollup, over whole days. */

@@ -154,3 +154,37 @@ describe('GET /analytics', () => {
     expect(res.json().errors.map((error: { path: string }) => error.path)).toContain(path);
   });
 });
+
+describe('GET /analytics recent_deals', () => {
+  // 18 won deals over 12 days, several a day: the ten most recent of a period span days,
+  // the period's ragged edges, and ties in closing time (broken by id).
+  const closings = Array.from({ length: 16 }, (_, i) => Date.UTC(2024, 5, 1 + Math.floor(i * 0.75), i % 5 === 4 ? 0 : (i * 7) % 24));
+  const deals = [...closings, closings[10]!, closings[8]!].map((closed, i) => ({
+    id: `g${String(i).padStart(2, '0')}`,
+    amount: 100 + i,
+    currency: 'GBP',
+    status: 'won',
+    closed_date: new Date(closed).toISOString(),
+  }));
+  beforeAll(async () => {
+    for (const deal of deals) expect((await t.api.post('/deals', deal)).statusCode).toBe(201);
+  });
+
+  it.each([
+    ['all time', ''],
+    ['a ragged period', '&start_date=2024-06-02T12:00:00Z&end_date=2024-06-10T06:00:00Z'],
+    ['whole days', '&start_date=2024-06-01&end_date=2024-06-09'],
+    ['an open start, a ragged end', '&end_date=2024-06-11T13:59:59.999Z'],
+    ['fewer than ten', '&start_date=2024-06-04T07:00:00Z&end_date=2024-06-06'],
+  ])('lists the ten most recently closed: %s', async (_name, query) => {
+    const body = await analytics(`?currency=GBP${query}`);
+    const from = body.period.start_date === null ? -Infinity : Date.parse(body.period.start_date);
+    const to = body.period.end_date === null ? Infinity : Date.parse(body.period.end_date);
+    const expected = deals
+      .filter((deal) => Date.parse(deal.closed_date) >= from && Date.parse(deal.closed_date) <= to)
+      .sort((a, b) => Date.parse(b.closed_date) - Date.parse(a.closed_date) || (a.id < b.id ? -1 : 1))
+      .slice(0, 10)
+      .map((deal) => [deal.id, deal.closed_date]);
+    expect(body.recent_deals.map((deal: { id: string; closed_date: string }) => [deal.id, deal.closed_date])).toEqual(expected);
+  });
+});

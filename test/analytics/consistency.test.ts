@@ -118,6 +118,7 @@ function bruteForce(world: Awaited<ReturnType<typeof storedWorld>>, from: number
   const touchpoints = new Map<string, number>();
   for (const e of world.events.filter((e) => inPeriod(e.timestamp))) touchpoints.set(e.touchpoint_type, (touchpoints.get(e.touchpoint_type) ?? 0) + 1);
   const total = deals.reduce((sum, d) => sum + cents(d.amount), 0);
+  const recent = [...deals].sort((a, b) => Date.parse(b.closed_date) - Date.parse(a.closed_date) || (a.id < b.id ? -1 : 1));
   return {
     total_deals: deals.length,
     total_revenue: total,
@@ -128,10 +129,11 @@ function bruteForce(world: Awaited<ReturnType<typeof storedWorld>>, from: number
       .sort(([a, x], [b, y]) => y.payout - x.payout || (a < b ? -1 : 1))
       .map(([id, row]) => [id, row.deals, row.payout, Math.round(row.bp / row.deals)]),
     models: [...models].sort(([a, x], [b, y]) => y.revenue - x.revenue || y.deals - x.deals || (a < b ? -1 : 1)).map(([m, row]) => [m, row.deals, row.revenue]),
+    recent_deals: recent.slice(0, 10).map((d) => [d.id, d.closed_date]),
   };
 }
 
-function answered(body: Record<string, never> & { overview: Record<string, number>; partners: { partner_id: string; deals: number; attributed_revenue: number; avg_percentage: number }[]; models: { model: string; deals: number; revenue: number }[]; touchpoints: { touchpoint_type: string; count: number }[] }) {
+function answered(body: Record<string, never> & { overview: Record<string, number>; partners: { partner_id: string; deals: number; attributed_revenue: number; avg_percentage: number }[]; models: { model: string; deals: number; revenue: number }[]; touchpoints: { touchpoint_type: string; count: number }[]; recent_deals: { id: string; closed_date: string }[] }) {
   return {
     total_deals: body.overview.total_deals,
     total_revenue: cents(body.overview.total_revenue!),
@@ -140,6 +142,7 @@ function answered(body: Record<string, never> & { overview: Record<string, numbe
     touchpoints: body.touchpoints.map((row) => [row.touchpoint_type, row.count]),
     partners: body.partners.map((row) => [row.partner_id, row.deals, cents(row.attributed_revenue), cents(row.avg_percentage)]),
     models: body.models.map((row) => [row.model, row.deals, cents(row.revenue)]),
+    recent_deals: body.recent_deals.map((row) => [row.id, row.closed_date]),
   };
 }
 

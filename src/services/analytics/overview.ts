@@ -5,17 +5,15 @@ import {
   listRecentDeals,
   sumDealDays,
   sumDealEdges,
-  sumPartnerEdges,
-  sumPartnerMonths,
+  sumPartners,
   type ModelTotals,
-  type PartnerTotals,
 } from '../../storage/analytics.js';
 import { findPartnerNames } from '../../storage/attribution-inputs.js';
 import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
 import { finishPendingWork } from '../attribution/pending-work.js';
 import type { ServiceContext } from '../context.js';
 import { DAYS, MONTHS, splitPeriod, type Period } from './buckets.js';
-import { sumRevenueByMonth } from './monthly.js';
+import { readPeriodRevenue, recentDealsFrom, revenueByMonth } from './monthly.js';
 
 export interface AnalyticsQuery {
   period: Period;
@@ -45,18 +43,17 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
         ...(days.buckets ? await sumDealDays(trx, currency, days.buckets) : []),
         ...(await sumDealEdges(trx, currency, days.edges)),
       ]).filter((row) => row.deals > 0);
-      const partners = addUp<PartnerTotals>('partner_id', [
-        ...(months.buckets ? await sumPartnerMonths(trx, currency, months.buckets) : []),
-        ...(await sumPartnerEdges(trx, currency, months.edges)),
-      ]).filter((row) => row.deals > 0);
+      const partners = (await sumPartners(trx, currency, months.buckets, months.edges)).filter((row) => row.deals > 0);
       const touchpoints = addUp('touchpoint_type', [
         ...(days.buckets ? await countTouchpointDays(trx, days.buckets) : []),
         ...(await countTouchpointEdges(trx, days.edges)),
       ]).filter((row) => row.count > 0);
       const ranking = partners.sort(byPayoutThenPartnerRow).slice(0, query.partnersLimit);
       const names = await findPartnerNames(trx, ranking.map((row) => row.partner_id));
-      const recentDeals = await listRecentDeals(trx, currency, period.from, period.to, RECENT_DEALS);
-      const monthly = await sumRevenueByMonth(trx, currency, period);
+      const revenue = await readPeriodRevenue(trx, currency, period);
+      const recentFrom = recentDealsFrom(period, revenue.days, RECENT_DEALS);
+      const recentDeals = await listRecentDeals(trx, currency, recentFrom, period.to, RECENT_DEALS);
+      const monthly = revenueByMonth(revenue);
       return {
         overview: overviewOf(models, partners.length, touchpoints),
         monthly,

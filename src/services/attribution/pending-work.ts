@@ -97,6 +97,11 @@ export async function finishPendingWork(ctx: DrainContext, onStep?: (taken: numb
     // The cursor only moves forward, so a stream of new writes cannot keep a reader here forever.
     if (taken.length === 0) return;
     onStep?.(taken.length);
+    // A short step found every row after the cursor that was there when it ran (it waits for
+    // held rows rather than passing over them), which includes every write acknowledged before
+    // this read began: no need for one more look at the queue, a scan of its dead rows on a
+    // PostgreSQL table not vacuumed since.
+    if (taken.length < DEALS_PER_DRAIN) return;
     after = taken[taken.length - 1]!.deal_id;
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { testDialect } from '../helpers/environment.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus.js';
 
 /**
@@ -40,5 +41,25 @@ describe('statements per request', () => {
 
     const pastTheEnd = await api.get('/partners?limit=2&offset=5');
     expect(pastTheEnd.json()).toMatchObject({ data: [], pagination: { limit: 2, offset: 5, total: 3 } });
+  });
+
+  it('reads the keys of requests that arrive together once (PostgreSQL), or from memory (SQLite)', async () => {
+    const api = t.as(readKey);
+    expect((await api.get('/health')).statusCode).toBe(200);
+    const keyReads = await selectsOf(async () => {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => api.get('/health')));
+      expect(answers.map((answer) => answer.statusCode)).toEqual(Array(20).fill(200));
+    });
+    if (testDialect() === 'postgres') expect(keyReads).toBeGreaterThanOrEqual(1);
+    expect(keyReads).toBeLessThanOrEqual(3);
+  });
+
+  it('still tells every request of a shared key read its own answer', async () => {
+    const revoked = await t.createKey(['read']);
+    const id = (await t.as(revoked).get('/api-keys/current')).json<{ id: string }>().id;
+    expect((await t.api.delete(`/api-keys/${id}`)).statusCode).toBe(204);
+    const keys = [readKey, revoked, 'sk_unknown', readKey, revoked, t.adminKey];
+    const answers = await Promise.all(keys.map((key) => t.as(key).get('/partners?limit=1')));
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 401, 401, 200, 401, 200]);
   });
 });

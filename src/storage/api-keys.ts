@@ -88,18 +88,25 @@ interface KeyLookups {
   waiting: Map<string, { resolve: (row: ApiKeyRow | undefined) => void; reject: (error: unknown) => void }[]>;
   inFlight: number;
   scheduled: boolean;
+  /** When the newest statement was sent. */
+  lastSentAt: number;
+  /** Set while the waiting lookups wait for a statement that is slow to answer. */
+  overdue: NodeJS.Timeout | undefined;
 }
 
 const keyLookups = new WeakMap<object, KeyLookups>();
-// One statement at a time: a second would only split the requests that arrived meanwhile.
+// One statement at a time: more in flight split the same requests into more statements.
 const MAX_KEY_LOOKUPS_IN_FLIGHT = 1;
+// ...unless the one in flight is this slow (a frozen or lost connection): then the next is sent
+// anyway, so no request waits for more than this plus its own statement's timeout.
+const OVERDUE_KEY_LOOKUP_MS = 200;
 // Distinct keys per statement; a flood of made-up keys waits for the next statements.
 const MAX_KEYS_PER_LOOKUP = 500;
 
 function readWithOthers(db: Db, keyHash: string): Promise<ApiKeyRow | undefined> {
   const adapter = db.getExecutor().adapter;
   let lookups = keyLookups.get(adapter);
-  if (!lookups) keyLookups.set(adapter, (lookups = { waiting: new Map(), inFlight: 0, scheduled: false }));
+  if (!lookups) keyLookups.set(adapter, (lookups = { waiting: new Map(), inFlight: 0, scheduled: false, lastSentAt: 0, overdue: undefined }));
   const state = lookups;
   return new Promise((resolve, reject) => {
     let waiters = state.waiting.get(keyHash);
@@ -110,7 +117,17 @@ function readWithOthers(db: Db, keyHash: string): Promise<ApiKeyRow | undefined>
 }
 
 function scheduleKeyLookup(db: Db, state: KeyLookups): void {
-  if (state.scheduled || state.inFlight >= MAX_KEY_LOOKUPS_IN_FLIGHT || state.waiting.size === 0) return;
+  if (state.scheduled || state.waiting.size === 0) return;
+  if (state.inFlight >= MAX_KEY_LOOKUPS_IN_FLIGHT) {
+    state.overdue ??= setTimeout(
+      () => {
+        state.overdue = undefined;
+        if (state.inFlight > 0 && !state.scheduled && state.waiting.size > 0) void lookUpWaitingKeys(db, state);
+      },
+      Math.max(0, state.lastSentAt + OVERDUE_KEY_LOOKUP_MS - Date.now()),
+    );
+    return;
+  }
   state.scheduled = true;
   setImmediate(() => {
     state.scheduled = false;
@@ -120,8 +137,12 @@ function scheduleKeyLookup(db: Db, state: KeyLookups): void {
 
 async function lookUpWaitingKeys(db: Db, state: KeyLookups): Promise<void> {
   const taken = [...state.waiting].slice(0, MAX_KEYS_PER_LOOKUP);
+  if (taken.length === 0) return;
   for (const [hash] of taken) state.waiting.delete(hash);
+  if (state.overdue) clearTimeout(state.overdue);
+  state.overdue = undefined;
   state.inFlight++;
+  state.lastSentAt = Date.now();
   try {
     const rows = await activeKeysByHash(db, [idListParameter(db, taken.map(([hash]) => hash))]);
     const byHash = new Map(rows.map((row) => [row.key_hash, row]));

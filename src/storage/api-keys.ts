@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql } from 'kysely';
 import { compileOnce } from './compiled.js';
-import { othersCommitVersion, type Db } from './db.js';
+import { isPostgres, othersCommitVersion, type Db } from './db.js';
+import { idListParameter, inIdList } from './json-rows.js';
 import type { ApiKeyRow } from './schema.js';
 
 export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
@@ -14,7 +15,8 @@ export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
  * (`othersCommitVersion`: another process, the CLI, an operator's SQL) and (2) this connection
  * has not written to `api_keys` since (`generation`, bumped by every write below, before its
  * commit). Either change empties it in effect, so a revocation acknowledged anywhere fails the
- * next request. Not used on PostgreSQL, where nothing as cheap can tell (docs/decisions.md).
+ * next request. Not used on PostgreSQL, where nothing as cheap can tell: keys presented together
+ * are read together there instead (see {@link KeyLookups}, and docs/decisions.md).
  */
 interface KeyCache {
   generation: number;
@@ -53,11 +55,14 @@ export function findCachedActiveApiKey(db: Db, keyHash: string): ApiKeyRow | und
 
 /**
  * The active (not revoked) key with this hash, if any. On SQLite, from memory while no write
- * could have changed it (see {@link KeyCache}); otherwise one indexed read.
+ * could have changed it (see {@link KeyCache}); on PostgreSQL one indexed read shared with the
+ * requests that present keys at the same time (see {@link KeyLookups}); otherwise one indexed read.
  */
 export async function findActiveApiKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow | undefined> {
   const version = othersCommitVersion(db);
-  if (version === undefined) return (await activeKeyByHash(db, [keyHash]))[0];
+  if (version === undefined) {
+    return isPostgres(db) && !db.isTransaction ? readWithOthers(db, keyHash) : (await activeKeyByHash(db, [keyHash]))[0];
+  }
   const cache = keyCacheOf(db);
   const hit = cache.byHash.get(keyHash);
   if (hit && hit.version === version && hit.generation === cache.generation) return hit.row;
@@ -71,6 +76,85 @@ export async function findActiveApiKeyByHash(db: Db, keyHash: string): Promise<A
   return row;
 }
 
+/**
+ * PostgreSQL's stand-in for the key cache: the keys that requests present together are read by one
+ * statement. Each lookup waits for a statement sent *after* it was asked (never one already under
+ * way), so it sees every revocation committed before its request began, by any instance or by SQL
+ * around the service, exactly as a read of its own would; nothing is remembered. When idle, a
+ * lookup is sent at once (after the I/O callbacks of the current turn, which it shares); under
+ * load, one statement answers every request that arrived while the previous one ran.
+ */
+interface KeyLookups {
+  waiting: Map<string, { resolve: (row: ApiKeyRow | undefined) => void; reject: (error: unknown) => void }[]>;
+  inFlight: number;
+  scheduled: boolean;
+  /** When the newest statement was sent. */
+  lastSentAt: number;
+  /** Set while the waiting lookups wait for a statement that is slow to answer. */
+  overdue: NodeJS.Timeout | undefined;
+}
+
+const keyLookups = new WeakMap<object, KeyLookups>();
+// One statement at a time: more in flight split the same requests into more statements.
+const MAX_KEY_LOOKUPS_IN_FLIGHT = 1;
+// ...unless the one in flight is this slow (a frozen or lost connection): then the next is sent
+// anyway, so no request waits for more than this plus its own statement's timeout.
+const OVERDUE_KEY_LOOKUP_MS = 200;
+// Distinct keys per statement; a flood of made-up keys waits for the next statements.
+const MAX_KEYS_PER_LOOKUP = 500;
+
+function readWithOthers(db: Db, keyHash: string): Promise<ApiKeyRow | undefined> {
+  const adapter = db.getExecutor().adapter;
+  let lookups = keyLookups.get(adapter);
+  if (!lookups) keyLookups.set(adapter, (lookups = { waiting: new Map(), inFlight: 0, scheduled: false, lastSentAt: 0, overdue: undefined }));
+  const state = lookups;
+  return new Promise((resolve, reject) => {
+    let waiters = state.waiting.get(keyHash);
+    if (!waiters) state.waiting.set(keyHash, (waiters = []));
+    waiters.push({ resolve, reject });
+    scheduleKeyLookup(db, state);
+  });
+}
+
+function scheduleKeyLookup(db: Db, state: KeyLookups): void {
+  if (state.scheduled || state.waiting.size === 0) return;
+  if (state.inFlight >= MAX_KEY_LOOKUPS_IN_FLIGHT) {
+    state.overdue ??= setTimeout(
+      () => {
+        state.overdue = undefined;
+        if (state.inFlight > 0 && !state.scheduled && state.waiting.size > 0) void lookUpWaitingKeys(db, state);
+      },
+      Math.max(0, state.lastSentAt + OVERDUE_KEY_LOOKUP_MS - Date.now()),
+    );
+    return;
+  }
+  state.scheduled = true;
+  setImmediate(() => {
+    state.scheduled = false;
+    void lookUpWaitingKeys(db, state);
+  });
+}
+
+async function lookUpWaitingKeys(db: Db, state: KeyLookups): Promise<void> {
+  const taken = [...state.waiting].slice(0, MAX_KEYS_PER_LOOKUP);
+  if (taken.length === 0) return;
+  for (const [hash] of taken) state.waiting.delete(hash);
+  if (state.overdue) clearTimeout(state.overdue);
+  state.overdue = undefined;
+  state.inFlight++;
+  state.lastSentAt = Date.now();
+  try {
+    const rows = await activeKeysByHash(db, [idListParameter(db, taken.map(([hash]) => hash))]);
+    const byHash = new Map(rows.map((row) => [row.key_hash, row]));
+    for (const [hash, waiters] of taken) for (const waiter of waiters) waiter.resolve(byHash.get(hash));
+  } catch (error) {
+    for (const [, waiters] of taken) for (const waiter of waiters) waiter.reject(error);
+  } finally {
+    state.inFlight--;
+    scheduleKeyLookup(db, state);
+  }
+}
+
 export async function findApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -81,6 +165,14 @@ const activeKeyByHash = compileOnce<ApiKeyRow>(1, (db, [keyHash]) =>
     .selectFrom('api_keys')
     .select(['id', 'name', 'prefix', 'key_hash', 'scopes', 'partner_id', 'created_at', 'revoked_at'])
     .where('key_hash', '=', keyHash!)
+    .where('revoked_at', 'is', null),
+);
+
+const activeKeysByHash = compileOnce<ApiKeyRow>(1, (db, [keyHashes]) =>
+  db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'prefix', 'key_hash', 'scopes', 'partner_id', 'created_at', 'revoked_at'])
+    .where(inIdList(db, 'key_hash', keyHashes))
     .where('revoked_at', 'is', null),
 );
 

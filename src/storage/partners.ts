@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
-import { containsPattern, type Db } from './db.js';
+import { containsPattern, isPostgres, type Db } from './db.js';
 import type { NewPartnerRow, PartnerRow, PartnerUpdate } from './schema.js';
 
 export async function insertPartner(db: Db, row: NewPartnerRow): Promise<void> {
@@ -36,6 +36,7 @@ const LISTED_COLUMNS = ['id', 'name', 'email', 'payout_details_masked', 'status'
 /** Partners oldest first; `search` matches name or email, case-insensitively, anywhere. */
 export async function listPartners(db: Db, query: PartnerListQuery): Promise<{ data: ListedPartner[]; total: number }> {
   if (!query.search) {
+    if (isPostgres(db)) return countedPartnerPage(db, query);
     const [data, [count]] = await Promise.all([partnerPage(db, [query.limit, query.offset]), partnerCount(db, [])]);
     return { data, total: Number(count!.total) };
   }
@@ -64,6 +65,48 @@ const partnerPage = compileOnce(2, (db, [limit, offset]) =>
     .offset(sql<number>`${offset}`),
 );
 const partnerCount = compileOnce(0, (db) => db.selectFrom('partners').select((eb) => eb.fn.countAll<number>().as('total')));
+
+/**
+ * PostgreSQL: the page and the count in one statement (one round trip, one snapshot). The count
+ * is the outer row, so a page past the end still answers one row, of the count and nulls.
+ */
+async function countedPartnerPage(db: Db, query: PartnerListQuery): Promise<{ data: ListedPartner[]; total: number }> {
+  const rows = await countedPage(db, [query.limit, query.offset]);
+  const data: ListedPartner[] = [];
+  for (const row of rows) {
+    if (row.id === null) continue;
+    data.push({
+      id: row.id,
+      name: row.name!,
+      email: row.email!,
+      payout_details_masked: row.payout_details_masked,
+      status: row.status!,
+      created_at: row.created_at!,
+      updated_at: row.updated_at!,
+    });
+  }
+  return { data, total: Number(rows[0]?.total ?? 0) };
+}
+
+const countedPage = compileOnce(2, (db, [limit, offset]) =>
+  db
+    .selectFrom(db.selectFrom('partners').select((eb) => eb.fn.countAll<number>().as('total')).as('counted'))
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('partners')
+          .select(LISTED_COLUMNS)
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(sql<number>`${limit}`)
+          .offset(sql<number>`${offset}`)
+          .as('page'),
+      (join) => join.onTrue(),
+    )
+    .select(['counted.total', ...LISTED_COLUMNS.map((column) => `page.${column}` as const)])
+    .orderBy('page.created_at')
+    .orderBy('page.id'),
+);
 
 export async function updatePartner(db: Db, id: string, changes: PartnerUpdate): Promise<void> {
   await db.updateTable('partners').set(changes).where('id', '=', id).execute();

@@ -42,6 +42,30 @@ describe.each(dialects)('a revoked key on two instances (%s)', (dialect) => {
     expect((await b.as(key).get('/partners')).statusCode).toBe(401);
   });
 
+  it('fails on the other instance at once while that instance is reading keys for other requests', async () => {
+    const { id, key } = await keyInUse('revoked under load');
+    const kept = await keyInUse('kept under load');
+    // Requests on b keep a key read under way (PostgreSQL reads the keys of requests that arrive
+    // together once): the request after the revocation must wait for a read that began after it.
+    let loading = true;
+    const load = (async () => {
+      while (loading) {
+        await Promise.all(Array.from({ length: 8 }, (_, n) => b.as(n % 2 ? key : kept.key).get('/health')));
+        // Answers from memory (SQLite) never leave the microtask queue: let the test's timers run.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await a.api.delete(`/api-keys/${id}`)).statusCode).toBe(204);
+      expect((await b.as(key).get('/partners')).statusCode).toBe(401);
+      expect((await b.as(kept.key).get('/partners')).statusCode).toBe(200);
+    } finally {
+      loading = false;
+      await load;
+    }
+  });
+
   it('fails at once when the key is revoked around the service (an operator’s SQL)', async () => {
     const { id, key } = await keyInUse('revoked by sql');
     const operator: Db = createDatabase(cluster.instances[0]!.config);

@@ -1,18 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import cors from '@fastify/cors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
+import { sendProblem } from './errors.js';
+
+/** Paths whose answers a browser renders as pages: Swagger UI at /docs and the dashboard. */
+const PAGE_PATH = /^\/(?:docs|dashboard)(?:[/?#]|$)/;
+
+const CORS_METHODS = 'GET, POST, PATCH, DELETE';
+const CORS_ALLOWED_HEADERS = 'content-type, x-api-key, authorization, x-request-id';
+const CORS_EXPOSED_HEADERS = 'ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, x-request-id';
 
 /**
- * Security headers and CORS. The docs page needs inline scripts and styles, hence the relaxed CSP there.
- * The headers are helmet's, found once at start-up and added to every reply as they are:
- * @fastify/helmet rebuilt helmet (parsing the CSP) on every request, and headers set on the raw
- * response make Node validate every header of the reply again (together 12 % of a stored
- * GET /attribution's CPU, docs/benchmark.md).
+ * Security headers and CORS, set by one hook from objects built at start-up (docs/decisions.md,
+ * "Security headers"). Pages (/docs, /dashboard) get all of helmet's headers, with the relaxed
+ * CSP Swagger UI needs; JSON and the other API answers only those that matter for a resource no
+ * browser renders: HSTS, `nosniff` and a CSP that forbids everything, framing included.
+ * @fastify/helmet rebuilt helmet on every request and @fastify/cors built its options and read
+ * the route's options twice on every request (together about 13 µs of a stored
+ * GET /attribution's 90, docs/benchmark.md); the CORS rules here are the ones it applied.
  */
 export const securityPlugin = fp(
   async (app, options: { corsOrigin: string }) => {
-    const securityHeaders = headersSetBy(
+    const pageHeaders = headersSetBy(
       helmet({
         contentSecurityPolicy: {
           directives: {
@@ -26,21 +36,56 @@ export const securityPlugin = fp(
         },
       }),
     );
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(securityHeaders);
+    const apiHeaders: Record<string, string> = {
+      'strict-transport-security': pageHeaders['strict-transport-security']!,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    };
+
+    const origins = options.corsOrigin.split(',').map((origin) => origin.trim());
+    const anyOrigin = origins.includes('*');
+    const pageCors = corsHeadersFor(pageHeaders, anyOrigin);
+    const apiCors = corsHeadersFor(apiHeaders, anyOrigin);
+
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.headers(PAGE_PATH.test(request.url) ? pageCors : apiCors);
+      if (!anyOrigin) allowListedOrigin(request, reply, origins);
+      if (request.method === 'OPTIONS') return answerPreflight(request, reply);
       done();
     });
-    const origins = options.corsOrigin.split(',').map((origin) => origin.trim());
-    await app.register(cors, {
-      origin: origins.length === 1 && origins[0] === '*' ? '*' : origins,
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['content-type', 'x-api-key', 'authorization', 'x-request-id'],
-      // One string: @fastify/cors joins a list again on every request.
-      exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id'].join(', '),
-    });
+    // Lets a preflight to any path reach the hook above, which answers it.
+    app.options('*', { schema: { hide: true } }, (_request, reply) => reply.callNotFound());
   },
-  { name: 'security' },
+  { name: 'security', dependencies: ['errors'] },
 );
+
+/** The security headers plus the CORS headers every answer carries. */
+function corsHeadersFor(security: Record<string, string>, anyOrigin: boolean): Record<string, string> {
+  return {
+    ...security,
+    ...(anyOrigin ? { 'access-control-allow-origin': '*' } : { vary: 'Origin' }),
+    'access-control-expose-headers': CORS_EXPOSED_HEADERS,
+  };
+}
+
+/** With a list of origins, the request's own origin is allowed back when it is on the list. */
+function allowListedOrigin(request: FastifyRequest, reply: FastifyReply, origins: readonly string[]): void {
+  const origin = request.headers.origin;
+  if (origin !== undefined && origins.includes(origin)) reply.header('access-control-allow-origin', origin);
+}
+
+/** A preflight is answered here, before the key and the rate limit: browsers send it without either. */
+function answerPreflight(request: FastifyRequest, reply: FastifyReply): void {
+  if (!request.headers.origin || !request.headers['access-control-request-method']) {
+    sendProblem(reply, 'validation_failed', 'Invalid Preflight Request');
+    return;
+  }
+  reply
+    .headers({ 'access-control-allow-methods': CORS_METHODS, 'access-control-allow-headers': CORS_ALLOWED_HEADERS })
+    .code(204)
+    .header('content-length', '0')
+    .send();
+}
 
 type Middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
 

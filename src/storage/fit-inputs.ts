@@ -38,13 +38,26 @@ export async function* streamFitInputs(db: Db, windowMs: number | null, range: D
     const { sql: text, parameters } = query.compile();
     const rows =
       (await readSqliteRaw(db, (all) => all(text, parameters) as [string, string, string | null][])) ??
-      (await query.execute()).map((row): [string, string, string | null] => [row.id, row.status, row.path]);
+      (await readPostgresPage(db, query)).map((row): [string, string, string | null] => [row.id, row.status, row.path]);
     const deals: FitInputDeal[] = [];
     for (const [, status, path] of rows) if (path !== null) deals.push({ won: status === 'won', partners: path.split(SEPARATOR) });
     yield deals;
     if (rows.length < DEALS_PER_PAGE) return;
     after = (rows[rows.length - 1] as [string, ...unknown[]])[0];
   }
+}
+
+/**
+ * PostgreSQL: a page read with JIT compilation off. The page's estimated cost (a subquery per deal)
+ * is past `jit_above_cost`, and the compiled expressions made it slower, not faster: 180–250 ms a
+ * page instead of 80 ms at 5,000 deals (EXPLAIN ANALYZE at full size, docs/benchmark.md).
+ */
+async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
+  if (!isPostgres(db) || db.isTransaction) return query.execute();
+  return db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return trx.executeQuery(query.compile()).then((result) => result.rows);
+  });
 }
 
 function pageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {

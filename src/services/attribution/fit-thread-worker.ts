@@ -33,7 +33,8 @@ parentPort?.on('message', (request: FitThreadRequest) => {
 
 async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCountsSnapshot } | { fitted: FittedModel }; transfer: ArrayBuffer[] }> {
   if (job.kind === 'count') {
-    const db = createDatabase({ dbPath: job.dbPath });
+    // One connection: the pages are read one after the other.
+    const db = createDatabase({ ...job.database, databasePoolSize: 1 });
     try {
       const counts = await countFitInputs(db, job.lookbackDays, job.range);
       const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];

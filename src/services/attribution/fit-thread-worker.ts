@@ -1,11 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import {
-  fitMarkovCounts,
+  fitPackedMarkov,
   fitShapleyCounts,
   helpFactorLU,
   helpInverseDiagonal,
-  markovCountsOf,
-  packMarkovFit,
   shapleyCountsOf,
   SimdWorkspace,
   type FitCountsSnapshot,
@@ -46,8 +44,8 @@ async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCounts
   if (job.kind === 'markov') {
     // The solve can use the other thread, idle once its Shapley fit is done: offered through the main thread.
     const shareWork = (work: SharedSimdWorkspace, part: SharedPart) => parentPort?.postMessage({ help: work, part } satisfies FitThreadHelp);
-    const fit = fitMarkovCounts(markovCountsOf(...job.counts), job.version, shareWork);
-    return { answer: { fitted: { json: JSON.stringify(packMarkovFit(fit)), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
+    const fit = fitPackedMarkov(job.counts, job.version, shareWork);
+    return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
   }
   const fit = fitShapleyCounts(shapleyCountsOf(...job.counts), job.version);
   return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };

@@ -7,7 +7,10 @@ import {
   emptyMarkovCounts,
   emptyShapleyCounts,
   fitMarkovCounts,
+  fitPackedMarkov,
   fitShapleyCounts,
+  markovCountsOf,
+  packMarkovFit,
   type PartnerPath,
 } from '../../../src/domain/attribution/index.js';
 import { fitPaths } from './arbitraries.js';
@@ -70,5 +73,29 @@ describe('FitCounts (both fits counted in one pass, partners interned)', () => {
       { partnerIds: ['a', 'b'], won: 1, lost: 0 },
       { partnerIds: ['b'], won: 0, lost: 1 },
     ]);
+  });
+});
+
+describe('fitPackedMarkov (the refit threads\' Markov fit, straight from the snapshots)', () => {
+  const snapshotsOf = (paths: readonly PartnerPath[], split: number) => {
+    const [first, second] = [new FitCounts(), new FitCounts()];
+    paths.forEach((path, i) => (i < split ? first : second).addPath(path.partners, path.won));
+    return [first.snapshot(), second.snapshot()];
+  };
+
+  it('stores the same bytes as packing the fit of the same counts, however the deals are split', () => {
+    fc.assert(
+      fc.property(fitPaths, fc.nat(), (paths, cut) => {
+        const split = paths.length === 0 ? 0 : cut % (paths.length + 1);
+        const reference = JSON.stringify(packMarkovFit(fitMarkovCounts(markovCountsOf(...snapshotsOf(paths, split)), 5)));
+        expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, split), 5))).toBe(reference);
+        expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, 0), 5))).toBe(reference);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fits nothing from no paths', () => {
+    expect(fitPackedMarkov([new FitCounts().snapshot()], 1)).toEqual({ model: 'markov', version: 1, wonDeals: 0, lostDeals: 0, conversion: 0, partners: [], transitionTable: [] });
   });
 });

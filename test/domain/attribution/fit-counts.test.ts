@@ -76,6 +76,34 @@ describe('FitCounts (both fits counted in one pass, partners interned)', () => {
   });
 });
 
+describe('FitCounts.addJoinedPath (the refit\'s paths as one string each)', () => {
+  const snapshotOf = (add: (counts: FitCounts) => void) => {
+    const counts = new FitCounts();
+    add(counts);
+    return counts.snapshot();
+  };
+
+  it('counts exactly what addPath counts from the same partners', () => {
+    fc.assert(
+      fc.property(fitPaths, (paths) => {
+        expect(snapshotOf((counts) => paths.forEach((path) => counts.addJoinedPath(path.partners.join(','), ',', path.won)))).toEqual(
+          snapshotOf((counts) => paths.forEach((path) => counts.addPath(path.partners, path.won))),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells apart thousands of partners, ids that are prefixes of others and ids of the same hash', () => {
+    // 'Aa' and 'BB' hash alike (31 · 65 + 97 = 31 · 66 + 66); 3,000 partners outgrow the first table four times.
+    const ids = ['Aa', 'BB', 'AaBB', 'BBAa', 'p1', 'p10', 'p100', ...Array.from({ length: 3000 }, (_, i) => `bp-${i}`)];
+    const paths = ids.map((id, i) => ({ partners: [id, ids[(i * 7) % ids.length] as string, id], won: i % 3 > 0 }));
+    const joined = snapshotOf((counts) => paths.forEach((path) => counts.addJoinedPath(path.partners.join(','), ',', path.won)));
+    expect(joined).toEqual(snapshotOf((counts) => paths.forEach((path) => counts.addPath(path.partners, path.won))));
+    expect([...joined.partnerIds].sort()).toEqual([...ids].sort());
+  });
+});
+
 describe('fitPackedMarkov (the refit threads\' Markov fit, straight from the snapshots)', () => {
   const snapshotsOf = (paths: readonly PartnerPath[], split: number) => {
     const [first, second] = [new FitCounts(), new FitCounts()];

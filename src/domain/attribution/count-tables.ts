@@ -71,8 +71,8 @@ export class SetTallies {
   size = 0;
   private membersUsed = 0;
 
-  /** Adds a deal to the tally of the set of `sorted[0..length)`. */
-  tally(sorted: readonly number[], length: number, won: boolean): void {
+  /** Adds `won` and `lost` deals to the tally of the set of `sorted[0..length)`. */
+  tally(sorted: ArrayLike<number>, length: number, won: number, lost: number): void {
     let hash = length;
     for (let i = 0; i < length; i += 1) hash = hashPair(hash, sorted[i] as number);
     const mask = this.slots.length - 1;
@@ -80,20 +80,20 @@ export class SetTallies {
       let entry = (this.slots[slot] as number) - 1;
       if (entry < 0) entry = this.add(sorted, length, hash, slot);
       else if (this.hashes[entry] !== hash || !this.holds(entry, sorted, length)) continue;
-      if (won) this.won[entry] = (this.won[entry] as number) + 1;
-      else this.lost[entry] = (this.lost[entry] as number) + 1;
+      this.won[entry] = (this.won[entry] as number) + won;
+      this.lost[entry] = (this.lost[entry] as number) + lost;
       return;
     }
   }
 
-  private holds(entry: number, sorted: readonly number[], length: number): boolean {
+  private holds(entry: number, sorted: ArrayLike<number>, length: number): boolean {
     if (this.sizes[entry] !== length) return false;
     const start = this.starts[entry] as number;
     for (let i = 0; i < length; i += 1) if (this.members[start + i] !== sorted[i]) return false;
     return true;
   }
 
-  private add(sorted: readonly number[], length: number, hash: number, slot: number): number {
+  private add(sorted: ArrayLike<number>, length: number, hash: number, slot: number): number {
     const entry = this.size++;
     this.hashes = grown(this.hashes, this.size);
     this.starts = grown(this.starts, this.size);

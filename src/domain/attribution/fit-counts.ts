@@ -99,7 +99,7 @@ export class FitCounts {
       for (; j >= 0 && (members[j] as number) > member; j -= 1) members[j + 1] = members[j] as number;
       members[j + 1] = member;
     }
-    this.coalitions.tally(members, members.length, won);
+    this.coalitions.tally(members, members.length, won ? 1 : 0, won ? 0 : 1);
   }
 
   /**

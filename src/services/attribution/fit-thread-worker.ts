@@ -1,10 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import {
   fitPackedMarkov,
-  fitShapleyCounts,
+  fitShapleySnapshots,
   helpFactorLU,
   helpInverseDiagonal,
-  shapleyCountsOf,
   SimdWorkspace,
   type FitCountsSnapshot,
   type SharedPart,
@@ -47,6 +46,6 @@ async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCounts
     const fit = fitPackedMarkov(job.counts, job.version, shareWork);
     return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
   }
-  const fit = fitShapleyCounts(shapleyCountsOf(...job.counts), job.version);
+  const fit = fitShapleySnapshots(job.counts, job.version);
   return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
 }

@@ -9,7 +9,9 @@ import {
   fitMarkovCounts,
   fitPackedMarkov,
   fitShapleyCounts,
+  fitShapleySnapshots,
   markovCountsOf,
+  shapleyCountsOf,
   packMarkovFit,
   type PartnerPath,
 } from '../../../src/domain/attribution/index.js';
@@ -104,20 +106,23 @@ describe('FitCounts.addJoinedPath (the refit\'s paths as one string each)', () =
   });
 });
 
-describe('fitPackedMarkov (the refit threads\' Markov fit, straight from the snapshots)', () => {
+describe('fitPackedMarkov and fitShapleySnapshots (the refit threads\' fits, straight from the snapshots)', () => {
   const snapshotsOf = (paths: readonly PartnerPath[], split: number) => {
     const [first, second] = [new FitCounts(), new FitCounts()];
     paths.forEach((path, i) => (i < split ? first : second).addPath(path.partners, path.won));
     return [first.snapshot(), second.snapshot()];
   };
 
-  it('stores the same bytes as packing the fit of the same counts, however the deals are split', () => {
+  it('store the same bytes as the fits of the same counts (Markov packed), however the deals are split', () => {
     fc.assert(
       fc.property(fitPaths, fc.nat(), (paths, cut) => {
         const split = paths.length === 0 ? 0 : cut % (paths.length + 1);
         const reference = JSON.stringify(packMarkovFit(fitMarkovCounts(markovCountsOf(...snapshotsOf(paths, split)), 5)));
         expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, split), 5))).toBe(reference);
         expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, 0), 5))).toBe(reference);
+        const shapley = JSON.stringify(fitShapleyCounts(shapleyCountsOf(...snapshotsOf(paths, split)), 5));
+        expect(JSON.stringify(fitShapleySnapshots(snapshotsOf(paths, split), 5))).toBe(shapley);
+        expect(JSON.stringify(fitShapleySnapshots(snapshotsOf(paths, 0), 5))).toBe(shapley);
       }),
       { numRuns: 500 },
     );

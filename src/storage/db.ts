@@ -89,6 +89,7 @@ export function createDatabase(options: DatabaseOptions): Db {
     const postgres = new Kysely<Database>({ dialect: observedDialect(new PostgresDialect({ pool: discardingBrokenClients(pool) }), monitor) });
     probe = () => postgresWriteProblem(postgres);
     db = postgres;
+    postgresConnections.set(postgres.getExecutor().adapter, { dbPath: options.dbPath, databaseUrl: options.databaseUrl, postgresSchema: schema });
   } else {
     const path = options.dbPath;
     const sqlite = openSqlite(path, queryTimeoutMs);
@@ -160,6 +161,20 @@ export async function readSqliteRaw<T>(db: Db, read: (all: SqliteHandle['allRaw'
 export function sqliteFilePath(db: Db): string | undefined {
   const handle = sqliteHandles.get(db.getExecutor().adapter);
   return handle === undefined || handle.memory ? undefined : handle.name;
+}
+
+const postgresConnections = new WeakMap<object, DatabaseOptions>();
+
+/**
+ * How to open another connection to the database `db` reads (the refit's threads count through
+ * connections of their own): the SQLite file, or PostgreSQL's URL and schema. Undefined for an
+ * in-memory SQLite database, which no other connection sees.
+ */
+export function databaseOptionsOf(db: Db): Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'> | undefined {
+  const postgres = postgresConnections.get(db.getExecutor().adapter);
+  if (postgres !== undefined) return { dbPath: postgres.dbPath, databaseUrl: postgres.databaseUrl, postgresSchema: postgres.postgresSchema };
+  const dbPath = sqliteFilePath(db);
+  return dbPath === undefined ? undefined : { dbPath };
 }
 
 /**

@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
 import { isPostgres, readSqliteRaw, type Db } from './db.js';
 
-/** A deal as the fits read it: whether it was won, and its path (see {@link streamFitInputs}). */
-export interface FitInputDeal {
-  won: boolean;
-  /** The partners of its touchpoints inside the lookback window, oldest first, ties in recording order, repeats kept. */
-  partners: string[];
-}
+/**
+ * A deal as the fits read it (see {@link streamFitInputs}), a row as the driver gives it: its id,
+ * whether it was won (1 or true), and its path: the partners of its touchpoints inside the
+ * lookback window, oldest first, ties in recording order, repeats kept, joined by
+ * {@link FIT_PATH_SEPARATOR}. A row per deal and no string per touchpoint: the counting reads the
+ * ids where they stand in the path.
+ */
+export type FitInputDeal = readonly [id: string, won: number | boolean, path: string];
 
 /** A slice of the deals by id: those after `after` ('' for the first), up to and including `through` (none: to the last). */
 export interface DealRange {
@@ -15,8 +17,8 @@ export interface DealRange {
 }
 
 const DEALS_PER_PAGE = 5000;
-// Partner ids are letters, digits and `_ - . :` (src/http/schemas.ts): a comma joins a path unambiguously.
-const SEPARATOR = ',';
+/** Partner ids are letters, digits and `_ - . :` (src/http/schemas.ts): a comma joins a path unambiguously. */
+export const FIT_PATH_SEPARATOR = ',';
 
 /**
  * Every deal of `range` (default all) with its path (the touchpoints at most `windowMs` before
@@ -30,34 +32,45 @@ const SEPARATOR = ',';
  * for the page (a few milliseconds); on PostgreSQL through Kysely. Deal order does not change a fit.
  *
  * @example
- * for await (const deals of streamFitInputs(db, 90)) for (const deal of deals) counts.addPath(deal.partners, deal.won);
+ * for await (const deals of streamFitInputs(db, 90)) for (const [, won, path] of deals) counts.addJoinedPath(path, FIT_PATH_SEPARATOR, won === 1 || won === true);
  */
 export async function* streamFitInputs(db: Db, windowMs: number | null, range: DealRange = {}): AsyncGenerator<FitInputDeal[]> {
   for (let after = range.after ?? ''; ; ) {
     const query = pageQuery(db, windowMs, after, range.through);
     const { sql: text, parameters } = query.compile();
     const rows =
-      (await readSqliteRaw(db, (all) => all(text, parameters) as [string, string, string | null][])) ??
-      (await query.execute()).map((row): [string, string, string | null] => [row.id, row.status, row.path]);
-    const deals: FitInputDeal[] = [];
-    for (const [, status, path] of rows) if (path !== null) deals.push({ won: status === 'won', partners: path.split(SEPARATOR) });
-    yield deals;
+      (await readSqliteRaw(db, (all) => all(text, parameters) as [string, number, string | null][])) ??
+      (await readPostgresPage(db, query)).map((row): [string, number | boolean, string | null] => [row.id, row.won, row.path]);
+    yield rows.filter((row): row is [string, number | boolean, string] => row[2] !== null);
     if (rows.length < DEALS_PER_PAGE) return;
     after = (rows[rows.length - 1] as [string, ...unknown[]])[0];
   }
 }
 
+/**
+ * PostgreSQL: a page read with JIT compilation off. The page's estimated cost (a subquery per deal)
+ * is past `jit_above_cost`, and the compiled expressions made it slower, not faster: 180–250 ms a
+ * page instead of 80 ms at 5,000 deals (EXPLAIN ANALYZE at full size, docs/benchmark.md).
+ */
+async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
+  if (!isPostgres(db) || db.isTransaction) return query.execute();
+  return db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return trx.executeQuery(query.compile()).then((result) => result.rows);
+  });
+}
+
 function pageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
   const path = isPostgres(db)
-    ? sql<string | null>`string_agg(e.partner_id, ${sql.lit(SEPARATOR)} order by e.timestamp, e.seq)`
-    : sql<string | null>`group_concat(e.partner_id, ${sql.lit(SEPARATOR)} order by e.timestamp, e.seq)`;
+    ? sql<string | null>`string_agg(e.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)} order by e.timestamp, e.seq)`
+    : sql<string | null>`group_concat(e.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)} order by e.timestamp, e.seq)`;
   let query = db
     .selectFrom('deals as d')
     .select((eb) => {
       let touchpoints = eb.selectFrom('events as e').select(path.as('path')).whereRef('e.deal_id', '=', 'd.id');
       // closed_at − timestamp ≤ windowMs, in integers, as a range of the index.
       if (windowMs !== null) touchpoints = touchpoints.where(sql<boolean>`e.timestamp >= d.closed_at - ${windowMs}`);
-      return ['d.id', 'd.status', touchpoints.as('path')];
+      return ['d.id', sql<number | boolean>`d.status = 'won'`.as('won'), touchpoints.as('path')];
     })
     .where('d.id', '>', after);
   if (through !== undefined) query = query.where('d.id', '<=', through);

@@ -1,3 +1,4 @@
+import { PairCounts, SetTallies } from './count-tables.js';
 import { LOST_KEY, START_KEY, WON_KEY, type MarkovCounts } from './markov-counts.js';
 import { coalitionKey, compareIds } from './partner-path.js';
 import type { ShapleyCoalition, ShapleyCounts } from './shapley.js';
@@ -6,12 +7,6 @@ import type { ShapleyCoalition, ShapleyCounts } from './shapley.js';
 const WON = 0;
 const LOST = 1;
 const FIRST_PARTNER_TARGET = 2;
-
-interface CoalitionTally {
-  members: number[];
-  won: number;
-  lost: number;
-}
 
 /**
  * The counts of both data-driven fits, accumulated in one pass over the deals, with every
@@ -26,13 +21,17 @@ interface CoalitionTally {
  * fitMarkovCounts(counts.markovCounts(), 1);
  */
 export class FitCounts {
-  private readonly indexById = new Map<string, number>();
   private readonly ids: string[] = [];
-  /** By source (0 start, i + 1 partner i): target → times taken. */
-  private readonly transitions: Map<number, number>[] = [new Map()];
+  // Partners interned by an open-addressing table over their ids' hashes (slot → index + 1), so a
+  // joined path is interned without a string per partner (see addJoinedPath).
+  private slots = new Int32Array(1024);
+  private readonly hashes: number[] = [];
+  /** (source: 0 start, i + 1 partner i; target) → times taken. */
+  private readonly transitions = new PairCounts();
   private readonly pathsPerPartner: number[] = [];
-  private readonly coalitions = new Map<string, CoalitionTally>();
-  // Per-path scratch, reused: the path's distinct partners and the path in which each was last seen.
+  private readonly coalitions = new SetTallies();
+  // Per-path scratch, reused: the path's partners, its distinct partners, and the path in which each was last seen.
+  private readonly path: number[] = [];
   private readonly members: number[] = [];
   private readonly lastSeenOnPath: number[] = [];
   private pathNumber = 0;
@@ -41,16 +40,45 @@ export class FitCounts {
 
   /** Adds one path (a deal's partners in touchpoint order, repeats kept). An empty path adds nothing. */
   addPath(partners: readonly string[], won: boolean): void {
-    if (partners.length === 0) return;
+    const path = this.path;
+    path.length = 0;
+    for (const partnerId of partners) path.push(this.intern(partnerId, 0, partnerId.length));
+    this.addInterned(won);
+  }
+
+  /**
+   * {@link addPath} for the partners joined by `separator` (a character no partner id holds) into
+   * one string, as the refit reads them: the ids are looked up where they stand in it, so a million
+   * touchpoints make no string or array each. An empty string adds nothing.
+   *
+   * @example
+   * counts.addJoinedPath('a,a,b', ',', true); // the same as addPath(['a', 'a', 'b'], true)
+   */
+  addJoinedPath(joined: string, separator: string, won: boolean): void {
+    const path = this.path;
+    path.length = 0;
+    if (joined.length > 0) {
+      for (let begin = 0; ; ) {
+        const end = joined.indexOf(separator, begin);
+        path.push(this.intern(joined, begin, end === -1 ? joined.length : end));
+        if (end === -1) break;
+        begin = end + 1;
+      }
+    }
+    this.addInterned(won);
+  }
+
+  private addInterned(won: boolean): void {
+    const path = this.path;
+    if (path.length === 0) return;
     this.pathNumber += 1;
     const members = this.members;
     members.length = 0;
     let source = 0;
     let previous = -1;
-    for (const partnerId of partners) {
-      const partner = this.intern(partnerId);
+    for (const partner of path) {
       if (partner === previous) continue;
-      increment(this.transitions[source] as Map<number, number>, partner + FIRST_PARTNER_TARGET);
+      this.transitions.increment(source, partner + FIRST_PARTNER_TARGET);
       source = partner + 1;
       previous = partner;
       if (this.lastSeenOnPath[partner] !== this.pathNumber) {
@@ -59,7 +87,7 @@ export class FitCounts {
         this.pathsPerPartner[partner] = (this.pathsPerPartner[partner] as number) + 1;
       }
     }
-    increment(this.transitions[source] as Map<number, number>, won ? WON : LOST);
+    this.transitions.increment(source, won ? WON : LOST);
     if (won) this.won += 1;
     else this.lost += 1;
 
@@ -71,14 +99,7 @@ export class FitCounts {
       for (; j >= 0 && (members[j] as number) > member; j -= 1) members[j + 1] = members[j] as number;
       members[j + 1] = member;
     }
-    const key = members.length === 1 ? String(members[0]) : members.join(',');
-    let tally = this.coalitions.get(key);
-    if (tally === undefined) {
-      tally = { members: [...members], won: 0, lost: 0 };
-      this.coalitions.set(key, tally);
-    }
-    if (won) tally.won += 1;
-    else tally.lost += 1;
+    this.coalitions.tally(members, members.length, won ? 1 : 0, won ? 0 : 1);
   }
 
   /**
@@ -86,38 +107,21 @@ export class FitCounts {
    * maps are cloned entry by entry). {@link markovCountsOf} and {@link shapleyCountsOf} read it.
    */
   snapshot(): FitCountsSnapshot {
-    let transitionCount = 0;
-    for (const out of this.transitions) transitionCount += out.size;
-    const transitions = new Float64Array(3 * transitionCount);
-    let at = 0;
-    this.transitions.forEach((out, source) => {
-      for (const [target, count] of out) {
-        transitions[at] = source;
-        transitions[at + 1] = target;
-        transitions[at + 2] = count;
-        at += 3;
-      }
-    });
-    const coalitionSizes = new Uint32Array(this.coalitions.size);
-    const coalitionWon = new Float64Array(this.coalitions.size);
-    const coalitionLost = new Float64Array(this.coalitions.size);
-    const members: number[] = [];
-    let c = 0;
-    for (const tally of this.coalitions.values()) {
-      coalitionSizes[c] = tally.members.length;
-      coalitionWon[c] = tally.won;
-      coalitionLost[c] = tally.lost;
-      for (const member of tally.members) members.push(member);
-      c += 1;
+    const { transitions: pairs, coalitions } = this;
+    const transitions = new Float64Array(3 * pairs.size);
+    for (let e = 0; e < pairs.size; e += 1) {
+      transitions[3 * e] = pairs.firsts[e] as number;
+      transitions[3 * e + 1] = pairs.seconds[e] as number;
+      transitions[3 * e + 2] = pairs.counts[e] as number;
     }
     return {
       partnerIds: [...this.ids],
       transitions,
       pathsPerPartner: Float64Array.from(this.pathsPerPartner),
-      coalitionSizes,
-      coalitionMembers: Uint32Array.from(members),
-      coalitionWon,
-      coalitionLost,
+      coalitionSizes: coalitions.sizes.slice(0, coalitions.size),
+      coalitionMembers: coalitions.allMembers(),
+      coalitionWon: coalitions.won.slice(0, coalitions.size),
+      coalitionLost: coalitions.lost.slice(0, coalitions.size),
       won: this.won,
       lost: this.lost,
     };
@@ -133,15 +137,35 @@ export class FitCounts {
     return shapleyCountsOf(this.snapshot());
   }
 
-  private intern(partnerId: string): number {
-    let index = this.indexById.get(partnerId);
-    if (index === undefined) {
-      index = this.ids.length;
-      this.indexById.set(partnerId, index);
-      this.ids.push(partnerId);
-      this.transitions.push(new Map());
-      this.pathsPerPartner.push(0);
-      this.lastSeenOnPath.push(0);
+  /** The index of the partner whose id is `text` from `begin` to `end`, interned on first sight. */
+  private intern(text: string, begin: number, end: number): number {
+    let hash = 0;
+    for (let i = begin; i < end; i += 1) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot] as number;
+      if (entry === 0) return this.add(text.slice(begin, end), hash, slot);
+      const id = this.ids[entry - 1] as string;
+      if (this.hashes[entry - 1] === hash && id.length === end - begin && text.startsWith(id, begin)) return entry - 1;
+    }
+  }
+
+  private add(partnerId: string, hash: number, slot: number): number {
+    const index = this.ids.length;
+    this.ids.push(partnerId);
+    this.hashes.push(hash);
+    this.slots[slot] = index + 1;
+    this.pathsPerPartner.push(0);
+    this.lastSeenOnPath.push(0);
+    // At most half full, so probes stay short: twice the slots, every partner placed again.
+    if (2 * this.ids.length > this.slots.length) {
+      this.slots = new Int32Array(2 * this.slots.length);
+      const mask = this.slots.length - 1;
+      this.hashes.forEach((h, i) => {
+        let at = h & mask;
+        while (this.slots[at] !== 0) at = (at + 1) & mask;
+        this.slots[at] = i + 1;
+      });
     }
     return index;
   }
@@ -214,8 +238,4 @@ export function shapleyCountsOf(...snapshots: FitCountsSnapshot[]): ShapleyCount
     lost += snapshot.lost;
   }
   return { byKey, won, lost };
-}
-
-function increment(counts: Map<number, number>, key: number): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
 }

@@ -18,6 +18,8 @@ export {
   type MarkovTransition,
   type PackedMarkovFit,
 } from './markov.js';
+export { fitPackedMarkov } from './markov-packed.js';
+export { fitShapleySnapshots } from './shapley-snapshots.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
 export { FitCounts, markovCountsOf, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
 export { helpFactorLU } from './dense-lu.js';

@@ -1,12 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import {
-  fitMarkovCounts,
-  fitShapleyCounts,
+  fitPackedMarkov,
+  fitShapleySnapshots,
   helpFactorLU,
   helpInverseDiagonal,
-  markovCountsOf,
-  packMarkovFit,
-  shapleyCountsOf,
   SimdWorkspace,
   type FitCountsSnapshot,
   type SharedPart,
@@ -33,7 +30,8 @@ parentPort?.on('message', (request: FitThreadRequest) => {
 
 async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCountsSnapshot } | { fitted: FittedModel }; transfer: ArrayBuffer[] }> {
   if (job.kind === 'count') {
-    const db = createDatabase({ dbPath: job.dbPath });
+    // One connection: the pages are read one after the other.
+    const db = createDatabase({ ...job.database, databasePoolSize: 1 });
     try {
       const counts = await countFitInputs(db, job.lookbackDays, job.range);
       const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
@@ -45,9 +43,9 @@ async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCounts
   if (job.kind === 'markov') {
     // The solve can use the other thread, idle once its Shapley fit is done: offered through the main thread.
     const shareWork = (work: SharedSimdWorkspace, part: SharedPart) => parentPort?.postMessage({ help: work, part } satisfies FitThreadHelp);
-    const fit = fitMarkovCounts(markovCountsOf(...job.counts), job.version, shareWork);
-    return { answer: { fitted: { json: JSON.stringify(packMarkovFit(fit)), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
+    const fit = fitPackedMarkov(job.counts, job.version, shareWork);
+    return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
   }
-  const fit = fitShapleyCounts(shapleyCountsOf(...job.counts), job.version);
+  const fit = fitShapleySnapshots(job.counts, job.version);
   return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
 }

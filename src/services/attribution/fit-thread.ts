@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { FitCountsSnapshot, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
+import type { DatabaseOptions } from '../../storage/db.js';
 import type { DealRange } from '../../storage/fit-inputs.js';
 
 /**
  * Runs a refit's heavy work on two worker threads, so the instance keeps answering requests
- * while it runs and a refit uses both cores of a small machine: counting the stored deals (on
- * SQLite each thread reads half of them through a connection of its own), then the Markov chain
+ * while it runs and a refit uses both cores of a small machine: counting the stored deals (each
+ * thread reads half of them through a connection of its own), then the Markov chain
  * solve (seconds of CPU at 2,000 partners) on one thread while the Shapley coalitions are sorted
  * on the other, which then takes part of the solve (chunks of rows of the factorisation's
  * trailing updates and blocks of the inverse's diagonal, claimed from counters in the solve's
@@ -24,8 +25,11 @@ export interface FittedModel {
 }
 
 export type FitThreadJob =
-  | { kind: 'count'; dbPath: string; lookbackDays: number | null; range: DealRange }
+  | { kind: 'count'; database: ThreadDatabase; lookbackDays: number | null; range: DealRange }
   | { kind: 'markov' | 'shapley'; counts: FitCountsSnapshot[]; version: number };
+
+/** The database a counting thread opens a connection of its own to (a SQLite file, or PostgreSQL's URL and schema). */
+export type ThreadDatabase = Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>;
 
 export type FitThreadAnswer = { id: number } & ({ counts: FitCountsSnapshot } | { fitted: FittedModel } | { error: string });
 
@@ -105,16 +109,16 @@ const threads = [new FitThread(), new FitThread()] as const;
 threads[0].helper = threads[1];
 
 /**
- * Counts the deals of each range (at most two) on a thread of its own, reading the SQLite file at
- * `dbPath` through a connection of the thread's own.
+ * Counts the deals of each range (at most two) on a thread of its own, reading the database
+ * through a connection of the thread's own.
  *
  * @example
- * const [first, second] = await countOnThreads('data/app.db', 90, [{ through: middle }, { after: middle }]);
+ * const [first, second] = await countOnThreads({ dbPath: 'data/app.db' }, 90, [{ through: middle }, { after: middle }]);
  */
-export async function countOnThreads(dbPath: string, lookbackDays: number | null, ranges: readonly DealRange[]): Promise<FitCountsSnapshot[]> {
+export async function countOnThreads(database: ThreadDatabase, lookbackDays: number | null, ranges: readonly DealRange[]): Promise<FitCountsSnapshot[]> {
   return Promise.all(
     ranges.map(async (range, t) => {
-      const answer = await (threads[t] as FitThread).run({ kind: 'count', dbPath, lookbackDays, range }, []);
+      const answer = await (threads[t] as FitThread).run({ kind: 'count', database, lookbackDays, range }, []);
       return (answer as { counts: FitCountsSnapshot }).counts;
     }),
   );

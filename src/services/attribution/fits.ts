@@ -10,7 +10,7 @@ import {
 } from '../../storage/attribution-fits.js';
 import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
-import { sqliteFilePath } from '../../storage/db.js';
+import { databaseOptionsOf } from '../../storage/db.js';
 import { middleDealId } from '../../storage/fit-inputs.js';
 import type { ServiceContext } from '../context.js';
 import type { CurrentFits } from './fit-cache.js';
@@ -64,8 +64,8 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
 }
 
 /**
- * Fits both models over every won and lost deal, streamed a page at a time (on SQLite, each half
- * of the deals on a thread of its own), and stores them as
+ * Fits both models over every won and lost deal, streamed a page at a time (each half of the
+ * deals on a thread of its own), and stores them as
  * their next version. Changes recorded before the refit started are cleared; those recorded
  * during it wait for the next refit. Every stored data-driven result is then marked pending:
  * the worker (or a reader first) brings it to the new fit.
@@ -112,14 +112,14 @@ function relabel(json: string, version: number): string {
 }
 
 /**
- * Every deal's path counted. On a SQLite file, by the two fit threads at once, each reading half
- * of the deals through its own connection (read and count are two thirds of a refit, and one
- * thread did them at one core); elsewhere (PostgreSQL, an in-memory file) here, page by page.
- * Either way every change claimed before this began is read: the threads start reading after it.
+ * Every deal's path counted, by the two fit threads at once, each reading half of the deals
+ * through a connection of its own (read and count are two thirds of a refit, and one thread did
+ * them at one core); for an in-memory SQLite database, which no other connection sees, here, page
+ * by page. Either way every change claimed before this began is read: the threads start reading after it.
  */
 async function countAllFitInputs(ctx: FitContext, lookbackDays: number | null): Promise<FitCountsSnapshot[]> {
-  const dbPath = sqliteFilePath(ctx.db);
-  const middle = dbPath === undefined ? undefined : await middleDealId(ctx.db);
-  if (dbPath === undefined || middle === undefined) return [await countFitInputs(ctx.db, lookbackDays)];
-  return countOnThreads(dbPath, lookbackDays, [{ through: middle }, { after: middle }]);
+  const database = databaseOptionsOf(ctx.db);
+  const middle = database === undefined ? undefined : await middleDealId(ctx.db);
+  if (database === undefined || middle === undefined) return [await countFitInputs(ctx.db, lookbackDays)];
+  return countOnThreads(database, lookbackDays, [{ through: middle }, { after: middle }]);
 }

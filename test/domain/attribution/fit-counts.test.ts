@@ -7,7 +7,12 @@ import {
   emptyMarkovCounts,
   emptyShapleyCounts,
   fitMarkovCounts,
+  fitPackedMarkov,
   fitShapleyCounts,
+  fitShapleySnapshots,
+  markovCountsOf,
+  shapleyCountsOf,
+  packMarkovFit,
   type PartnerPath,
 } from '../../../src/domain/attribution/index.js';
 import { fitPaths } from './arbitraries.js';
@@ -70,5 +75,60 @@ describe('FitCounts (both fits counted in one pass, partners interned)', () => {
       { partnerIds: ['a', 'b'], won: 1, lost: 0 },
       { partnerIds: ['b'], won: 0, lost: 1 },
     ]);
+  });
+});
+
+describe('FitCounts.addJoinedPath (the refit\'s paths as one string each)', () => {
+  const snapshotOf = (add: (counts: FitCounts) => void) => {
+    const counts = new FitCounts();
+    add(counts);
+    return counts.snapshot();
+  };
+
+  it('counts exactly what addPath counts from the same partners', () => {
+    fc.assert(
+      fc.property(fitPaths, (paths) => {
+        expect(snapshotOf((counts) => paths.forEach((path) => counts.addJoinedPath(path.partners.join(','), ',', path.won)))).toEqual(
+          snapshotOf((counts) => paths.forEach((path) => counts.addPath(path.partners, path.won))),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells apart thousands of partners, ids that are prefixes of others and ids of the same hash', () => {
+    // 'Aa' and 'BB' hash alike (31 · 65 + 97 = 31 · 66 + 66); 3,000 partners outgrow the first table four times.
+    const ids = ['Aa', 'BB', 'AaBB', 'BBAa', 'p1', 'p10', 'p100', ...Array.from({ length: 3000 }, (_, i) => `bp-${i}`)];
+    const paths = ids.map((id, i) => ({ partners: [id, ids[(i * 7) % ids.length] as string, id], won: i % 3 > 0 }));
+    const joined = snapshotOf((counts) => paths.forEach((path) => counts.addJoinedPath(path.partners.join(','), ',', path.won)));
+    expect(joined).toEqual(snapshotOf((counts) => paths.forEach((path) => counts.addPath(path.partners, path.won))));
+    expect([...joined.partnerIds].sort()).toEqual([...ids].sort());
+  });
+});
+
+describe('fitPackedMarkov and fitShapleySnapshots (the refit threads\' fits, straight from the snapshots)', () => {
+  const snapshotsOf = (paths: readonly PartnerPath[], split: number) => {
+    const [first, second] = [new FitCounts(), new FitCounts()];
+    paths.forEach((path, i) => (i < split ? first : second).addPath(path.partners, path.won));
+    return [first.snapshot(), second.snapshot()];
+  };
+
+  it('store the same bytes as the fits of the same counts (Markov packed), however the deals are split', () => {
+    fc.assert(
+      fc.property(fitPaths, fc.nat(), (paths, cut) => {
+        const split = paths.length === 0 ? 0 : cut % (paths.length + 1);
+        const reference = JSON.stringify(packMarkovFit(fitMarkovCounts(markovCountsOf(...snapshotsOf(paths, split)), 5)));
+        expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, split), 5))).toBe(reference);
+        expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, 0), 5))).toBe(reference);
+        const shapley = JSON.stringify(fitShapleyCounts(shapleyCountsOf(...snapshotsOf(paths, split)), 5));
+        expect(JSON.stringify(fitShapleySnapshots(snapshotsOf(paths, split), 5))).toBe(shapley);
+        expect(JSON.stringify(fitShapleySnapshots(snapshotsOf(paths, 0), 5))).toBe(shapley);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fits nothing from no paths', () => {
+    expect(fitPackedMarkov([new FitCounts().snapshot()], 1)).toEqual({ model: 'markov', version: 1, wonDeals: 0, lostDeals: 0, conversion: 0, partners: [], transitionTable: [] });
   });
 });

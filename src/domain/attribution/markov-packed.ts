@@ -1,7 +1,7 @@
 import { solveAbsorbingChain } from './absorbing-chain.js';
 import type { FitCountsSnapshot } from './fit-counts.js';
 import { toFittedWeight } from './fitted-weight.js';
-import type { MarkovPartner, PackedMarkovFit } from './markov.js';
+import { removalEffectOf, type MarkovPartner, type PackedMarkovFit } from './markov.js';
 import { compareIds } from './partner-path.js';
 import type { SharedPart, SharedSimdWorkspace } from './simd-workspace.js';
 
@@ -72,10 +72,7 @@ export function fitPackedMarkov(
   const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start }, shareWork);
   const conversion = solution?.conversion ?? 0;
   const partners = ids.map((partnerId, i): MarkovPartner => {
-    const throughPartner = solution
-      ? ((solution.visits[i] as number) * (solution.winFrom[i] as number)) / (solution.selfVisits[i] as number)
-      : 0;
-    const removalEffect = conversion > 0 ? Math.min(1, Math.max(0, throughPartner / conversion)) : 0;
+    const removalEffect = removalEffectOf(solution, i);
     return { partnerId, removalEffect, weight: toFittedWeight(removalEffect), paths: paths[i] as number };
   });
   return { model: 'markov', version, wonDeals, lostDeals, conversion, partners, transitionTable };

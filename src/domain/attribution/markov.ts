@@ -1,4 +1,4 @@
-import { solveAbsorbingChain } from './absorbing-chain.js';
+import { solveAbsorbingChain, type ChainSolution } from './absorbing-chain.js';
 import { toFittedWeight } from './fitted-weight.js';
 import {
   countMarkovPath,
@@ -107,14 +107,22 @@ export function fitMarkovCounts(counts: MarkovCounts, version: number, shareWork
   const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start }, shareWork);
   const conversion = solution?.conversion ?? 0;
   const partners = ids.map((partnerId, i): MarkovPartner => {
-    const throughPartner = solution
-      ? ((solution.visits[i] as number) * (solution.winFrom[i] as number)) / (solution.selfVisits[i] as number)
-      : 0;
-    const removalEffect = conversion > 0 ? Math.min(1, Math.max(0, throughPartner / conversion)) : 0;
+    const removalEffect = removalEffectOf(solution, i);
     const paths = counts.pathsPerPartner.get(partnerId) ?? 0;
     return { partnerId, removalEffect, weight: toFittedWeight(removalEffect), paths };
   });
   return { model: 'markov', version, wonDeals: counts.won, lostDeals: counts.lost, conversion, partners, transitions };
+}
+
+/**
+ * Partner `i`'s removal effect in a solved chain: the share of conversions that pass through it,
+ * clamped to [0, 1]; 0 when nothing converts.
+ */
+export function removalEffectOf(solution: ChainSolution | undefined, i: number): number {
+  const conversion = solution?.conversion ?? 0;
+  if (!solution || conversion <= 0) return 0;
+  const throughPartner = ((solution.visits[i] as number) * (solution.winFrom[i] as number)) / (solution.selfVisits[i] as number);
+  return Math.min(1, Math.max(0, throughPartner / conversion));
 }
 
 function describeTransition(from: string, to: string, count: number, probability: number): MarkovTransition {

@@ -183,6 +183,22 @@ describe('payout periods', () => {
     const again = await t.api.post(`/payout-periods/${january.id}/paid`);
     expect(again.statusCode, again.body).toBe(409);
   });
+
+  it('are read one at a time, as listed, by any read key; an unknown id is a 404 problem', async () => {
+    const listed = (await t.api.get('/payout-periods')).json<{ data: PeriodBody[] }>().data;
+    for (const period of listed) {
+      const res = await t.api.get(`/payout-periods/${period.id}`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual(period);
+    }
+    expect((await t.api.get(`/payout-periods/${january.id}`)).json()).toMatchObject({ status: 'paid', payment_reference: 'SEPA-2024-02-03' });
+    const bound = t.as(await t.createKey(['read'], 'p1'));
+    expect((await bound.get(`/payout-periods/${january.id}`)).statusCode).toBe(200);
+    expect((await t.as(undefined).get(`/payout-periods/${january.id}`)).statusCode).toBe(401);
+    const missing = await t.api.get('/payout-periods/no-such-period');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toContain('application/problem+json');
+  });
 });
 
 /** Every adjustment created at or after `since`, over every statement and the unassigned list. */

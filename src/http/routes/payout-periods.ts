@@ -6,6 +6,7 @@ import {
   listPayoutPeriodsPage,
   lockPayoutPeriod,
   markPayoutPeriodPaid,
+  readPayoutPeriod,
   type PayoutPeriod,
 } from '../../services/payouts/periods.js';
 import { actorOf } from '../actor.js';
@@ -59,6 +60,20 @@ export const payoutPeriodRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> 
       const { data, total } = await listPayoutPeriodsPage(ctx, request.query);
       return { data: data.map(toPayoutPeriodResponse), pagination: { ...request.query, total } };
     },
+  );
+
+  app.get(
+    '/payout-periods/:id',
+    {
+      config: { auth: { scope: 'read', partnerBound: true } },
+      schema: {
+        tags,
+        summary: 'One payout period: its dates, status, and when it was locked and paid',
+        params: idParams,
+        response: { 200: payoutPeriodResponse, ...problemResponses('unauthorized', 'forbidden', 'not_found') },
+      },
+    },
+    async (request) => toPayoutPeriodResponse(await readPayoutPeriod(ctx, request.params.id)),
   );
 
   app.post(

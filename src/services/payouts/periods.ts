@@ -56,6 +56,11 @@ export async function getPayoutPeriod(db: Db, id: string): Promise<PayoutPeriod>
   return row;
 }
 
+/** One period as `GET /payout-periods/:id` serves it; 404 if there is none. */
+export async function readPayoutPeriod(ctx: ServiceContext, id: string): Promise<PayoutPeriod> {
+  return getPayoutPeriod(ctx.db, id);
+}
+
 export async function listPayoutPeriodsPage(ctx: ServiceContext, page: { limit: number; offset: number }) {
   return periods.listPayoutPeriods(ctx.db, page);
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { solveAbsorbingChain } from '../../src/domain/attribution/absorbing-chain.js';
 import { factorLU } from '../../src/domain/attribution/dense-lu.js';
 import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from '../../src/domain/attribution/inverse-diagonal.js';
@@ -166,6 +166,21 @@ describe('the fit thread', () => {
       expect(Buffer.compare(Buffer.from(solution.selfVisits.buffer), Buffer.from(alone.selfVisits.buffer))).toBe(0);
     } finally {
       await staller.terminate();
+    }
+  });
+
+  it('gives a job sent right after a thread was ended for idling to its replacement, not to the ending thread', async () => {
+    const counts = () => [countsOf([{ partners: ['a', 'b'], won: true }, { partners: ['b'], won: false }]).snapshot()];
+    // Only setTimeout is faked: the idle timer that ends the threads, not the threads' messages.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const expected = await fitOnThreads(counts(), { markov: 1, shapley: 1 });
+      vi.advanceTimersByTime(60_000); // both threads are told to end, and exit (code 1) a moment later
+      const again = fitOnThreads(counts(), { markov: 1, shapley: 1 });
+      vi.useRealTimers();
+      expect(await again).toEqual(expected);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

@@ -49,7 +49,8 @@ let nextJob = 1;
 class FitThread {
   private worker: Worker | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly waiting = new Map<number, { resolve: (answer: FitThreadAnswer) => void; reject: (error: Error) => void }>();
+  /** The jobs sent and not answered yet, each with the worker it was sent to. */
+  private readonly waiting = new Map<number, { worker: Worker; resolve: (answer: FitThreadAnswer) => void; reject: (error: Error) => void }>();
   /** Where this thread's offers of help go (the other thread). */
   helper: FitThread | undefined;
 
@@ -64,7 +65,7 @@ class FitThread {
     const worker = this.worker;
     const id = nextJob++;
     const answer = await new Promise<FitThreadAnswer>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { worker, resolve, reject });
       worker.ref(); // a pending job keeps the process alive until it answers
       // Typed arrays move to the thread rather than being copied (the caller's are emptied).
       worker.postMessage({ id, job } satisfies FitThreadRequest, transfer.map((array) => array.buffer as ArrayBuffer));
@@ -94,10 +95,14 @@ class FitThread {
       this.waiting.delete(answer.id);
       job?.resolve(answer);
     });
+    // Only this worker's jobs fail: one ended for idling exits (code 1) after its replacement may have taken new jobs.
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
-      for (const job of this.waiting.values()) job.reject(error);
-      this.waiting.clear();
+      for (const [id, job] of this.waiting) {
+        if (job.worker !== worker) continue;
+        this.waiting.delete(id);
+        job.reject(error);
+      }
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the fit thread exited (code ${code})`)));

@@ -29,14 +29,23 @@ export class FitCache {
       if (stored?.head.version !== head.version || stored.head.fitted_at !== head.fitted_at) {
         const json = await findFitJson(db, model, head.version);
         if (json === undefined) continue;
-        const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | ShapleyFit;
-        stored = { head, fit: parsed.model === 'markov' ? unpackMarkovFit(parsed) : parsed };
-        this.byModel.set(model, stored);
+        stored = this.remember(head, json);
       }
       if (model === 'markov') fits.markov = stored as StoredFit<MarkovFit>;
       else fits.shapley = stored as StoredFit<ShapleyFit>;
     }
     return fits;
+  }
+
+  /**
+   * Keeps a fit this instance just stored, from the JSON it stored: the refit's first reader
+   * then neither reads the megabytes back nor waits for them.
+   */
+  remember(head: FitHead, json: string): StoredFit {
+    const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | ShapleyFit;
+    const stored: StoredFit = { head, fit: parsed.model === 'markov' ? unpackMarkovFit(parsed) : parsed };
+    this.byModel.set(head.model as DataDrivenModel, stored);
+    return stored;
   }
 }
 

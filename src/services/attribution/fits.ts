@@ -105,6 +105,8 @@ export async function refitModels(ctx: FitContext): Promise<{ markov: number; sh
   });
   // After the store: a crash in between leaves the claimed changes queued, and costs one more refit.
   await clearClaimedFitChanges(ctx.db, claimed);
+  // Committed: this instance's readers use the fits as stored, without reading the megabytes back.
+  for (const { fit_json, ...head } of stored) ctx.fits.remember(head, fit_json);
   return versions;
 }
 

@@ -63,7 +63,7 @@ try {
     await cache.current(db);
     const cachedMs = performance.now() - started;
     console.log(
-      `round ${round}: refit ${refit.toFixed(0)} ms wall (${((used.user + used.system) / 1000).toFixed(0)} ms CPU of this thread); ` +
+      `round ${round}: refit ${refit.toFixed(0)} ms wall (${((used.user + used.system) / 1000).toFixed(0)} ms CPU of the process, fit threads included); ` +
         `first read of the stored fits ${parseMs.toFixed(0)} ms, then ${cachedMs.toFixed(1)} ms`,
     );
   }

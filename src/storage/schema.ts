@@ -14,6 +14,7 @@ export interface Database {
   attribution_pending: AttributionPendingTable;
   attribution_fits: AttributionFitsTable;
   attribution_fit_pending: AttributionFitPendingTable;
+  attribution_fit_change_counter: AttributionFitChangeCounterTable;
   attribution_shares: AttributionSharesTable;
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
@@ -120,8 +121,13 @@ export interface AttributionFitsTable {
 export interface AttributionFitPendingTable {
   deal_id: string;
   enqueued_at: number;
-  /** 1: a running refit has seen this change; 0: not yet. */
-  claimed: number;
+  /** The change's number (the latest change of this deal): a refit claims the changes numbered up to the last one given out when it starts. */
+  change_seq: number;
+}
+
+/** SQLite: the last change number given out (one row). PostgreSQL uses the sequence `attribution_fit_change_seq`. */
+export interface AttributionFitChangeCounterTable {
+  last_seq: number;
 }
 
 /**

@@ -9,32 +9,23 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const remaining = async () =>
-  (await t.db.selectFrom('attribution_fit_pending').select(['deal_id', 'claimed']).orderBy('deal_id').execute()).map((row) => [
-    row.deal_id,
-    Number(row.claimed),
-  ]);
+const remaining = async () => (await t.db.selectFrom('attribution_fit_pending').select('deal_id').orderBy('deal_id').execute()).map((row) => row.deal_id);
 
 describe('attribution_fit_pending', () => {
   it('keeps a change made during a refit for the next one, and clears what the refit saw', async () => {
     await markFitInputsChanged(t.db, ['d2', 'd1', 'd1'], 1000);
     expect(await oldestFitChange(t.db)).toBe(1000);
-    expect(await claimFitChanges(t.db)).toBe(2);
+    const claimed = await claimFitChanges(t.db);
     // During the refit: d1 changes again, d3 for the first time.
     await markFitInputsChanged(t.db, ['d1', 'd3'], 2000);
-    expect(await remaining()).toEqual([
-      ['d1', 0],
-      ['d2', 1],
-      ['d3', 0],
-    ]);
-    await clearClaimedFitChanges(t.db);
-    expect(await remaining()).toEqual([
-      ['d1', 0],
-      ['d3', 0],
-    ]);
+    expect(await remaining()).toEqual(['d1', 'd2', 'd3']);
+    await clearClaimedFitChanges(t.db, claimed);
+    expect(await remaining()).toEqual(['d1', 'd3']);
+    expect(await oldestFitChange(t.db)).toBe(1000);
     // The next refit sees them, and nothing is left after it.
-    expect(await claimFitChanges(t.db)).toBe(2);
-    await clearClaimedFitChanges(t.db);
+    const next = await claimFitChanges(t.db);
+    expect(next).toBeGreaterThan(claimed);
+    await clearClaimedFitChanges(t.db, next);
     expect(await remaining()).toEqual([]);
     expect(await oldestFitChange(t.db)).toBeUndefined();
   });
@@ -42,14 +33,45 @@ describe('attribution_fit_pending', () => {
   it('is written by the writes that change what a fit reads, and not by an amount change', async () => {
     await t.api.post('/partners', { id: 'p1', name: 'P', email: 'p@example.com' });
     await t.api.post('/events', { partner_id: 'p1', deal_id: 'w1', touchpoint_type: 'demo', timestamp: '2024-01-01T00:00:00Z' });
-    expect((await remaining()).map(([id]) => id)).toEqual(['w1']);
+    expect(await remaining()).toEqual(['w1']);
     await t.db.deleteFrom('attribution_fit_pending').execute();
     await t.api.post('/deals', { id: 'w1', amount: 10, closed_date: '2024-01-05T00:00:00Z' });
-    expect((await remaining()).map(([id]) => id)).toEqual(['w1']);
+    expect(await remaining()).toEqual(['w1']);
     await t.db.deleteFrom('attribution_fit_pending').execute();
     expect((await t.api.patch('/deals/w1', { amount: 20 })).statusCode).toBe(200);
     expect(await remaining()).toEqual([]);
     expect((await t.api.patch('/deals/w1', { status: 'lost' })).statusCode).toBe(200);
-    expect((await remaining()).map(([id]) => id)).toEqual(['w1']);
+    expect(await remaining()).toEqual(['w1']);
+  });
+
+  it('claims a change whose writer is still in flight only once it is committed, never before', async () => {
+    await t.db.deleteFrom('attribution_fit_pending').execute();
+    let commit!: () => void;
+    let marked!: () => void;
+    const gate = new Promise<void>((resolve) => (commit = resolve));
+    const wasMarked = new Promise<void>((resolve) => (marked = resolve));
+    const writer = t.db.transaction().execute(async (trx) => {
+      await markFitInputsChanged(trx, ['inflight'], 3000);
+      marked();
+      await gate;
+    });
+    await wasMarked;
+    let claimedAt: number | undefined;
+    const claim = claimFitChanges(t.db).then((claimed) => {
+      claimedAt = Date.now();
+      return claimed;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The claim waits for the writer (PostgreSQL: the barrier; SQLite: the one connection).
+    expect(claimedAt).toBeUndefined();
+    const committedAt = Date.now();
+    commit();
+    await writer;
+    const claimed = await claim;
+    expect(claimedAt).toBeGreaterThanOrEqual(committedAt);
+    // Its change is numbered within the claim, so the refit that claimed it reads it, and clears it.
+    await markFitInputsChanged(t.db, ['after'], 4000);
+    await clearClaimedFitChanges(t.db, claimed);
+    expect(await remaining()).toEqual(['after']);
   });
 });

@@ -24,13 +24,17 @@ export interface AttributionOverrides {
 
 /** The options every model runs with: the settings, the request's overrides and the current fits. */
 export function optionsFor(settings: AttributionSettings, overrides: AttributionOverrides = {}, fits: CurrentFits = {}): AttributionOptions {
-  return {
+  const options: AttributionOptions = {
     roleWeights: settings.role_weights,
     halfLifeDays: overrides.halfLifeDays ?? settings.half_life_days,
     lookbackDays: overrides.lookbackDays !== undefined ? overrides.lookbackDays : settings.lookback_days,
-    ...(fits.markov ? { markovFit: fits.markov.fit } : {}),
-    ...(fits.shapley ? { shapleyFit: fits.shapley.fit } : {}),
   };
+  // Read when a model uses them: a cached fit is parsed on first use (FitCache.remember), so a
+  // deal of one model does not wait for the other model's fit to be parsed.
+  const { markov, shapley } = fits;
+  if (markov) Object.defineProperty(options, 'markovFit', { get: () => markov.fit, enumerable: true });
+  if (shapley) Object.defineProperty(options, 'shapleyFit', { get: () => shapley.fit, enumerable: true });
+  return options;
 }
 
 /** The deal's own model, as the models the service can run understand it. */

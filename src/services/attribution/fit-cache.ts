@@ -29,14 +29,34 @@ export class FitCache {
       if (stored?.head.version !== head.version || stored.head.fitted_at !== head.fitted_at) {
         const json = await findFitJson(db, model, head.version);
         if (json === undefined) continue;
-        const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | ShapleyFit;
-        stored = { head, fit: parsed.model === 'markov' ? unpackMarkovFit(parsed) : parsed };
-        this.byModel.set(model, stored);
+        stored = this.remember(head, json);
       }
       if (model === 'markov') fits.markov = stored as StoredFit<MarkovFit>;
       else fits.shapley = stored as StoredFit<ShapleyFit>;
     }
     return fits;
+  }
+
+  /**
+   * Keeps a fit from its stored JSON (also the fits this instance just stored: the refit's first
+   * reader then does not read the megabytes back). The JSON is parsed when the fit is first used,
+   * so an answer that needs one model does not wait for the other's (each ~100 ms at 2,000 partners).
+   */
+  remember(head: FitHead, json: string): StoredFit {
+    let fit: MarkovFit | ShapleyFit | undefined;
+    const stored: StoredFit = {
+      head,
+      get fit() {
+        if (fit === undefined) {
+          const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | ShapleyFit;
+          fit = parsed.model === 'markov' ? unpackMarkovFit(parsed) : parsed;
+          json = '';
+        }
+        return fit;
+      },
+    };
+    this.byModel.set(head.model as DataDrivenModel, stored);
+    return stored;
   }
 }
 

@@ -11,6 +11,7 @@ import {
 import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
 import { databaseOptionsOf } from '../../storage/db.js';
+import type { AttributionFitsTable } from '../../storage/schema.js';
 import { middleDealId } from '../../storage/fit-inputs.js';
 import type { ServiceContext } from '../context.js';
 import type { CurrentFits } from './fit-cache.js';
@@ -49,8 +50,9 @@ export async function ensureCurrentFits(ctx: FitContext): Promise<CurrentFits> {
  * and the last fit is at least `minIntervalMs` old. Returns whether it refitted.
  */
 export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promise<boolean> {
-  // The fits before the changes: a refit stores its fits and clears the changes it saw in one
-  // transaction, so read in this order a refit that just ended never looks due again.
+  // The fits before the changes: a refit clears the changes it saw right after storing its fits, so
+  // read in this order a refit that just ended looks due again only in that moment, and only
+  // when `minIntervalMs` is shorter than it (tests): one refit more, never one fewer.
   const fits = await ctx.fits.current(ctx.db);
   // Never fitted: nobody has asked for a data-driven answer yet, and the first one fits on demand.
   if (fits.markov === undefined && fits.shapley === undefined) return false;
@@ -66,39 +68,46 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
 /**
  * Fits both models over every won and lost deal, streamed a page at a time (each half of the
  * deals on a thread of its own), and stores them as
- * their next version. Changes recorded before the refit started are cleared; those recorded
- * during it wait for the next refit. Every stored data-driven result is then marked pending:
- * the worker (or a reader first) brings it to the new fit.
+ * their next version. Changes recorded before the refit started (claimed: numbered up to the
+ * claim) are cleared; those recorded during it wait for the next refit. Every stored data-driven
+ * result is then marked pending: the worker (or a reader first) brings it to the new fit.
  */
 export async function refitModels(ctx: FitContext): Promise<{ markov: number; shapley: number }> {
-  await ctx.db.transaction().execute((trx) => claimFitChanges(trx));
+  const claimed = await claimFitChanges(ctx.db);
   const { lookback_days } = await readAttributionSettings(ctx.db, ctx.defaultModel);
   const counts = await countAllFitInputs(ctx, lookback_days);
   // The math runs on the fit thread, outside the store transaction (which on SQLite holds the one
   // connection), labelled with the versions it will most likely get.
   const expected = nextVersions(await listFitHeads(ctx.db));
   const fitted = await fitOnThreads(counts, expected);
-  return ctx.db.transaction().execute(async (trx) => {
+  const stored: AttributionFitsTable[] = [];
+  const versions = await ctx.db.transaction().execute(async (trx) => {
     await lockFits(trx);
     // Another instance may have stored a refit meanwhile: then this one is the version after it.
-    const versions = nextVersions(await listFitHeads(trx));
+    const next = nextVersions(await listFitHeads(trx));
     const now = ctx.now();
     for (const model of DATA_DRIVEN_MODELS) {
       const fit = fitted[model];
-      await storeNextFit(trx, {
+      const row = {
         model,
-        version: versions[model],
+        version: next[model],
         fitted_at: now,
         lookback_days,
         won_deals: fit.wonDeals,
         lost_deals: fit.lostDeals,
-        fit_json: versions[model] === expected[model] ? fit.json : relabel(fit.json, versions[model]),
-      });
+        fit_json: next[model] === expected[model] ? fit.json : relabel(fit.json, next[model]),
+      };
+      await storeNextFit(trx, row);
+      stored.push(row);
     }
-    await clearClaimedFitChanges(trx);
     await markResultsOfModelsPending(trx, DATA_DRIVEN_MODELS, now, CHANGE_REASONS.modelRefitted);
-    return versions;
+    return next;
   });
+  // After the store: a crash in between leaves the claimed changes queued, and costs one more refit.
+  await clearClaimedFitChanges(ctx.db, claimed);
+  // Committed: this instance's readers use the fits as stored, without reading the megabytes back.
+  for (const { fit_json, ...head } of stored) ctx.fits.remember(head, fit_json);
+  return versions;
 }
 
 function nextVersions(heads: readonly FitHead[]): { markov: number; shapley: number } {

@@ -1,0 +1,109 @@
+/**
+ * A full refit's phases, timed one by one through the service's own functions, on SQLite or
+ * PostgreSQL: `npx tsx bench/refit-phases.ts [--db postgres] [--deals 200000] [--touchpoints 1000000] [--rounds 2]`.
+ * The data set is written straight into a fresh database (PostgreSQL: a throw-away database on
+ * BENCH_DATABASE_URL, dropped at the end), with every deal recorded as changed for the fits, as
+ * after seeding through the API.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { FitCache } from '../src/services/attribution/fit-cache.js';
+import { refitModels } from '../src/services/attribution/fits.js';
+import { markFitInputsChanged } from '../src/storage/attribution-fits.js';
+import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
+import { migrateToLatest } from '../src/storage/migrate.js';
+import { dealId, isWonDeal, partnerId, touchpoint } from './dataset.js';
+import { createThrowawayDatabase, vacuumAnalyze } from './postgres.js';
+import { Cleanup } from './processes.js';
+import { writeDatasetToSqlite } from './sqlite-dataset.js';
+
+const { values } = parseArgs({
+  options: { db: { type: 'string' }, deals: { type: 'string' }, touchpoints: { type: 'string' }, partners: { type: 'string' }, rounds: { type: 'string' } },
+});
+const deals = Number(values.deals ?? 200_000);
+const touchpoints = Number(values.touchpoints ?? 1_000_000);
+const partners = Number(values.partners ?? 2000);
+const rounds = Number(values.rounds ?? 2);
+const postgres = values.db === 'postgres';
+const now = Date.now();
+
+const cleanup = new Cleanup();
+const directory = mkdtempSync(join(tmpdir(), 'refit-phases-'));
+try {
+  const options: DatabaseOptions = {
+    dbPath: join(directory, 'refit.db'),
+    databaseUrl: postgres ? await createThrowawayDatabase(cleanup, process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'refit') : undefined,
+  };
+  const setup = createDatabase(options);
+  await migrateToLatest(setup, options.databaseUrl);
+  await setup.destroy();
+  const seeded = performance.now();
+  if (postgres) await writeDatasetToPostgres(options.databaseUrl!);
+  else writeDatasetToSqlite(options.dbPath!, { deals, touchpoints, partners }, (d) => ({ id: dealId(d), amountMinor: 100_000, closedAt: now, model: 'markov', status: isWonDeal(d) ? 'won' : 'lost' }));
+  const db = createDatabase(options);
+  await markEveryDealChanged(db);
+  if (postgres) await vacuumAnalyze(options.databaseUrl!);
+  console.log(`data: ${deals} deals, ${touchpoints} touchpoints, ${partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}, written in ${(performance.now() - seeded).toFixed(0)} ms`);
+
+  for (let round = 1; round <= rounds; round++) {
+    if (round > 1) await markEveryDealChanged(db);
+    const cache = new FitCache();
+    const ctx = { db, now: Date.now, defaultModel: 'role-based' as const, fits: cache };
+    const [wall, cpu] = [performance.now(), process.cpuUsage()];
+    await refitModels(ctx);
+    const used = process.cpuUsage(cpu);
+    const refit = performance.now() - wall;
+    let started = performance.now();
+    await cache.current(db);
+    const parseMs = performance.now() - started;
+    started = performance.now();
+    await cache.current(db);
+    const cachedMs = performance.now() - started;
+    console.log(
+      `round ${round}: refit ${refit.toFixed(0)} ms wall (${((used.user + used.system) / 1000).toFixed(0)} ms CPU of the process, fit threads included); ` +
+        `first read of the stored fits ${parseMs.toFixed(0)} ms, then ${cachedMs.toFixed(1)} ms`,
+    );
+  }
+  await db.destroy();
+} finally {
+  await cleanup.run();
+  rmSync(directory, { recursive: true, force: true });
+}
+
+/** Every deal recorded as changed for the fits (what seeding through the API leaves). */
+async function markEveryDealChanged(db: Db): Promise<void> {
+  const ids = (await db.selectFrom('deals').select('id').execute()).map((row) => row.id);
+  await markFitInputsChanged(db, ids, now);
+}
+
+async function writeDatasetToPostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const insert = async (table: string, columns: string[], types: string[], rows: unknown[][]) => {
+      const arrays = columns.map((_, c) => rows.map((row) => row[c]));
+      await client.query(`insert into ${table} (${columns.join(', ')}) select * from unnest(${types.map((type, c) => `$${c + 1}::${type}[]`).join(', ')})`, arrays);
+    };
+    const at = now;
+    const partnerRows = Array.from({ length: partners }, (_, p) => [partnerId(p), `Partner ${p}`, `p${p}@example.com`, `p${p}@example.com`, 'active', at, at]);
+    await insert('partners', ['id', 'name', 'email', 'email_normalized', 'status', 'created_at', 'updated_at'], ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint'], partnerRows);
+    for (let first = 0; first < deals; first += 20_000) {
+      const rows = [];
+      for (let d = first; d < Math.min(deals, first + 20_000); d++) rows.push([dealId(d), 100_000, 'USD', now, 'markov', isWonDeal(d) ? 'won' : 'lost', at, at]);
+      await insert('deals', ['id', 'amount', 'currency', 'closed_at', 'attribution_model', 'status', 'created_at', 'updated_at'], ['text', 'bigint', 'text', 'bigint', 'text', 'text', 'bigint', 'bigint'], rows);
+    }
+    for (let first = 0; first < touchpoints; first += 20_000) {
+      const rows = [];
+      for (let n = first; n < Math.min(touchpoints, first + 20_000); n++) {
+        const t = touchpoint(n, deals, partners);
+        rows.push([t.id, t.partner_id, t.deal_id, t.touchpoint_type, Date.parse(t.timestamp), 'x', at]);
+      }
+      await insert('events', ['id', 'partner_id', 'deal_id', 'touchpoint_type', 'timestamp', 'request_hash', 'created_at'], ['text', 'text', 'text', 'text', 'bigint', 'text', 'bigint'], rows);
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -6,6 +6,7 @@ import { payoutMasksMigration } from './migrations/0003-payout-masks.js';
 import { propagationMigration } from './migrations/0004-propagation.js';
 import { dataDrivenMigration } from './migrations/0005-data-driven.js';
 import { payoutsMigration } from './migrations/0006-payouts.js';
+import { partnerDaysMigration } from './migrations/0007-partner-days.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -16,6 +17,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0004-propagation': propagationMigration(dialect),
     '0005-data-driven': dataDrivenMigration(dialect),
     '0006-payouts': payoutsMigration(dialect),
+    '0007-partner-days': partnerDaysMigration(dialect),
   };
 }
 

@@ -17,6 +17,7 @@ export interface Database {
   attribution_shares: AttributionSharesTable;
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
+  analytics_partner_days: AnalyticsPartnerDaysTable;
   analytics_touchpoint_days: AnalyticsTouchpointDaysTable;
   payout_periods: PayoutPeriodsTable;
   payout_deal_bookings: PayoutDealBookingsTable;
@@ -165,6 +166,16 @@ export interface AnalyticsDealDaysTable {
 export interface AnalyticsPartnerMonthsTable {
   currency: string;
   month: number;
+  partner_id: string;
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/** Partner shares per UTC day (epoch day) and currency: the ragged edges of a period in months. */
+export interface AnalyticsPartnerDaysTable {
+  currency: string;
+  day: number;
   partner_id: string;
   deals: number;
   payout: number;

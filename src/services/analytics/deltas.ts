@@ -1,4 +1,4 @@
-import type { DealDayDelta, PartnerMonthDelta, TouchpointDayDelta } from '../../storage/analytics-rollups.js';
+import type { DealDayDelta, PartnerDayDelta, PartnerMonthDelta, TouchpointDayDelta } from '../../storage/analytics-rollups.js';
 import { dayOf, monthOf } from './buckets.js';
 
 /** What one stored result adds to the rollups. */
@@ -12,11 +12,12 @@ export interface ResultContribution {
  * figures cancel out are left out, so recomputing an unchanged deal writes nothing.
  *
  * @example
- * rollupDeltas([old], [recomputed]); // { dealDays: [...], partnerMonths: [...] }
+ * rollupDeltas([old], [recomputed]); // { dealDays: [...], partnerMonths: [...], partnerDays: [...] }
  */
 export function rollupDeltas(removed: readonly ResultContribution[], added: readonly ResultContribution[]) {
   const dealDays = new Map<string, DealDayDelta>();
   const partnerMonths = new Map<string, PartnerMonthDelta>();
+  const partnerDays = new Map<string, PartnerDayDelta>();
   const apply = (contribution: ResultContribution, sign: 1 | -1) => {
     const { deal, shares } = contribution;
     const day = dayOf(deal.closed_at);
@@ -34,6 +35,12 @@ export function rollupDeltas(removed: readonly ResultContribution[], added: read
       row.payout += sign * share.payout;
       row.basis_points += sign * share.basis_points;
       partnerMonths.set(key, row);
+      const dayKey = `${deal.currency}\u0000${day}\u0000${share.partner_id}`;
+      const dayRow = partnerDays.get(dayKey) ?? { currency: deal.currency, day, partner_id: share.partner_id, deals: 0, payout: 0, basis_points: 0 };
+      dayRow.deals += sign;
+      dayRow.payout += sign * share.payout;
+      dayRow.basis_points += sign * share.basis_points;
+      partnerDays.set(dayKey, dayRow);
     }
   };
   for (const contribution of removed) apply(contribution, -1);
@@ -41,6 +48,7 @@ export function rollupDeltas(removed: readonly ResultContribution[], added: read
   return {
     dealDays: sortedByKey(dealDays).filter((row) => row.deals !== 0 || row.revenue !== 0 || row.attributed_revenue !== 0),
     partnerMonths: sortedByKey(partnerMonths).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
+    partnerDays: sortedByKey(partnerDays).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Db } from './db.js';
+import { sql } from 'kysely';
+import { isPostgres, type Db } from './db.js';
 import { exactSum, readExactSum } from './exact-sum.js';
 
 /** Inclusive bucket bounds (epoch days or month numbers); an absent bound is open. */
@@ -23,6 +24,18 @@ export interface PartnerTotals {
   deals: number;
   payout: bigint;
   basis_points: number;
+}
+
+/**
+ * PostgreSQL, inside the transaction that reads one analytics answer: no parallel workers and no
+ * JIT compilation until it ends. Each statement reads a few thousand rollup rows in a few
+ * milliseconds; at 200,000 deals the ragged period's partner statement crossed the planner's
+ * threshold for a parallel plan, whose workers took longer to start (about 60 ms on a busy
+ * 2-core machine) than the whole statement takes alone, and a longer history would cross
+ * `jit_above_cost` the same way.
+ */
+export async function planForShortReads(db: Db): Promise<void> {
+  if (isPostgres(db)) await sql`select set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)`.execute(db);
 }
 
 /** Won deals per model from the daily rollup, over whole days. */
@@ -77,16 +90,30 @@ export async function sumDealEdges(db: Db, currency: string, edges: Edges): Prom
 }
 
 /**
- * Partner shares over a period in one statement: whole months from the monthly rollup, the
- * ragged edges from the share rows. With edges, each part is added up per partner on its own and
- * the parts then per partner again: one round trip and one row per partner, where a statement
- * per part returned a row per partner each, and each part keeps the plan it has alone (on a
- * PostgreSQL table never analysed, one aggregate over the whole union expected a few rows and
- * sorted all of them on disk).
+ * Where a period's partner shares are read from: its whole months (monthly rollup), the whole
+ * days of its ragged edges (daily rollup, about one row per partner and day) and what is left of
+ * the edges below a day (the share rows themselves).
  */
-export async function sumPartners(db: Db, currency: string, months: BucketRange | null, edges: Edges): Promise<PartnerTotals[]> {
-  if (edges.length === 0) return months ? sumPartnerMonths(db, currency, months) : [];
-  const parts = [
+export interface PartnerPeriodParts {
+  months: BucketRange | null;
+  days: readonly BucketRange[];
+  edges: Edges;
+}
+
+/**
+ * Partner shares over a period in one statement. With more than whole months, each part is added
+ * up per partner on its own and the parts then per partner again: one round trip and one row per
+ * partner, where a statement per part returned a row per partner each, and each part keeps the
+ * plan it has alone (on a PostgreSQL table never analysed, one aggregate over the whole union
+ * expected a few rows and sorted all of them on disk). The edges' whole days come from the daily
+ * rollup rather than from the shares: fewer rows, and on PostgreSQL no visit to the heap per share
+ * (the shares' covering index needs one for every row on pages rewritten since the last vacuum,
+ * which at 200,000 deals made a partial-month period's edges about two thirds of its time).
+ */
+export async function sumPartners(db: Db, currency: string, parts: PartnerPeriodParts): Promise<PartnerTotals[]> {
+  const { months, days, edges } = parts;
+  if (days.length === 0 && edges.length === 0) return months ? sumPartnerMonths(db, currency, months) : [];
+  const statements = [
     ...(months
       ? [
           monthRows(db, currency, months)
@@ -94,6 +121,11 @@ export async function sumPartners(db: Db, currency: string, months: BucketRange 
             .groupBy('partner_id'),
         ]
       : []),
+    ...days.map((range) =>
+      partnerDayRows(db, currency, range)
+        .select((eb) => ['partner_id', eb.fn.sum<number>('deals').as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
+        .groupBy('partner_id'),
+    ),
     ...edges.map((edge) =>
       db
         .selectFrom('attribution_shares')
@@ -104,7 +136,7 @@ export async function sumPartners(db: Db, currency: string, months: BucketRange 
         .groupBy('partner_id'),
     ),
   ];
-  const [first, ...rest] = parts;
+  const [first, ...rest] = statements;
   const rows = await db
     .selectFrom(rest.reduce((union, part) => union.unionAll(part), first!).as('parts'))
     .select((eb) => [
@@ -136,6 +168,13 @@ function monthRows(db: Db, currency: string, months: BucketRange) {
   let query = db.selectFrom('analytics_partner_months').where('currency', '=', currency);
   if (months.first !== undefined) query = query.where('month', '>=', months.first);
   if (months.last !== undefined) query = query.where('month', '<=', months.last);
+  return query;
+}
+
+function partnerDayRows(db: Db, currency: string, days: BucketRange) {
+  let query = db.selectFrom('analytics_partner_days').where('currency', '=', currency);
+  if (days.first !== undefined) query = query.where('day', '>=', days.first);
+  if (days.last !== undefined) query = query.where('day', '<=', days.last);
   return query;
 }
 

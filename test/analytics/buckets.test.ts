@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAYS, MONTHS, dayOf, monthLabel, monthOf, monthStart, splitPeriod } from '../../src/services/analytics/buckets.js';
+import { partnerPartsOf } from '../../src/services/analytics/overview.js';
 
 const ms = (iso: string) => Date.parse(iso);
 
@@ -68,5 +69,24 @@ describe('splitPeriod', () => {
     ['a single instant on a boundary', { from: ms('2024-02-01T00:00:00Z'), to: ms('2024-02-01T00:00:00Z') }, DAYS, null, [{ from: ms('2024-02-01T00:00:00Z'), to: ms('2024-02-01T00:00:00Z') }]],
   ])('%s', (_name, period, scheme, buckets, edges) => {
     expect(splitPeriod(period, scheme)).toEqual({ buckets, edges });
+  });
+});
+
+describe('partnerPartsOf', () => {
+  it('reads whole months, then the whole days of the ragged edges, then what is left below a day', () => {
+    expect(partnerPartsOf({ from: ms('2024-01-15T12:00:00Z'), to: ms('2024-03-10T23:59:59.999Z') })).toEqual({
+      months: { first: monthOf(ms('2024-02-01T00:00:00Z')), last: monthOf(ms('2024-02-01T00:00:00Z')) },
+      days: [
+        { first: dayOf(ms('2024-01-16T00:00:00Z')), last: dayOf(ms('2024-01-31T00:00:00Z')) },
+        { first: dayOf(ms('2024-03-01T00:00:00Z')), last: dayOf(ms('2024-03-10T00:00:00Z')) },
+      ],
+      edges: [{ from: ms('2024-01-15T12:00:00Z'), to: ms('2024-01-15T23:59:59.999Z') }],
+    });
+  });
+
+  it('reads a period inside one day from the shares alone, and whole months from the monthly rollup alone', () => {
+    const within = { from: ms('2024-01-15T01:00:00Z'), to: ms('2024-01-15T02:00:00Z') };
+    expect(partnerPartsOf(within)).toEqual({ months: null, days: [], edges: [within] });
+    expect(partnerPartsOf({})).toEqual({ months: { first: undefined, last: undefined }, days: [], edges: [] });
   });
 });

@@ -4,7 +4,13 @@ import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import { addExcluded } from './upsert-sets.js';
-import type { AnalyticsDealDaysTable, AnalyticsPartnerDaysTable, AnalyticsPartnerMonthsTable, AnalyticsTouchpointDaysTable } from './schema.js';
+import type {
+  AnalyticsDealDaysTable,
+  AnalyticsPartnerDaysTable,
+  AnalyticsPartnerMonthsTable,
+  AnalyticsPartnerYearsTable,
+  AnalyticsTouchpointDaysTable,
+} from './schema.js';
 
 // Rows per statement: bounds the JSON text one statement holds.
 const ROWS_PER_UPSERT = 2000;
@@ -12,6 +18,7 @@ const ROWS_PER_UPSERT = 2000;
 export type DealDayDelta = Insertable<AnalyticsDealDaysTable>;
 export type PartnerMonthDelta = Insertable<AnalyticsPartnerMonthsTable>;
 export type PartnerDayDelta = Insertable<AnalyticsPartnerDaysTable>;
+export type PartnerYearDelta = Insertable<AnalyticsPartnerYearsTable>;
 export type TouchpointDayDelta = Insertable<AnalyticsTouchpointDaysTable>;
 
 const DEAL_DAY_COLUMNS: JsonColumns<'analytics_deal_days'> = {
@@ -38,6 +45,14 @@ const PARTNER_DAY_COLUMNS: JsonColumns<'analytics_partner_days'> = {
   payout: 'integer',
   basis_points: 'integer',
 };
+const PARTNER_YEAR_COLUMNS: JsonColumns<'analytics_partner_years'> = {
+  currency: 'key',
+  year: 'integer',
+  partner_id: 'key',
+  deals: 'integer',
+  payout: 'integer',
+  basis_points: 'integer',
+};
 const TOUCHPOINT_DAY_COLUMNS: JsonColumns<'analytics_touchpoint_days'> = { day: 'integer', touchpoint_type: 'key', touchpoints: 'integer' };
 
 /** Adds each row's figures to the rollup row with the same key (creating it at 0). */
@@ -51,6 +66,10 @@ export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMont
 
 export async function addPartnerDayDeltas(db: Db, deltas: readonly PartnerDayDelta[]): Promise<void> {
   for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addPartnerDayRows(db, [toJsonRows(slice, PARTNER_DAY_COLUMNS)]);
+}
+
+export async function addPartnerYearDeltas(db: Db, deltas: readonly PartnerYearDelta[]): Promise<void> {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addPartnerYearRows(db, [toJsonRows(slice, PARTNER_YEAR_COLUMNS)]);
 }
 
 export async function addTouchpointDayDeltas(db: Db, deltas: readonly TouchpointDayDelta[]): Promise<void> {
@@ -84,6 +103,13 @@ const addPartnerDayRows = compileOnce(1, (db, [rowsJson]) =>
     ),
 );
 
+const addPartnerYearRows = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'analytics_partner_years', rowsJson!, PARTNER_YEAR_COLUMNS)
+    .onConflict((oc) =>
+      oc.columns(['currency', 'year', 'partner_id']).doUpdateSet(addExcluded('analytics_partner_years', ['deals', 'payout', 'basis_points'])),
+    ),
+);
+
 const addTouchpointDayRows = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'analytics_touchpoint_days', rowsJson!, TOUCHPOINT_DAY_COLUMNS)
     .onConflict((oc) =>
@@ -106,6 +132,7 @@ export async function clearDerivedData(db: Db): Promise<void> {
   await db.deleteFrom('analytics_touchpoint_days').execute();
   await db.deleteFrom('analytics_partner_months').execute();
   await db.deleteFrom('analytics_partner_days').execute();
+  await db.deleteFrom('analytics_partner_years').execute();
   await db.deleteFrom('analytics_deal_days').execute();
   await db.deleteFrom('attribution_shares').execute();
   await db.deleteFrom('attribution_results').execute();

@@ -18,6 +18,7 @@ export interface Database {
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
   analytics_partner_days: AnalyticsPartnerDaysTable;
+  analytics_partner_years: AnalyticsPartnerYearsTable;
   analytics_touchpoint_days: AnalyticsTouchpointDaysTable;
   payout_periods: PayoutPeriodsTable;
   payout_deal_bookings: PayoutDealBookingsTable;
@@ -176,6 +177,16 @@ export interface AnalyticsPartnerMonthsTable {
 export interface AnalyticsPartnerDaysTable {
   currency: string;
   day: number;
+  partner_id: string;
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/** Partner shares per UTC calendar year and currency: whole years of a period, all time included. */
+export interface AnalyticsPartnerYearsTable {
+  currency: string;
+  year: number;
   partner_id: string;
   deals: number;
   payout: number;

@@ -5,7 +5,7 @@ import { migrateToLatest, migrationsFor } from '../../src/storage/migrate.js';
 import { testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
-/** Migration 0007 fills the daily partner rollup from the shares an existing database already holds. */
+/** Migration 0007 fills the daily and yearly partner rollups from what an existing database already holds. */
 let database: TestDatabase;
 let db: Db;
 let databaseUrl: string | undefined;
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('migration 0007-partner-days', () => {
-  it('adds up the stored shares per currency, UTC day and partner, days before 1970 included', async () => {
+  it('adds up the stored shares per currency, UTC day and partner, and the monthly rollup per year, before 1970 too', async () => {
     const dialect = dialectOf({ databaseUrl });
     const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s : undefined;
     const migrator = new Migrator({
@@ -45,7 +45,25 @@ describe('migration 0007-partner-days', () => {
         share('d6', 'p1', 'USD', '1969-12-31T00:00:00.000Z', 13, 10_000),
       ])
       .execute();
+    const monthOf = (iso: string) => { const date = new Date(iso); return date.getUTCFullYear() * 12 + date.getUTCMonth(); };
+    await db
+      .insertInto('analytics_partner_months')
+      .values([
+        { currency: 'USD', month: monthOf('2024-02-01'), partner_id: 'p1', deals: 3, payout: 1_257, basis_points: 25_000 },
+        { currency: 'USD', month: monthOf('2024-12-01'), partner_id: 'p1', deals: 1, payout: 5, basis_points: 100 },
+        { currency: 'USD', month: monthOf('2024-02-01'), partner_id: 'p2', deals: 1, payout: 1_000, basis_points: 5_000 },
+        { currency: 'USD', month: monthOf('1969-12-01'), partner_id: 'p1', deals: 2, payout: 24, basis_points: 20_000 },
+        { currency: 'EUR', month: monthOf('2024-02-01'), partner_id: 'p1', deals: 1, payout: 3, basis_points: 10_000 },
+      ])
+      .execute();
     await migrateToLatest(db, databaseUrl);
+    const years = await db.selectFrom('analytics_partner_years').selectAll().orderBy('currency').orderBy('year').orderBy('partner_id').execute();
+    expect(years.map((row) => [row.currency, Number(row.year), row.partner_id, Number(row.deals), Number(row.payout), Number(row.basis_points)])).toEqual([
+      ['EUR', 2024, 'p1', 1, 3, 10_000],
+      ['USD', 1969, 'p1', 2, 24, 20_000],
+      ['USD', 2024, 'p1', 4, 1_262, 25_100],
+      ['USD', 2024, 'p2', 1, 1_000, 5_000],
+    ]);
     const rows = await db.selectFrom('analytics_partner_days').selectAll().orderBy('currency').orderBy('day').orderBy('partner_id').execute();
     const day = (iso: string) => Date.parse(iso) / 86_400_000;
     expect(rows.map((row) => [row.currency, Number(row.day), row.partner_id, Number(row.deals), Number(row.payout), Number(row.basis_points)])).toEqual([

@@ -14,7 +14,7 @@ import { findPartnerNames } from '../../storage/attribution-inputs.js';
 import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
 import { finishPendingWork } from '../attribution/pending-work.js';
 import type { ServiceContext } from '../context.js';
-import { DAYS, MONTHS, splitPeriod, type Period } from './buckets.js';
+import { DAYS, MONTHS, YEARS, splitPeriod, type Period, type PeriodSplit } from './buckets.js';
 import { readPeriodRevenue, recentDealsFrom, revenueByMonth } from './monthly.js';
 
 export interface AnalyticsQuery {
@@ -77,21 +77,19 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
 }
 
 /**
- * Where the period's partner shares are read: whole months, then the whole days of the ragged
- * edges around them, then what is left of those below a day.
+ * Where the period's partner shares are read: whole years, then the whole months of the partial
+ * years around them, then the whole days of the partial months, then what is left below a day.
  *
  * @example
- * // 2024-01-15T12:00Z … 2024-03-31T23:59:59.999Z: months February–March, days 16–31 January,
- * // the edge 2024-01-15T12:00Z … 2024-01-15T23:59:59.999Z
+ * // 2024-01-15T12:00Z … 2024-03-31T23:59:59.999Z: no whole year, months February–March,
+ * // days 16–31 January, the edge 2024-01-15T12:00Z … 2024-01-15T23:59:59.999Z
  */
 export function partnerPartsOf(period: Period): PartnerPeriodParts {
-  const months = splitPeriod(period, MONTHS);
-  const edgeDays = months.edges.map((edge) => splitPeriod(edge, DAYS));
-  return {
-    months: months.buckets,
-    days: edgeDays.flatMap((split) => (split.buckets ? [split.buckets] : [])),
-    edges: edgeDays.flatMap((split) => split.edges),
-  };
+  const years = splitPeriod(period, YEARS);
+  const months = years.edges.map((edge) => splitPeriod(edge, MONTHS));
+  const days = months.flatMap((split) => split.edges).map((edge) => splitPeriod(edge, DAYS));
+  const bucketsOf = (splits: PeriodSplit[]) => splits.flatMap((split) => (split.buckets ? [split.buckets] : []));
+  return { years: years.buckets, months: bucketsOf(months), days: bucketsOf(days), edges: days.flatMap((split) => split.edges) };
 }
 
 function overviewOf(models: readonly ModelTotals[], activePartners: number, touchpoints: readonly { count: number }[]) {

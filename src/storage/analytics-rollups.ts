@@ -4,13 +4,21 @@ import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import { addExcluded } from './upsert-sets.js';
-import type { AnalyticsDealDaysTable, AnalyticsPartnerMonthsTable, AnalyticsTouchpointDaysTable } from './schema.js';
+import type {
+  AnalyticsDealDaysTable,
+  AnalyticsPartnerDaysTable,
+  AnalyticsPartnerMonthsTable,
+  AnalyticsPartnerYearsTable,
+  AnalyticsTouchpointDaysTable,
+} from './schema.js';
 
 // Rows per statement: bounds the JSON text one statement holds.
 const ROWS_PER_UPSERT = 2000;
 
 export type DealDayDelta = Insertable<AnalyticsDealDaysTable>;
 export type PartnerMonthDelta = Insertable<AnalyticsPartnerMonthsTable>;
+export type PartnerDayDelta = Insertable<AnalyticsPartnerDaysTable>;
+export type PartnerYearDelta = Insertable<AnalyticsPartnerYearsTable>;
 export type TouchpointDayDelta = Insertable<AnalyticsTouchpointDaysTable>;
 
 const DEAL_DAY_COLUMNS: JsonColumns<'analytics_deal_days'> = {
@@ -29,6 +37,22 @@ const PARTNER_MONTH_COLUMNS: JsonColumns<'analytics_partner_months'> = {
   payout: 'integer',
   basis_points: 'integer',
 };
+const PARTNER_DAY_COLUMNS: JsonColumns<'analytics_partner_days'> = {
+  currency: 'key',
+  day: 'integer',
+  partner_id: 'key',
+  deals: 'integer',
+  payout: 'integer',
+  basis_points: 'integer',
+};
+const PARTNER_YEAR_COLUMNS: JsonColumns<'analytics_partner_years'> = {
+  currency: 'key',
+  year: 'integer',
+  partner_id: 'key',
+  deals: 'integer',
+  payout: 'integer',
+  basis_points: 'integer',
+};
 const TOUCHPOINT_DAY_COLUMNS: JsonColumns<'analytics_touchpoint_days'> = { day: 'integer', touchpoint_type: 'key', touchpoints: 'integer' };
 
 /** Adds each row's figures to the rollup row with the same key (creating it at 0). */
@@ -38,6 +62,14 @@ export async function addDealDayDeltas(db: Db, deltas: readonly DealDayDelta[]):
 
 export async function addPartnerMonthDeltas(db: Db, deltas: readonly PartnerMonthDelta[]): Promise<void> {
   for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addPartnerMonthRows(db, [toJsonRows(slice, PARTNER_MONTH_COLUMNS)]);
+}
+
+export async function addPartnerDayDeltas(db: Db, deltas: readonly PartnerDayDelta[]): Promise<void> {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addPartnerDayRows(db, [toJsonRows(slice, PARTNER_DAY_COLUMNS)]);
+}
+
+export async function addPartnerYearDeltas(db: Db, deltas: readonly PartnerYearDelta[]): Promise<void> {
+  for (const slice of chunks(deltas, ROWS_PER_UPSERT)) await addPartnerYearRows(db, [toJsonRows(slice, PARTNER_YEAR_COLUMNS)]);
 }
 
 export async function addTouchpointDayDeltas(db: Db, deltas: readonly TouchpointDayDelta[]): Promise<void> {
@@ -64,6 +96,20 @@ const addPartnerMonthRows = compileOnce(1, (db, [rowsJson]) =>
     ),
 );
 
+const addPartnerDayRows = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'analytics_partner_days', rowsJson!, PARTNER_DAY_COLUMNS)
+    .onConflict((oc) =>
+      oc.columns(['currency', 'day', 'partner_id']).doUpdateSet(addExcluded('analytics_partner_days', ['deals', 'payout', 'basis_points'])),
+    ),
+);
+
+const addPartnerYearRows = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'analytics_partner_years', rowsJson!, PARTNER_YEAR_COLUMNS)
+    .onConflict((oc) =>
+      oc.columns(['currency', 'year', 'partner_id']).doUpdateSet(addExcluded('analytics_partner_years', ['deals', 'payout', 'basis_points'])),
+    ),
+);
+
 const addTouchpointDayRows = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'analytics_touchpoint_days', rowsJson!, TOUCHPOINT_DAY_COLUMNS)
     .onConflict((oc) =>
@@ -85,6 +131,8 @@ const addOneTouchpointDayDelta = compileOnce(3, (db, [day, touchpoint_type, touc
 export async function clearDerivedData(db: Db): Promise<void> {
   await db.deleteFrom('analytics_touchpoint_days').execute();
   await db.deleteFrom('analytics_partner_months').execute();
+  await db.deleteFrom('analytics_partner_days').execute();
+  await db.deleteFrom('analytics_partner_years').execute();
   await db.deleteFrom('analytics_deal_days').execute();
   await db.deleteFrom('attribution_shares').execute();
   await db.deleteFrom('attribution_results').execute();

@@ -7,6 +7,7 @@ import { propagationMigration } from './migrations/0004-propagation.js';
 import { dataDrivenMigration } from './migrations/0005-data-driven.js';
 import { payoutsMigration } from './migrations/0006-payouts.js';
 import { fitChangeOrderMigration } from './migrations/0007-fit-change-order.js';
+import { partnerDaysMigration } from './migrations/0008-partner-days.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -18,6 +19,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0005-data-driven': dataDrivenMigration(dialect),
     '0006-payouts': payoutsMigration(dialect),
     '0007-fit-change-order': fitChangeOrderMigration(dialect),
+    '0008-partner-days': partnerDaysMigration(dialect),
   };
 }
 

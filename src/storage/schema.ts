@@ -18,6 +18,8 @@ export interface Database {
   attribution_shares: AttributionSharesTable;
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
+  analytics_partner_days: AnalyticsPartnerDaysTable;
+  analytics_partner_years: AnalyticsPartnerYearsTable;
   analytics_touchpoint_days: AnalyticsTouchpointDaysTable;
   payout_periods: PayoutPeriodsTable;
   payout_deal_bookings: PayoutDealBookingsTable;
@@ -171,6 +173,26 @@ export interface AnalyticsDealDaysTable {
 export interface AnalyticsPartnerMonthsTable {
   currency: string;
   month: number;
+  partner_id: string;
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/** Partner shares per UTC day (epoch day) and currency: the ragged edges of a period in months. */
+export interface AnalyticsPartnerDaysTable {
+  currency: string;
+  day: number;
+  partner_id: string;
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/** Partner shares per UTC calendar year and currency: whole years of a period, all time included. */
+export interface AnalyticsPartnerYearsTable {
+  currency: string;
+  year: number;
   partner_id: string;
   deals: number;
   payout: number;

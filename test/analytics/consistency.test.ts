@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { dayOf, yearOf } from '../../src/services/analytics/buckets.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 /**
@@ -146,6 +148,26 @@ function answered(body: Record<string, never> & { overview: Record<string, numbe
   };
 }
 
+/** The daily and yearly partner rollups as stored, and as the stored shares add up: every write keeps them equal. */
+async function partnerRollup(table: 'analytics_partner_days' | 'analytics_partner_years') {
+  const rows = await t.db.selectFrom(table as 'analytics_partner_days').select(['currency', sql<number>`${sql.ref(table === 'analytics_partner_days' ? 'day' : 'year')}`.as('bucket'), 'partner_id', 'deals', 'payout', 'basis_points']).where('deals', '!=', 0).execute();
+  return rows.map((row) => [row.currency, Number(row.bucket), row.partner_id, Number(row.deals), Number(row.payout), Number(row.basis_points)]).sort(byKey);
+}
+
+async function partnerRollupFromShares(bucketOf: (epochMs: number) => number) {
+  const shares = await t.db.selectFrom('attribution_shares').select(['currency', 'closed_at', 'partner_id', 'payout', 'basis_points']).execute();
+  const buckets = new Map<string, [string, number, string, number, number, number]>();
+  for (const share of shares) {
+    const bucket = bucketOf(Number(share.closed_at));
+    const key = `${share.currency} ${bucket} ${share.partner_id}`;
+    const row = buckets.get(key) ?? [share.currency, bucket, share.partner_id, 0, 0, 0];
+    buckets.set(key, [row[0], row[1], row[2], row[3] + 1, row[4] + Number(share.payout), row[5] + Number(share.basis_points)]);
+  }
+  return [...buckets.values()].sort(byKey);
+}
+
+const byKey = (a: readonly unknown[], b: readonly unknown[]) => (String(a.slice(0, 3)) < String(b.slice(0, 3)) ? -1 : 1);
+
 const period = fc.oneof(
   fc.tuple(instant, instant).map(([a, b]) => (a <= b ? [a, b] : [b, a])),
   fc.tuple(fc.integer({ min: 0, max: 119 }), fc.integer({ min: 0, max: 40 })).map(([day, length]) => [
@@ -168,6 +190,8 @@ describe('stored results and analytics after random writes', () => {
           const to = Date.parse(body.period.end_date);
           expect(answered(body), `${start} … ${end} ${currency}`).toEqual(bruteForce(world, from, to, currency));
         }
+        expect(await partnerRollup('analytics_partner_days')).toEqual(await partnerRollupFromShares(dayOf));
+        expect(await partnerRollup('analytics_partner_years')).toEqual(await partnerRollupFromShares(yearOf));
       }),
       { numRuns: 25 },
     );

@@ -21,6 +21,14 @@ export function monthStart(month: number): number {
   return new Date(0).setUTCFullYear(year, month - year * 12, 1);
 }
 
+/** UTC calendar year. */
+export const yearOf = (epochMs: number) => new Date(epochMs).getUTCFullYear();
+
+export function yearStart(year: number): number {
+  // Not Date.UTC: it reads years 0-99 as 1900-1999.
+  return new Date(0).setUTCFullYear(year, 0, 1);
+}
+
 /** @example monthLabel(monthOf(Date.parse('2024-01-15T00:00:00Z'))) // '2024-01' */
 export function monthLabel(month: number): string {
   const year = Math.floor(month / 12);
@@ -40,6 +48,7 @@ export interface BucketScheme {
 
 export const DAYS: BucketScheme = { of: dayOf, start: dayStart };
 export const MONTHS: BucketScheme = { of: monthOf, start: monthStart };
+export const YEARS: BucketScheme = { of: yearOf, start: yearStart };
 
 export interface PeriodSplit {
   /** The whole buckets inside the period (bounds inclusive, absent = open), or null when there are none. */

@@ -1,5 +1,5 @@
-import type { DealDayDelta, PartnerMonthDelta, TouchpointDayDelta } from '../../storage/analytics-rollups.js';
-import { dayOf, monthOf } from './buckets.js';
+import type { DealDayDelta, PartnerDayDelta, PartnerMonthDelta, PartnerYearDelta, TouchpointDayDelta } from '../../storage/analytics-rollups.js';
+import { dayOf, monthOf, yearOf } from './buckets.js';
 
 /** What one stored result adds to the rollups. */
 export interface ResultContribution {
@@ -12,11 +12,13 @@ export interface ResultContribution {
  * figures cancel out are left out, so recomputing an unchanged deal writes nothing.
  *
  * @example
- * rollupDeltas([old], [recomputed]); // { dealDays: [...], partnerMonths: [...] }
+ * rollupDeltas([old], [recomputed]); // { dealDays: [...], partnerMonths: [...], partnerDays: [...], partnerYears: [...] }
  */
 export function rollupDeltas(removed: readonly ResultContribution[], added: readonly ResultContribution[]) {
   const dealDays = new Map<string, DealDayDelta>();
   const partnerMonths = new Map<string, PartnerMonthDelta>();
+  const partnerDays = new Map<string, PartnerDayDelta>();
+  const partnerYears = new Map<string, PartnerYearDelta>();
   const apply = (contribution: ResultContribution, sign: 1 | -1) => {
     const { deal, shares } = contribution;
     const day = dayOf(deal.closed_at);
@@ -27,6 +29,7 @@ export function rollupDeltas(removed: readonly ResultContribution[], added: read
     dayRow.attributed_revenue += sign * (deal.touchpoints > 0 ? deal.amountMinor : 0);
     dealDays.set(dayKey, dayRow);
     const month = monthOf(deal.closed_at);
+    const year = yearOf(deal.closed_at);
     for (const share of shares) {
       const key = `${deal.currency}\u0000${month}\u0000${share.partner_id}`;
       const row = partnerMonths.get(key) ?? { currency: deal.currency, month, partner_id: share.partner_id, deals: 0, payout: 0, basis_points: 0 };
@@ -34,6 +37,18 @@ export function rollupDeltas(removed: readonly ResultContribution[], added: read
       row.payout += sign * share.payout;
       row.basis_points += sign * share.basis_points;
       partnerMonths.set(key, row);
+      const dayKey = `${deal.currency}\u0000${day}\u0000${share.partner_id}`;
+      const dayRow = partnerDays.get(dayKey) ?? { currency: deal.currency, day, partner_id: share.partner_id, deals: 0, payout: 0, basis_points: 0 };
+      dayRow.deals += sign;
+      dayRow.payout += sign * share.payout;
+      dayRow.basis_points += sign * share.basis_points;
+      partnerDays.set(dayKey, dayRow);
+      const yearKey = `${deal.currency}\u0000${year}\u0000${share.partner_id}`;
+      const yearRow = partnerYears.get(yearKey) ?? { currency: deal.currency, year, partner_id: share.partner_id, deals: 0, payout: 0, basis_points: 0 };
+      yearRow.deals += sign;
+      yearRow.payout += sign * share.payout;
+      yearRow.basis_points += sign * share.basis_points;
+      partnerYears.set(yearKey, yearRow);
     }
   };
   for (const contribution of removed) apply(contribution, -1);
@@ -41,6 +56,8 @@ export function rollupDeltas(removed: readonly ResultContribution[], added: read
   return {
     dealDays: sortedByKey(dealDays).filter((row) => row.deals !== 0 || row.revenue !== 0 || row.attributed_revenue !== 0),
     partnerMonths: sortedByKey(partnerMonths).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
+    partnerDays: sortedByKey(partnerDays).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
+    partnerYears: sortedByKey(partnerYears).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
   };
 }
 

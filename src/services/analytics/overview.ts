@@ -3,16 +3,18 @@ import {
   countTouchpointDays,
   countTouchpointEdges,
   listRecentDeals,
+  planForShortReads,
   sumDealDays,
   sumDealEdges,
   sumPartners,
   type ModelTotals,
+  type PartnerPeriodParts,
 } from '../../storage/analytics.js';
 import { findPartnerNames } from '../../storage/attribution-inputs.js';
 import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
 import { finishPendingWork } from '../attribution/pending-work.js';
 import type { ServiceContext } from '../context.js';
-import { DAYS, MONTHS, splitPeriod, type Period } from './buckets.js';
+import { DAYS, MONTHS, YEARS, splitPeriod, type Period, type PeriodSplit } from './buckets.js';
 import { readPeriodRevenue, recentDealsFrom, revenueByMonth } from './monthly.js';
 
 export interface AnalyticsQuery {
@@ -33,17 +35,18 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
   await finishPendingWork(ctx);
   const { period, currency } = query;
   const days = splitPeriod(period, DAYS);
-  const months = splitPeriod(period, MONTHS);
+  const partnerParts = partnerPartsOf(period);
   // One snapshot for every figure, so they agree with each other under concurrent writes.
   return ctx.db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
+      await planForShortReads(trx);
       const models = addUp<ModelTotals>('model', [
         ...(days.buckets ? await sumDealDays(trx, currency, days.buckets) : []),
         ...(await sumDealEdges(trx, currency, days.edges)),
       ]).filter((row) => row.deals > 0);
-      const partners = (await sumPartners(trx, currency, months.buckets, months.edges)).filter((row) => row.deals > 0);
+      const partners = (await sumPartners(trx, currency, partnerParts)).filter((row) => row.deals > 0);
       const touchpoints = addUp('touchpoint_type', [
         ...(days.buckets ? await countTouchpointDays(trx, days.buckets) : []),
         ...(await countTouchpointEdges(trx, days.edges)),
@@ -71,6 +74,22 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
         recentDeals,
       };
     });
+}
+
+/**
+ * Where the period's partner shares are read: whole years, then the whole months of the partial
+ * years around them, then the whole days of the partial months, then what is left below a day.
+ *
+ * @example
+ * // 2024-01-15T12:00Z … 2024-03-31T23:59:59.999Z: no whole year, months February–March,
+ * // days 16–31 January, the edge 2024-01-15T12:00Z … 2024-01-15T23:59:59.999Z
+ */
+export function partnerPartsOf(period: Period): PartnerPeriodParts {
+  const years = splitPeriod(period, YEARS);
+  const months = years.edges.map((edge) => splitPeriod(edge, MONTHS));
+  const days = months.flatMap((split) => split.edges).map((edge) => splitPeriod(edge, DAYS));
+  const bucketsOf = (splits: PeriodSplit[]) => splits.flatMap((split) => (split.buckets ? [split.buckets] : []));
+  return { years: years.buckets, months: bucketsOf(months), days: bucketsOf(days), edges: days.flatMap((split) => split.edges) };
 }
 
 function overviewOf(models: readonly ModelTotals[], activePartners: number, touchpoints: readonly { count: number }[]) {

@@ -1,5 +1,5 @@
 import { isDataDrivenModel, type AttributionOutcome } from '../../domain/attribution/index.js';
-import { addDealDayDeltas, addPartnerMonthDeltas } from '../../storage/analytics-rollups.js';
+import { addDealDayDeltas, addPartnerDayDeltas, addPartnerMonthDeltas, addPartnerYearDeltas } from '../../storage/analytics-rollups.js';
 import { listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
 import {
   findDealsWithResults,
@@ -94,6 +94,8 @@ async function recomputeFound(
   );
   await addDealDayDeltas(db, deltas.dealDays);
   await addPartnerMonthDeltas(db, deltas.partnerMonths);
+  await addPartnerDayDeltas(db, deltas.partnerDays);
+  await addPartnerYearDeltas(db, deltas.partnerYears);
 }
 
 function resultWrite(

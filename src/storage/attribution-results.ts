@@ -229,6 +229,7 @@ export async function writeResults(db: Db, writes: readonly ResultWrite[]): Prom
   for (const chunk of chunks(plan.sharesDeleted)) await deleteSharesOf(db, [idListParameter(db, chunk)]);
   for (const chunk of chunks(plan.resultsRemoved)) await deleteResultsOf(db, [idListParameter(db, chunk)]);
   for (const chunk of chunks(plan.sharesStored, ROWS_PER_STATEMENT)) await upsertShares(db, [toJsonRows(chunk, SHARE_COLUMNS_JSON)]);
+  for (const chunk of chunks(plan.sharesRefreshed, ROWS_PER_STATEMENT)) await refreshShares(db, [toJsonRows(chunk, SHARE_COLUMNS_JSON)]);
   for (const chunk of chunks(plan.resultsStored, ROWS_PER_STATEMENT)) await upsertResults(db, [toJsonRows(chunk, RESULT_COLUMNS_JSON)]);
   for (const chunk of chunks(plan.resultsRefreshed, ROWS_PER_STATEMENT)) await refreshResults(db, [toJsonRows(chunk, RESULT_COLUMNS_JSON)]);
 }
@@ -265,6 +266,14 @@ const upsertShares = compileOnce(1, (db, [rowsJson]) =>
   ),
 );
 
+// Only the columns neither covering index holds: a share whose payout stays (a deal of one
+// partner gaining a touchpoint) then rewrites its row but no index entry.
+const refreshShares = compileOnce(1, (db, [rowsJson]) =>
+  insertJsonRows(db, 'attribution_shares', rowsJson!, SHARE_COLUMNS_JSON).onConflict((oc) =>
+    oc.columns(['deal_id', 'partner_id']).doUpdateSet(takeExcluded(['touchpoints', 'roles'])),
+  ),
+);
+
 const upsertResults = compileOnce(1, (db, [rowsJson]) =>
   insertJsonRows(db, 'attribution_results', rowsJson!, RESULT_COLUMNS_JSON).onConflict((oc) =>
     oc
@@ -289,6 +298,8 @@ function planResultWrites(writes: readonly ResultWrite[]) {
     sharesDeleted: [] as string[],
     /** Shares inserted, or updated in place where the deal keeps its partners. */
     sharesStored: [] as AttributionShareRow[],
+    /** Shares updated in place whose indexed columns keep their values. */
+    sharesRefreshed: [] as AttributionShareRow[],
     resultsRemoved: [] as string[],
     resultsStored: [] as AttributionResultRow[],
     /** Results whose indexed columns keep their values. */
@@ -303,12 +314,27 @@ function planResultWrites(writes: readonly ResultWrite[]) {
     const row = { deal_id: dealId, ...columns };
     if (previous !== null && INDEXED_RESULT_COLUMNS.every((column) => previous.columns[column] === columns[column])) plan.resultsRefreshed.push(row);
     else plan.resultsStored.push(row);
-    if (previous !== null && sameShares(previous.shares, shares)) continue;
-    if (previous !== null && previous.shares.length > 0 && !samePartners(previous.shares, shares)) plan.sharesDeleted.push(dealId);
-    plan.sharesStored.push(...shares);
+    if (previous === null || previous.shares.length === 0) {
+      plan.sharesStored.push(...shares);
+      continue;
+    }
+    if (!samePartners(previous.shares, shares)) {
+      plan.sharesDeleted.push(dealId);
+      plan.sharesStored.push(...shares);
+      continue;
+    }
+    const stored = new Map(previous.shares.map((share) => [share.partner_id, share]));
+    for (const share of shares) {
+      const old = stored.get(share.partner_id)!;
+      if (!INDEXED_SHARE_COLUMNS.every((column) => old[column] === share[column])) plan.sharesStored.push(share);
+      else if (old.touchpoints !== share.touchpoints || old.roles !== share.roles) plan.sharesRefreshed.push(share);
+    }
   }
   return plan;
 }
+
+// The columns the shares' covering indexes hold, besides the key.
+const INDEXED_SHARE_COLUMNS = ['payout', 'basis_points', 'currency', 'closed_at'] as const;
 
 function samePartners(before: readonly AttributionShareRow[], after: readonly AttributionShareRow[]): boolean {
   if (before.length !== after.length) return false;
@@ -316,16 +342,6 @@ function samePartners(before: readonly AttributionShareRow[], after: readonly At
   return after.every((share) => partners.has(share.partner_id));
 }
 
-const SHARE_COLUMNS = ['payout', 'basis_points', 'touchpoints', 'roles', 'currency', 'closed_at'] as const;
-
-function sameShares(before: readonly AttributionShareRow[], after: readonly AttributionShareRow[]): boolean {
-  if (before.length !== after.length) return false;
-  const stored = new Map(before.map((share) => [share.partner_id, share]));
-  return after.every((share) => {
-    const old = stored.get(share.partner_id);
-    return old !== undefined && SHARE_COLUMNS.every((column) => old[column] === share[column]);
-  });
-}
 
 /** What makes a stored result current, besides its deal: the settings revisions and the fit versions. */
 export interface CurrentInputs {

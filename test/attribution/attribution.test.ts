@@ -204,3 +204,35 @@ describe('GET /attribution/:dealId/compare', () => {
     expect(body.models['time-decay'].map((line: { payout: number }) => line.payout)).toEqual([240, 60]);
   });
 });
+
+describe('stored shares after a touchpoint that moves no payout', () => {
+  it("update each partner's touchpoints and roles though the payout stays (one partner; a linear split that stays even)", async () => {
+    await touch(t.api, 'solo', [['p3', 'demo', jan(2)]]);
+    await createDeal(t.api, { id: 'solo', amount: 100, closed_date: jan(20) });
+    await touch(t.api, 'even', [
+      ['p1', 'demo', jan(2)],
+      ['p2', 'intro', jan(3)],
+    ]);
+    await createDeal(t.api, { id: 'even', amount: 100, closed_date: jan(20), attribution_model: 'linear' });
+    expect((await attributionOf(t.api, 'solo')).attributions).toMatchObject([{ partner_id: 'p3', payout: 100, touchpoints: 1, role: 'demo' }]);
+
+    await touch(t.api, 'solo', [['p3', 'closer', jan(4)]]);
+    await touch(t.api, 'even', [
+      ['p1', 'closer', jan(4)],
+      ['p2', 'support', jan(5)],
+    ]);
+    const solo = await attributionOf(t.api, 'solo');
+    expect(solo.cached).toBe(true);
+    expect(solo.attributions).toMatchObject([{ partner_id: 'p3', payout: 100, touchpoints: 2 }]);
+    expect(solo.attributions[0]!.role.split(', ').sort()).toEqual(['closer', 'demo']);
+    const even = await attributionOf(t.api, 'even');
+    expect(even.attributions.map(({ partner_id, payout, touchpoints }) => [partner_id, payout, touchpoints])).toEqual([
+      ['p1', 50, 2],
+      ['p2', 50, 2],
+    ]);
+    expect(even.attributions.map((line) => line.role.split(', ').sort())).toEqual([
+      ['closer', 'demo'],
+      ['intro', 'support'],
+    ]);
+  });
+});

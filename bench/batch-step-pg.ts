@@ -102,7 +102,7 @@ try {
     }),
   );
   // As seeding through the API leaves it before any fit: every deal's touchpoints wait for the first refit.
-  await raw.query('insert into attribution_fit_pending (deal_id, enqueued_at, claimed) select id, 0, 0 from deals');
+  await raw.query('insert into attribution_fit_pending (deal_id, enqueued_at, change_seq) select id, 0, 0 from deals');
 
   const plain = createDatabase({ dbPath: '', databaseUrl });
   const db = plain.withPlugin(new StatementTiming());

@@ -95,7 +95,7 @@ try {
   bare.pragma('journal_mode = WAL');
   bare.pragma('synchronous = NORMAL');
   // As seeding through the API leaves it before any fit: every deal's touchpoints wait for the first refit.
-  bare.exec('insert or ignore into attribution_fit_pending (deal_id, enqueued_at, claimed) select id, 0, 0 from deals');
+  bare.exec('insert or ignore into attribution_fit_pending (deal_id, enqueued_at, change_seq) select id, 0, 0 from deals');
   const bareInsert = bare.prepare(
     'insert into events (id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
   );

@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { createQueryId, Kysely, PostgresAdapter, PostgresDialect, SelectQueryNode, SqliteDialect, sql, type QueryId, type SqliteDatabase } from 'kysely';
 import type pg from 'pg';
 import { DatabaseMonitor, monitorOf, registerMonitor } from './availability.js';
 import { discardingBrokenClients, observedDialect } from './observed-dialect.js';
@@ -153,12 +153,22 @@ export async function readSqliteRaw<T>(db: Db, read: (all: SqliteHandle['allRaw'
   const handle = db.isTransaction ? undefined : sqliteHandles.get(db.getExecutor().adapter);
   if (handle === undefined) return undefined;
   // Reported to the monitor as Kysely's queries are (observed-dialect.ts), so a route that reads
-  // this way still marks an outage and its end.
+  // this way still marks an outage and its end; and each statement to the plugins as a select
+  // (the app's metrics time and count it), which do not see its rows.
   const monitor = monitorOf(db);
-  return db.connection().execute(async () => {
+  const executor = db.getExecutor();
+  const queryIds: QueryId[] = [];
+  const all: SqliteHandle['allRaw'] = (text, parameters) => {
+    const queryId = createQueryId();
+    executor.transformQuery(RAW_SELECT, queryId);
+    const rows = handle.allRaw(text, parameters);
+    queryIds.push(queryId);
+    return rows;
+  };
+  const result = await db.connection().execute(async () => {
     const startedAt = Date.now();
     try {
-      const result = read(handle.allRaw);
+      const result = read(all);
       monitor.recordSuccess(startedAt);
       return result;
     } catch (error) {
@@ -167,7 +177,11 @@ export async function readSqliteRaw<T>(db: Db, read: (all: SqliteHandle['allRaw'
       throw error;
     }
   });
+  for (const queryId of queryIds) for (const plugin of executor.plugins) await plugin.transformResult({ queryId, result: { rows: [] } });
+  return result;
 }
+
+const RAW_SELECT = SelectQueryNode.create();
 
 /**
  * The SQLite file `db` reads, for opening another connection to it (a fit counting on a thread of

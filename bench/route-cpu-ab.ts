@@ -1,23 +1,28 @@
 // CPU per request of two builds of the service, A/B on a shared machine: both run at once on
-// SQLite files of their own, seeded alike (20 partners, 200 deals with stored results), and
+// SQLite files of their own, seeded alike (20 partners, then 1,980 with payout details as the
+// bench makes them, 200 deals with stored results), and
 // short autocannon bursts (50 connections) alternate between them, so both meet the same load.
 // Prints each side's server CPU (user + system, from /proc) per answered request over the
-// bursts (min, p25, median) for a stored GET /attribution and for POST /events.
+// bursts (min, p25, median) for a stored GET /attribution, for POST /events and for
+// GET /partners?limit=50 (over the bench's 2,000 partners with payout details).
 // A build other than dist/: copy dist/ to a sibling directory (say dist-before/) first.
-// usage: npx tsx bench/route-cpu-ab.ts <distA> <distB> [bursts=10] [burstSeconds=1]
+// usage: npx tsx bench/route-cpu-ab.ts <distA> <distB> [bursts=10] [burstSeconds=1] [routes=get,post,partners]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import { partnerBody } from './dataset.js';
 
 const [a, b] = [resolve(process.argv[2]!), resolve(process.argv[3]!)];
 const bursts = Number(process.argv[4] ?? 10);
 const seconds = Number(process.argv[5] ?? 1);
+const chosen = (process.argv[6] ?? 'get,post,partners').split(',');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DEALS = 200;
+const PARTNERS = 2000;
 
-interface Server { name: string; child: ChildProcess; url: string; headers: Record<string, string> }
+interface Server { name: string; child: ChildProcess; url: string; headers: Record<string, string>; work: string }
 async function start(dist: string): Promise<Server> {
   const work = mkdtempSync(join(tmpdir(), 'sqlite-cpu-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -41,12 +46,13 @@ async function start(dist: string): Promise<Server> {
     return res.json();
   };
   for (let p = 0; p < 20; p++) await call('POST', '/partners', { id: `p-${p}`, name: `Partner ${p}`, email: `p${p}@x.example` });
+  for (let p = 20; p < PARTNERS; p++) await call('POST', '/partners', partnerBody(p));
   const events = [];
   for (let d = 0; d < DEALS; d++) for (let t = 0; t < 5; t++) events.push({ id: `e-${d}-${t}`, partner_id: `p-${(d + t * 7) % 20}`, deal_id: `d-${d}`, touchpoint_type: ['referral', 'demo', 'intro', 'support', 'closer'][t], timestamp: new Date(Date.UTC(2024, 0, 1) + t * 86400000).toISOString() });
   await call('POST', '/events/batch', { events });
   for (let d = 0; d < DEALS; d++) await call('POST', '/deals', { id: `d-${d}`, amount: 1000 + d, closed_date: '2024-06-01T00:00:00.000Z', status: 'won' });
   for (let d = 0; d < DEALS; d++) await call('GET', `/attribution/d-${d}`);
-  return { name: dist.split('/').pop()!, child, url, headers };
+  return { name: dist.split('/').slice(-2).join('/'), child, url, headers, work };
 }
 const cpu = (s: Server) => {
   const f = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -56,6 +62,7 @@ let ev = 0;
 let next = 0;
 const routes: Record<string, () => autocannon.Request[]> = {
   get: () => [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/attribution/d-${next++ % DEALS}` }) }],
+  partners: () => [{ method: 'GET', path: '/partners?limit=50' }],
   post: () => [{ method: 'POST', path: '/events', setupRequest: (r) => { const i = ev++; return { ...r, body: JSON.stringify({ id: `n-${i}`, partner_id: `p-${i % 20}`, deal_id: `d-${i % DEALS}`, touchpoint_type: 'demo', timestamp: '2024-03-01T00:00:00.000Z' }) }; } }],
 };
 async function burst(s: Server, route: string, duration: number) {
@@ -67,7 +74,7 @@ async function burst(s: Server, route: string, duration: number) {
 }
 const servers = [await start(a), await start(b)];
 const stats = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!; return `min ${s[0]!.toFixed(0)} p25 ${q(0.25).toFixed(0)} median ${q(0.5).toFixed(0)}`; };
-for (const route of ['get', 'post']) {
+for (const route of chosen) {
   for (const s of servers) await burst(s, route, 2); // warm-up
   const per: Record<string, number[]> = {};
   const rps: Record<string, number[]> = {};
@@ -83,4 +90,5 @@ for (const route of ['get', 'post']) {
 }
 for (const s of servers) s.child.kill('SIGTERM');
 await sleep(300);
+for (const s of servers) rmSync(s.work, { recursive: true, force: true });
 process.exit(0);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
-import { containsPattern, isPostgres, type Db } from './db.js';
+import { containsPattern, isPostgres, readSqliteRaw, type Db } from './db.js';
 import type { NewPartnerRow, PartnerRow, PartnerUpdate } from './schema.js';
 
 export async function insertPartner(db: Db, row: NewPartnerRow): Promise<void> {
@@ -37,6 +37,9 @@ const LISTED_COLUMNS = ['id', 'name', 'email', 'payout_details_masked', 'status'
 export async function listPartners(db: Db, query: PartnerListQuery): Promise<{ data: ListedPartner[]; total: number }> {
   if (!query.search) {
     if (isPostgres(db)) return countedPartnerPage(db, query);
+    const page = await readSqliteRaw(db, (all) => sqliteCountedPage(all, query));
+    if (page) return page;
+    // Inside a transaction: through Kysely.
     const [data, [count]] = await Promise.all([partnerPage(db, [query.limit, query.offset]), partnerCount(db, [])]);
     return { data, total: Number(count!.total) };
   }
@@ -65,6 +68,40 @@ const partnerPage = compileOnce(2, (db, [limit, offset]) =>
     .offset(sql<number>`${offset}`),
 );
 const partnerCount = compileOnce(0, (db) => db.selectFrom('partners').select((eb) => eb.fn.countAll<number>().as('total')));
+
+const SQLITE_COUNTED_PAGE = `select ${LISTED_COLUMNS.join(', ')}, (select count(*) from partners) from partners order by created_at, id limit ? offset ?`;
+const SQLITE_COUNT = 'select count(*) from partners';
+
+/**
+ * SQLite: the page with the count as its last column, in one statement (the count is computed
+ * once), as arrays of values: GET /partners's read in about 60 µs of CPU instead of 110 for two
+ * statements of row objects (docs/benchmark.md). A page past the end has no row to carry the
+ * count, which is then read on its own, on the connection still held.
+ */
+function sqliteCountedPage(all: (text: string, parameters: readonly unknown[]) => unknown[][], query: PartnerListQuery) {
+  const rows = all(SQLITE_COUNTED_PAGE, [query.limit, query.offset]) as [...ListedRow, number][];
+  const total = rows.length > 0 ? rows[0]![LISTED_COLUMNS.length] : (all(SQLITE_COUNT, [])[0]![0] as number);
+  const data = rows.map(([id, name, email, payout_details_masked, status, created_at, updated_at]): ListedPartner => ({
+    id,
+    name,
+    email,
+    payout_details_masked,
+    status,
+    created_at,
+    updated_at,
+  }));
+  return { data, total: Number(total) };
+}
+
+type ListedRow = [
+  id: string,
+  name: string,
+  email: string,
+  payout_details_masked: string | null,
+  status: ListedPartner['status'],
+  created_at: number,
+  updated_at: number,
+];
 
 /**
  * PostgreSQL: the page and the count in one statement (one round trip, one snapshot). The count

@@ -76,6 +76,23 @@ describe('GET /partners', () => {
     expect(literal.json().pagination.total).toBe(0);
   });
 
+  it('lists without a search oldest first, with the total on every page and on a page past the end', async () => {
+    const all = await t.api.get('/partners?limit=1000');
+    expect(all.statusCode).toBe(200);
+    const everyone = all.json().data as { id: string; payout_details: unknown; created_at: string; updated_at: string }[];
+    const total = all.json().pagination.total as number;
+    expect(everyone.length).toBe(total);
+    expect(total).toBeGreaterThanOrEqual(5);
+    expect(everyone.map((p) => p.created_at)).toEqual([...everyone.map((p) => p.created_at)].sort());
+    expect(everyone.find((p) => p.id === 'p-alice')).toMatchObject({ payout_details: { bank_account: '******7890' }, created_at: expect.stringMatching(/Z$/) });
+    expect(everyone.find((p) => p.id === 'p-list-1')!.payout_details).toBeNull();
+    const middle = await t.api.get('/partners?limit=2&offset=1');
+    expect(middle.json()).toEqual({ data: everyone.slice(1, 3), pagination: { limit: 2, offset: 1, total } });
+    const past = await t.api.get(`/partners?limit=2&offset=${total}`);
+    expect(past.json()).toEqual({ data: [], pagination: { limit: 2, offset: total, total } });
+    expect(all.body).not.toContain('1234567890');
+  });
+
   it('masks payout details in lists too', async () => {
     const res = await t.api.get('/partners?search=alice');
     expect(res.json().data[0].payout_details.bank_account).toBe('******7890');

@@ -33,9 +33,9 @@ describe('statements per request', () => {
   it('reads a page of partners and their count in one statement, past the end too', async () => {
     const api = t.as(readKey);
     expect((await api.get('/partners?limit=2')).statusCode).toBe(200);
-    // PostgreSQL: the key, then the page with its count. SQLite: the key from memory, the page, the count.
+    // PostgreSQL: the key, then the page with its count. SQLite: the key from memory, the page with its count.
     let page = await api.get('/partners?limit=2&offset=1');
-    expect(await selectsOf(async () => (page = await api.get('/partners?limit=2&offset=1')))).toBe(2);
+    expect(await selectsOf(async () => (page = await api.get('/partners?limit=2&offset=1')))).toBe(testDialect() === 'postgres' ? 2 : 1);
     expect(page.json().pagination).toEqual({ limit: 2, offset: 1, total: 3 });
     expect(page.json().data.map((partner: { name: string }) => partner.name)).toEqual(['Grace', 'Edsger']);
 

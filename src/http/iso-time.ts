@@ -12,7 +12,7 @@ const dayPrefixes = new Map<number, string>();
 /**
  * `new Date(epochMs).toISOString()`, the same text, without a Date per call: the date part is
  * kept per day and the time is put together from tables. A page of 50 partners formats 100
- * timestamps, which took 9 % of GET /partners' CPU (docs/benchmark.md).
+ * timestamps, which took 9 % of GET /partners' CPU (docs/benchmark-history.md).
  * @example formatIsoTimestamp(1705762800000) // '2024-01-20T15:00:00.000Z'
  */
 export function formatIsoTimestamp(epochMs: number): string {

@@ -84,7 +84,7 @@ export interface DealWithStoredShares extends DealWithResult {
 /**
  * {@link findDealWithResult} and {@link findSharesWithNames} in one statement, from one snapshot:
  * a stored GET /attribution reads once. The shares come as one JSON array of arrays: a row per
- * share repeating the deal's 20 columns cost twice as much to read (docs/benchmark.md).
+ * share repeating the deal's 20 columns cost twice as much to read (docs/benchmark-history.md).
  */
 export async function findDealWithStoredShares(db: Db, dealId: string, settingsKey: string): Promise<DealWithStoredShares | undefined> {
   const [row] = await dealWithShares(db, [dealId, settingsKey]);
@@ -214,7 +214,7 @@ const ROWS_PER_STATEMENT = 2000;
  * not (results have four indexes). A recomputation usually moves only a few of a result's
  * columns (a new touchpoint changes the count, not the deal's model, currency or date), so a
  * result whose indexed columns keep their values is updated without them: that halved the cost
- * of storing results (docs/benchmark.md, "Write path"). Shares that did not move are not written;
+ * of storing results (docs/benchmark-history.md, "Write path"). Shares that did not move are not written;
  * shares of a deal whose partners stay the same are updated in place (an upsert), which spares
  * the table's B-tree a delete and an insert per share; only a deal whose partners changed, or
  * that lost its result, has its shares deleted first.

@@ -9,7 +9,7 @@ type Values = readonly unknown[];
  * A query whose SQL is built once per engine; each call then only binds its values (on PostgreSQL
  * to a statement each connection prepares once, see `preparedOnPostgres`). Kysely
  * otherwise rebuilds and recompiles the same tree on every call (10–15 % of the hot routes'
- * CPU, docs/benchmark.md). `build` receives placeholders in place of the values: it must use
+ * CPU, docs/benchmark-history.md). `build` receives placeholders in place of the values: it must use
  * them only as values (never to choose the query's shape).
  * @example
  * const findKey = compileOnce<{ id: string }>(1, (db, [hash]) => db.selectFrom('api_keys').select('id').where('key_hash', '=', hash));

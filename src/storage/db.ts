@@ -118,14 +118,14 @@ function openSqliteFile(path: string, busyTimeoutMs: number): SQLite.Database {
   sqlite.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
   // The default page cache is 2 MB; at 200k deals the indexes read and written on every request
   // no longer fit. 16 MB halved the first analytics call there; 64 MB gained little more and
-  // cost 170 MB of peak RSS (docs/benchmark.md).
+  // cost 170 MB of peak RSS (docs/benchmark-history.md).
   sqlite.pragma('cache_size = -16384');
   return sqlite;
 }
 
 const STATEMENT_CACHE_SIZE = 500;
 // Long texts are `in (…)` lists and multi-row inserts: each length is its own statement, rarely
-// reused, and together they held ~100 MB of native memory (docs/benchmark.md). Not cached.
+// reused, and together they held ~100 MB of native memory (docs/benchmark-history.md). Not cached.
 const LONGEST_CACHED_STATEMENT = 2048;
 
 interface SqliteHandle extends SqliteDatabase {

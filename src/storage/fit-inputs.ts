@@ -50,7 +50,7 @@ export async function* streamFitInputs(db: Db, windowMs: number | null, range: D
 /**
  * PostgreSQL: a page read with JIT compilation off. The page's estimated cost (a subquery per deal)
  * is past `jit_above_cost`, and the compiled expressions made it slower, not faster: 180–250 ms a
- * page instead of 80 ms at 5,000 deals (EXPLAIN ANALYZE at full size, docs/benchmark.md).
+ * page instead of 80 ms at 5,000 deals (EXPLAIN ANALYZE at full size, docs/benchmark-history.md).
  */
 async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
   if (!isPostgres(db) || db.isTransaction) return query.execute();

@@ -75,7 +75,7 @@ const SQLITE_COUNT = 'select count(*) from partners';
 /**
  * SQLite: the page with the count as its last column, in one statement (the count is computed
  * once), as arrays of values: GET /partners's read in about 60 µs of CPU instead of 110 for two
- * statements of row objects (docs/benchmark.md). A page past the end has no row to carry the
+ * statements of row objects (docs/benchmark.md, "Stop 17"). A page past the end has no row to carry the
  * count, which is then read on its own, on the connection still held.
  */
 function sqliteCountedPage(all: (text: string, parameters: readonly unknown[]) => unknown[][], query: PartnerListQuery) {

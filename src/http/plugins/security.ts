@@ -18,7 +18,7 @@ const CORS_EXPOSED_HEADERS = 'ratelimit-limit, ratelimit-remaining, ratelimit-re
  * browser renders: HSTS, `nosniff` and a CSP that forbids everything, framing included.
  * @fastify/helmet rebuilt helmet on every request and @fastify/cors built its options and read
  * the route's options twice on every request (together about 13 µs of a stored
- * GET /attribution's 90, docs/benchmark.md); the CORS rules here are the ones it applied.
+ * GET /attribution's 90, docs/benchmark-history.md); the CORS rules here are the ones it applied.
  */
 export const securityPlugin = fp(
   async (app, options: { corsOrigin: string }) => {

@@ -38,7 +38,7 @@ describe('migration 0009-events-deal-path', () => {
       .insertInto('partners')
       .values(['p1', 'p2', 'p3'].map((id) => ({ id, name: id, email: `${id}@example.com`, email_normalized: `${id}@example.com`, status: 'active', created_at: at, updated_at: at })))
       .execute();
-    const deal = (id: string, status: string) => ({ id, amount: 1000, currency: 'USD', closed_at: at, attribution_model: 'markov', status, created_at: at, updated_at: at });
+    const deal = (id: string, status: 'won' | 'lost') => ({ id, amount: 1000, currency: 'USD', closed_at: at, attribution_model: 'markov', status, created_at: at, updated_at: at });
     await db.insertInto('deals').values([deal('d1', 'won'), deal('d2', 'lost'), deal('d3', 'won')]).execute();
     let n = 0;
     const event = (deal_id: string, partner_id: string, daysBefore: number) => ({

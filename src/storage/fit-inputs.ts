@@ -25,7 +25,7 @@ export const FIT_PATH_SEPARATOR = ',';
  * the close, an integer; null: all), a page of 5,000 deals at a time in id order,
  * so a fit holds one page and its own counts, never every path. A page is one statement: the
  * deals, each with its path joined into one string by the database (`group_concat` /
- * `string_agg` over an index range scan of `events_deal`, the lookback window applied there
+ * `string_agg` over an index-only range scan of `events_deal_path`, the lookback window applied there
  * too). A million touchpoints thus come to the service as 200,000 rows instead of a million
  * (about half the read's time). Deals with no touchpoint in the window are left out (their path
  * is empty). On SQLite the rows come as arrays straight from the driver, with the connection held
@@ -60,7 +60,11 @@ async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
   });
 }
 
-function pageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
+/**
+ * A page of {@link streamFitInputs}: the deals after `after`, each with its path. Its plan is an
+ * index-only range scan of `events_deal_path` per deal (test/hardening/events-deal-path-migration.test.ts).
+ */
+export function pageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
   const path = isPostgres(db)
     ? sql<string | null>`string_agg(e.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)} order by e.timestamp, e.seq)`
     : sql<string | null>`group_concat(e.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)} order by e.timestamp, e.seq)`;

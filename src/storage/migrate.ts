@@ -8,6 +8,7 @@ import { dataDrivenMigration } from './migrations/0005-data-driven.js';
 import { payoutsMigration } from './migrations/0006-payouts.js';
 import { fitChangeOrderMigration } from './migrations/0007-fit-change-order.js';
 import { partnerDaysMigration } from './migrations/0008-partner-days.js';
+import { eventsDealPathMigration } from './migrations/0009-events-deal-path.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -20,6 +21,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0006-payouts': payoutsMigration(dialect),
     '0007-fit-change-order': fitChangeOrderMigration(dialect),
     '0008-partner-days': partnerDaysMigration(dialect),
+    '0009-events-deal-path': eventsDealPathMigration(),
   };
 }
 

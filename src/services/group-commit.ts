@@ -9,6 +9,9 @@
  * transaction per item, so every item gets the answer it would have had alone and a bad item
  * never fails its neighbours. Any other failure (the database is down, a timeout) is every
  * item's answer at once: writing them again would only make each wait for the fault twice.
+ * An outage is also the answer of every write that was waiting behind the failed group: those
+ * have already waited for it, and a group of their own would make them wait a second time (a
+ * new connection's timeout on top of the query timeout they sat out).
  */
 export interface GroupCommitOptions<Item, Result> {
   /**
@@ -20,6 +23,8 @@ export interface GroupCommitOptions<Item, Result> {
   writeAlone: (item: Item) => Promise<Result>;
   /** Whether `writeTogether`'s error may be one item's doing, so that each must be written alone. */
   isItemError: (error: unknown) => boolean;
+  /** Whether an error means the database is unavailable, rather than anything about the writes. */
+  isOutage: (error: unknown) => boolean;
   /** The most items one group holds. */
   maxGroupSize: number;
   /** How many groups may be written at once (1 on SQLite, which has one connection). */
@@ -35,7 +40,7 @@ interface Waiting<Item, Result> {
 /**
  * A function that writes one item, grouped with the items other callers submit meanwhile.
  * @example
- * const record = createGroupCommit({ writeTogether, writeAlone, isItemError, maxGroupSize: 200, maxGroupsInFlight: 1 });
+ * const record = createGroupCommit({ writeTogether, writeAlone, isItemError, isOutage, maxGroupSize: 200, maxGroupsInFlight: 1 });
  * await Promise.all([record(a), record(b)]); // one transaction when both arrive together
  */
 export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item, Result>): (item: Item) => Promise<Result> {
@@ -58,14 +63,16 @@ export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item
     if (group.length === 0) return;
     inFlight++;
     try {
-      await writeGroup(group);
+      const outage = await writeGroup(group);
+      if (outage !== undefined) for (const waiter of waiting.splice(0)) waiter.reject(outage);
     } finally {
       inFlight--;
       schedule();
     }
   }
 
-  async function writeGroup(group: Waiting<Item, Result>[]): Promise<void> {
+  /** Writes one group and settles its items; returns the outage that failed it, if one did. */
+  async function writeGroup(group: Waiting<Item, Result>[]): Promise<unknown> {
     if (group.length > 1) {
       let results: Result[];
       try {
@@ -73,17 +80,26 @@ export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item
       } catch (error) {
         if (!options.isItemError(error)) {
           for (const waiter of group) waiter.reject(error);
-          return;
+          return options.isOutage(error) ? error : undefined;
         }
         // Written again one by one below: each item gets its own answer.
         results = [];
       }
       if (results.length === group.length) {
         group.forEach((waiter, index) => waiter.resolve(results[index]!));
-        return;
+        return undefined;
       }
     }
-    await Promise.all(group.map((waiter) => options.writeAlone(waiter.item).then(waiter.resolve, waiter.reject)));
+    let outage: unknown;
+    await Promise.all(
+      group.map((waiter) =>
+        options.writeAlone(waiter.item).then(waiter.resolve, (error: unknown) => {
+          if (options.isOutage(error)) outage ??= error;
+          waiter.reject(error);
+        }),
+      ),
+    );
+    return outage;
   }
 
   return (item) =>

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError, notFound, type FieldError } from '../errors.js';
 import type { TouchpointType } from '../domain/attribution/index.js';
 import { isDeadlock, isForeignKeyViolation, isPostgres, isUniqueViolation, type Db } from '../storage/db.js';
+import { classifyDatabaseError } from '../storage/availability.js';
 import * as store from '../storage/touchpoints.js';
 import { findExistingPartnerIds } from '../storage/partners.js';
 import type { TouchpointRecord } from '../storage/schema.js';
@@ -68,6 +69,7 @@ function groupCommitOf(ctx: ServiceContext) {
       },
       // A deadlock too: two groups can hold the same client-chosen ids (a retry) in opposite orders.
       isItemError: (error) => error instanceof NotAllNew || isForeignKeyViolation(error) || isUniqueViolation(error) || isDeadlock(error),
+      isOutage: (error) => classifyDatabaseError(error) === 'unavailable',
       maxGroupSize: MAX_GROUP_SIZE,
       maxGroupsInFlight: isPostgres(ctx.db) ? POSTGRES_GROUPS_IN_FLIGHT : 1,
     });

@@ -9,6 +9,7 @@ function harness(options: { failTogether?: (items: readonly number[]) => boolean
       calls.together.push([...items]);
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (items.includes(99)) throw new Error('the database is down');
+      if (items.includes(98)) throw new Error('a bug');
       if (options.failTogether?.(items)) throw new Error('one of them needs its own answer');
       return items.map((item) => item * 2);
     },
@@ -18,6 +19,7 @@ function harness(options: { failTogether?: (items: readonly number[]) => boolean
       return item * 2;
     },
     isItemError: (error) => (error as Error).message === 'one of them needs its own answer',
+    isOutage: (error) => (error as Error).message === 'the database is down',
     maxGroupSize: 3,
     maxGroupsInFlight: 1,
   });
@@ -58,5 +60,28 @@ describe('group commit', () => {
     const answers = await Promise.allSettled([write(1), write(99)]);
     expect(answers.map((answer) => answer.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toEqual({ together: [[1, 99]], alone: [] });
+  });
+
+  it('answers the writes waiting behind a group that met an outage with the same fault, without writing them', async () => {
+    const { write, calls } = harness();
+    const failing = [write(1), write(99)];
+    // The failing group is now being written: these wait behind it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = [write(2), write(3)];
+    const answers = await Promise.allSettled([...failing, ...waiting]);
+    expect(answers).toEqual(Array.from({ length: 4 }, () => ({ status: 'rejected', reason: new Error('the database is down') })));
+    expect(calls).toEqual({ together: [[1, 99]], alone: [] });
+    // What arrives after the outage's answer is written as usual.
+    expect(await Promise.all([write(4), write(5)])).toEqual([8, 10]);
+  });
+
+  it('still writes the waiting items after a group failed for a reason that is not an outage', async () => {
+    const { write, calls } = harness();
+    const failing = [write(1), write(98)];
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = [write(2), write(3)];
+    const answers = await Promise.allSettled([...failing, ...waiting]);
+    expect(answers.map((answer) => answer.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(calls.together).toEqual([[1, 98], [2, 3]]);
   });
 });

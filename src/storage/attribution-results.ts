@@ -85,6 +85,7 @@ export interface DealWithStoredShares extends DealWithResult {
  * {@link findDealWithResult} and {@link findSharesWithNames} in one statement, from one snapshot:
  * a stored GET /attribution reads once. The shares come as one JSON array of arrays: a row per
  * share repeating the deal's 20 columns cost twice as much to read (docs/benchmark-history.md).
+ * On SQLite outside a transaction the row is read as an array of values.
  */
 export async function findDealWithStoredShares(db: Db, dealId: string, settingsKey: string): Promise<DealWithStoredShares | undefined> {
   const raw = await readSqliteRaw(db, (all) => all(SQLITE_DEAL_WITH_SHARES, [settingsKey, dealId]) as SqliteDealWithShares[]);
@@ -132,9 +133,9 @@ const SHARE_FIELDS = 'share.partner_id, share.payout, share.basis_points, share.
 
 /**
  * SQLite: {@link dealWithShares}'s statement, read as an array of values rather than a row object
- * through Kysely: the read's CPU fell from about 27 to 20 µs in better-sqlite3 alone, more with
- * Kysely's layers (docs/benchmark.md, "Stop 18"). The shares stay one JSON column: a row per share
- * (a `union all` under the deal's row, its deal columns null) cost 30–40 µs, the extra rows'
+ * through Kysely: in better-sqlite3 alone about 20 µs of CPU instead of 27, and Kysely's layers
+ * are spared too (docs/decisions.md). The shares stay one JSON column: a row per share (a
+ * `union all` under the deal's row, its deal columns null) took about 36 µs, the extra rows'
  * values and steps costing more than the JSON.
  */
 const SQLITE_DEAL_WITH_SHARES = `select deals.id, deals.amount, deals.currency, deals.closed_at, deals.attribution_model, deals.status, deals.created_at, deals.updated_at,
@@ -170,8 +171,6 @@ type SqliteDealWithShares = [
 function fromSqliteRow(row: SqliteDealWithShares): DealWithStoredShares {
   return {
     deal: { id: row[0], amount: row[1], currency: row[2], closed_at: row[3], attribution_model: row[4], status: row[5], created_at: row[6], updated_at: row[7] },
-    settings: row[8],
-    pending: row[9] !== null,
     result:
       row[10] === null
         ? undefined
@@ -186,6 +185,8 @@ function fromSqliteRow(row: SqliteDealWithShares): DealWithStoredShares {
             fit_version: row[17],
             calculated_at: row[18],
           },
+    settings: row[8],
+    pending: row[9] !== null,
     shares: sharesFromJson(row[19]),
   };
 }

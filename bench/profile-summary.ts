@@ -93,3 +93,14 @@ export function summariseProfile(profile: CpuProfile, windows: readonly Window[]
 }
 
 const formatCount = (value: number) => value.toLocaleString('en-US');
+
+// As a command: `npx tsx bench/profile-summary.ts <file.cpuprofile> [lastSeconds]` summarises the
+// whole profile, or only its last seconds (a route-cpu-ab.ts run: the bursts come after the seeding).
+if (process.argv[1]?.endsWith('profile-summary.ts')) {
+  const { readFileSync } = await import('node:fs');
+  const profile = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as CpuProfile;
+  const lastSeconds = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+  const startUs = lastSeconds === undefined ? profile.startTime : profile.endTime - lastSeconds * 1e6;
+  const name = lastSeconds === undefined ? 'whole profile' : `last ${lastSeconds} s`;
+  console.log(summariseProfile(profile, [{ name, startUs, endUs: profile.endTime }]));
+}

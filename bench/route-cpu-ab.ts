@@ -7,6 +7,9 @@
 // GET /partners?limit=50 (over the bench's 2,000 partners with payout details).
 // A build other than dist/: copy dist/ to a sibling directory (say dist-before/) first.
 // usage: npx tsx bench/route-cpu-ab.ts <distA> <distB> [bursts=10] [burstSeconds=1] [routes=get,post,partners]
+// With CPU_PROF_DIR=<dir>, each server also writes a V8 CPU profile of its whole life into <dir>
+// (`node --cpu-prof`; the profiler's cost is in that run's figures): summarise one with
+// `npx tsx bench/profile-summary.ts <file.cpuprofile> <seconds of bursts and warm-ups at the end>`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +29,8 @@ interface Server { name: string; child: ChildProcess; url: string; headers: Reco
 async function start(dist: string): Promise<Server> {
   const work = mkdtempSync(join(tmpdir(), 'sqlite-cpu-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--heap-growing-percent=50', join(dist, 'server.js')], {
+  const profile = process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.CPU_PROF_DIR)}`] : [];
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--heap-growing-percent=50', ...profile, join(dist, 'server.js')], {
     cwd: work,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', DB_PATH: join(work, 'service.db') },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -89,6 +93,6 @@ for (const route of chosen) {
   for (const s of servers) console.log(`${route} ${s.name}: µs CPU/request ${stats(per[s.name]!)}; req/s ${stats(rps[s.name]!.map((x) => -x)).replace(/-/g, '')} (best first)`);
 }
 for (const s of servers) s.child.kill('SIGTERM');
-await sleep(300);
+await Promise.all(servers.map((s) => new Promise((done) => (s.child.exitCode === null ? s.child.once('exit', done) : done(undefined)))));
 for (const s of servers) rmSync(s.work, { recursive: true, force: true });
 process.exit(0);

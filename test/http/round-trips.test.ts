@@ -43,6 +43,26 @@ describe('statements per request', () => {
     expect(pastTheEnd.json()).toMatchObject({ data: [], pagination: { limit: 2, offset: 5, total: 3 } });
   });
 
+  it('reads a stored attribution in one statement: the deal, its result, the settings, the pending mark and the shares', async () => {
+    const api = t.as(readKey);
+    const partners = ['rt-a', 'rt-b'];
+    for (const id of partners) expect((await t.api.post('/partners', { id, name: `Partner ${id}`, email: `${id}@round-trips.example` })).statusCode).toBe(201);
+    for (const [index, partner_id] of partners.entries()) {
+      const event = { partner_id, deal_id: 'rt-deal', touchpoint_type: index === 0 ? 'referral' : 'closer', timestamp: '2024-01-10T10:00:00Z' };
+      expect((await t.api.post('/events', event)).statusCode).toBe(201);
+    }
+    expect((await t.api.post('/deals', { id: 'rt-deal', amount: 1000, closed_date: '2024-01-20T10:00:00Z' })).statusCode).toBe(201);
+    // The first read finds the deal pending (the worker is off) and brings it up to date.
+    const first = await api.get('/attribution/rt-deal');
+    expect(first.statusCode).toBe(200);
+    let stored = first;
+    // PostgreSQL: the key, then the read. SQLite: the key from memory, the read.
+    expect(await selectsOf(async () => (stored = await api.get('/attribution/rt-deal')))).toBe(testDialect() === 'postgres' ? 2 : 1);
+    expect(stored.json()).toMatchObject({ deal_id: 'rt-deal', cached: true });
+    expect(stored.json().attributions).toEqual(first.json().attributions);
+    expect(stored.json().attributions.map((line: { partner_id: string }) => line.partner_id).sort()).toEqual(partners);
+  });
+
   it('reads the keys of requests that arrive together once (PostgreSQL), or from memory (SQLite)', async () => {
     const api = t.as(readKey);
     expect((await api.get('/health')).statusCode).toBe(200);

@@ -5,61 +5,18 @@
  * `npx tsx bench/drain-step.ts [--deals 50000] [--touchpoints 250000] [--rounds 10]`.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { FitCache } from '../src/services/attribution/fit-cache.js';
-import { drainPendingStep, finishPendingWork } from '../src/services/attribution/pending-work.js';
-import { markAllDealsPending } from '../src/storage/attribution-pending.js';
-import { recordTouchpointBatch } from '../src/services/touchpoints.js';
+import { drainPendingStep } from '../src/services/attribution/pending-work.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { dealBody, touchpoint } from './dataset.js';
+import { benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, printStatements, startCpuProfile } from './batch-steps.js';
+import { touchpoint } from './dataset.js';
 import { writeDatasetToSqlite } from './sqlite-dataset.js';
 
-const { values } = parseArgs({ options: { deals: { type: 'string' }, touchpoints: { type: 'string' }, partners: { type: 'string' }, rounds: { type: 'string' } } });
-const deals = Number(values.deals ?? 50_000);
-const touchpoints = Number(values.touchpoints ?? 250_000);
-const partners = Number(values.partners ?? 2000);
-const rounds = Number(values.rounds ?? 10);
-
-const timings = new Map<string, { count: number; ms: number }>();
-class StatementTiming implements KyselyPlugin {
-  readonly #started = new WeakMap<object, { label: string; at: number }>();
-  transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
-    this.#started.set(queryId, { label: labelOf(node), at: performance.now() });
-    return node;
-  }
-  async transformResult({ queryId, result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const started = this.#started.get(queryId);
-    if (started) {
-      const entry = timings.get(started.label) ?? { count: 0, ms: 0 };
-      entry.count++;
-      entry.ms += performance.now() - started.at;
-      timings.set(started.label, entry);
-    }
-    return result;
-  }
-}
-interface TableRef {
-  table?: { identifier?: { name?: string } };
-  node?: TableRef;
-}
-function labelOf(node: RootOperationNode): string {
-  const n = node as { into?: TableRef; from?: { froms?: TableRef[] } };
-  const from = n.from?.froms?.[0];
-  const table = n.into?.table?.identifier?.name ?? from?.table?.identifier?.name ?? from?.node?.table?.identifier?.name ?? '?';
-  return `${node.kind.replace(/QueryNode$/, '').toLowerCase()} ${table}`;
-}
-
-function printStatements(what: string): void {
-  console.log(`statements of ${what}:`);
-  for (const [label, { count, ms }] of [...timings].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${label.padEnd(40)} ${String(count).padStart(4)}× ${ms.toFixed(1)} ms`);
-}
+const { deals, touchpoints, partners, rounds } = parseStepBenchArgs({ deals: 50_000, touchpoints: 250_000, rounds: 10 }, 'sqlite');
 
 const directory = mkdtempSync(join(tmpdir(), 'drain-bench-'));
 const dbPath = join(directory, 'drain.db');
@@ -67,29 +24,14 @@ try {
   const setup = createDatabase({ dbPath });
   await migrateToLatest(setup, undefined);
   await setup.destroy();
-  writeDatasetToSqlite(dbPath, { deals, touchpoints, partners }, (d) => {
-    const body = dealBody(d);
-    const model = body.attribution_model ?? 'role-based';
-    return { id: body.id, amountMinor: Math.round(body.amount * 100), closedAt: Date.parse(body.closed_date), model, status: body.status as 'won' | 'lost' };
-  });
+  writeDatasetToSqlite(dbPath, { deals, touchpoints, partners }, benchDealRow);
 
   const plain = createDatabase({ dbPath });
-  const db = plain.withPlugin(new StatementTiming());
-  const ctx = { db, now: Date.now, defaultModel: 'role-based' as const, fits: new FitCache() };
-  await db.transaction().execute((trx) => markAllDealsPending(trx, Date.now(), 'rebuild'));
-  const started = performance.now();
-  await finishPendingWork(ctx);
+  const { ctx, timings, recordBatch } = await computeEveryResult(plain, deals);
   const now = Date.now();
-  console.log(`first computation of ${deals} deals: ${(performance.now() - started).toFixed(0)} ms`);
   timings.clear();
 
-  const session = process.env.DRAIN_PROFILE ? new Session() : undefined;
-  if (session) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 250 });
-    await session.post('Profiler.start');
-  }
+  const stopProfile = await startCpuProfile('DRAIN_PROFILE');
   // The bare baseline's work for a batch (bench/baseline-store.ts): prepared inserts of its rows in one transaction.
   const bare = new SQLite(dbPath);
   bare.pragma('journal_mode = WAL');
@@ -99,12 +41,6 @@ try {
   const bareInsert = bare.prepare(
     'insert into events (id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const service = { ...ctx, payoutCipher: undefined as never, defaultCurrency: 'USD', pendingWork: { notify: () => undefined } };
-  const actor = { keyId: null, keyName: 'bench' };
-  const cpuMs = () => {
-    const used = process.cpuUsage();
-    return (used.user + used.system) / 1000;
-  };
   const spent = { bare: 0, ingest: 0, drain: 0 };
   let next = touchpoints;
   for (let round = 0; round < rounds; round++) {
@@ -122,27 +58,16 @@ try {
     const batch = Array.from({ length: 1000 }, () => touchpoint(next++, deals, partners));
     timings.clear();
     started = cpuMs();
-    const inputs = (JSON.parse(JSON.stringify({ events: batch })) as { events: typeof batch }).events.map((t) => ({
-      id: t.id,
-      partner_id: t.partner_id,
-      deal_id: t.deal_id,
-      touchpoint_type: t.touchpoint_type,
-      timestamp: Date.parse(t.timestamp),
-      metadata: t.metadata,
-    }));
-    await recordTouchpointBatch(service, inputs, actor);
+    await recordBatch(batch);
     spent.ingest += cpuMs() - started;
-    if (round === rounds - 1) printStatements("the last round's ingest");
+    if (round === rounds - 1) printStatements("the last round's ingest", timings);
     timings.clear();
     started = cpuMs();
     while ((await drainPendingStep(ctx)) > 0);
     spent.drain += cpuMs() - started;
-    if (round === rounds - 1) printStatements("the last round's drain");
+    if (round === rounds - 1) printStatements("the last round's drain", timings);
   }
-  if (session) {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(process.env.DRAIN_PROFILE!, JSON.stringify(profile));
-  }
+  await stopProfile();
   const per = (ms: number) => (ms / rounds).toFixed(1);
   console.log(
     `CPU per batch of 1,000 touchpoints on 1,000 recorded deals, over ${rounds} rounds: bare insert ${per(spent.bare)} ms; ` +

@@ -9,16 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { FitCache } from '../src/services/attribution/fit-cache.js';
 import { refitModels } from '../src/services/attribution/fits.js';
 import { markFitInputsChanged } from '../src/storage/attribution-fits.js';
 import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { dealId, isWonDeal, partnerId, touchpoint } from './dataset.js';
+import { dealId, isWonDeal } from './dataset.js';
+import { writeDatasetToPostgres } from './postgres-dataset.js';
 import { createThrowawayDatabase, vacuumAnalyze } from './postgres.js';
 import { Cleanup } from './processes.js';
-import { writeDatasetToSqlite } from './sqlite-dataset.js';
+import { writeDatasetToSqlite, type DealRowValues } from './sqlite-dataset.js';
 
 const { values } = parseArgs({
   options: { db: { type: 'string' }, deals: { type: 'string' }, touchpoints: { type: 'string' }, partners: { type: 'string' }, rounds: { type: 'string' } },
@@ -41,8 +41,9 @@ try {
   await migrateToLatest(setup, options.databaseUrl);
   await setup.destroy();
   const seeded = performance.now();
-  if (postgres) await writeDatasetToPostgres(options.databaseUrl!);
-  else writeDatasetToSqlite(options.dbPath!, { deals, touchpoints, partners }, (d) => ({ id: dealId(d), amountMinor: 100_000, closedAt: now, model: 'markov', status: isWonDeal(d) ? 'won' : 'lost' }));
+  const dealRow = (d: number): DealRowValues => ({ id: dealId(d), amountMinor: 100_000, closedAt: now, model: 'markov', status: isWonDeal(d) ? 'won' : 'lost' });
+  if (postgres) await writeDatasetToPostgres(options.databaseUrl!, { deals, touchpoints, partners }, dealRow);
+  else writeDatasetToSqlite(options.dbPath!, { deals, touchpoints, partners }, dealRow);
   const db = createDatabase(options);
   await markEveryDealChanged(db);
   if (postgres) await vacuumAnalyze(options.databaseUrl!);
@@ -77,33 +78,4 @@ try {
 async function markEveryDealChanged(db: Db): Promise<void> {
   const ids = (await db.selectFrom('deals').select('id').execute()).map((row) => row.id);
   await markFitInputsChanged(db, ids, now);
-}
-
-async function writeDatasetToPostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const insert = async (table: string, columns: string[], types: string[], rows: unknown[][]) => {
-      const arrays = columns.map((_, c) => rows.map((row) => row[c]));
-      await client.query(`insert into ${table} (${columns.join(', ')}) select * from unnest(${types.map((type, c) => `$${c + 1}::${type}[]`).join(', ')})`, arrays);
-    };
-    const at = now;
-    const partnerRows = Array.from({ length: partners }, (_, p) => [partnerId(p), `Partner ${p}`, `p${p}@example.com`, `p${p}@example.com`, 'active', at, at]);
-    await insert('partners', ['id', 'name', 'email', 'email_normalized', 'status', 'created_at', 'updated_at'], ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint'], partnerRows);
-    for (let first = 0; first < deals; first += 20_000) {
-      const rows = [];
-      for (let d = first; d < Math.min(deals, first + 20_000); d++) rows.push([dealId(d), 100_000, 'USD', now, 'markov', isWonDeal(d) ? 'won' : 'lost', at, at]);
-      await insert('deals', ['id', 'amount', 'currency', 'closed_at', 'attribution_model', 'status', 'created_at', 'updated_at'], ['text', 'bigint', 'text', 'bigint', 'text', 'text', 'bigint', 'bigint'], rows);
-    }
-    for (let first = 0; first < touchpoints; first += 20_000) {
-      const rows = [];
-      for (let n = first; n < Math.min(touchpoints, first + 20_000); n++) {
-        const t = touchpoint(n, deals, partners);
-        rows.push([t.id, t.partner_id, t.deal_id, t.touchpoint_type, Date.parse(t.timestamp), 'x', at]);
-      }
-      await insert('events', ['id', 'partner_id', 'deal_id', 'touchpoint_type', 'timestamp', 'request_hash', 'created_at'], ['text', 'text', 'text', 'text', 'bigint', 'text', 'bigint'], rows);
-    }
-  } finally {
-    await client.end();
-  }
 }

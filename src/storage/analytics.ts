@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { isPostgres, type Db } from './db.js';
 import { exactSum, readExactSum } from './exact-sum.js';
+import type { Database } from './schema.js';
 
 /** Inclusive bucket bounds (epoch days or month numbers); an absent bound is open. */
 export interface BucketRange {
@@ -122,16 +123,8 @@ export async function sumPartners(db: Db, currency: string, parts: PartnerPeriod
   ];
   if (rollups.length === 1 && parts.edges.length === 0) {
     const [table, range] = rollups[0]!;
-    const rows = await rollupRows(db, table, currency, range)
-      .select((eb) => [
-        'partner_id',
-        eb.fn.sum<number>('deals').as('deals'),
-        exactSum('payout').as('payout'),
-        eb.fn.sum<number>('basis_points').as('basis_points'),
-      ])
-      .groupBy('partner_id')
-      .execute();
-    return rows.map(toPartnerTotals);
+    // One shape for the rollup's rows and the union's: the columns a sum per partner reads.
+    return totalsPerPartner(rollupRows(db, table, currency, range) as unknown as PartnerFigureRows);
   }
   const statements = [
     ...rollups.map(([table, range]) =>
@@ -151,8 +144,21 @@ export async function sumPartners(db: Db, currency: string, parts: PartnerPeriod
   ];
   if (statements.length === 0) return [];
   const [first, ...rest] = statements;
-  const rows = await db
-    .selectFrom(rest.reduce((union, part) => union.unionAll(part), first!).as('parts'))
+  return totalsPerPartner(db.selectFrom(rest.reduce((union, part) => union.unionAll(part), first!).as('parts')));
+}
+
+/** Rows of partner figures, from one rollup or from the union of a period's parts. */
+type PartnerFigureRows = SelectQueryBuilder<Database & { parts: PartnerFigures }, 'parts', object>;
+interface PartnerFigures {
+  partner_id: string;
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/** The figures added up per partner, money exactly. */
+async function totalsPerPartner(rows: PartnerFigureRows): Promise<PartnerTotals[]> {
+  const totals = await rows
     .select((eb) => [
       'partner_id',
       eb.fn.sum<number>('deals').as('deals'),
@@ -161,7 +167,7 @@ export async function sumPartners(db: Db, currency: string, parts: PartnerPeriod
     ])
     .groupBy('partner_id')
     .execute();
-  return rows.map(toPartnerTotals);
+  return totals.map(toPartnerTotals);
 }
 
 /** One partner rollup's rows of the currency within the bucket range (years, months or days, per table). */

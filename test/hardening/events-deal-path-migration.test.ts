@@ -1,38 +1,21 @@
-import { CompiledQuery, Migrator, sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, dialectOf, isPostgres, type Db } from '../../src/storage/db.js';
+import { isPostgres } from '../../src/storage/db.js';
 import { pageQuery, streamFitInputs } from '../../src/storage/fit-inputs.js';
-import { migrateToLatest, migrationsFor } from '../../src/storage/migrate.js';
-import { testConfig } from '../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { openDatabaseAt, type OlderDatabase } from '../helpers/older-database.js';
 
 /** Migration 0009: the fits' path read never visits the events table, and reads what it read before. */
-let database: TestDatabase;
-let db: Db;
-let databaseUrl: string | undefined;
+let older: OlderDatabase;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const config = testConfig(database);
-  databaseUrl = config.databaseUrl;
-  db = createDatabase(config);
+  older = await openDatabaseAt('0008-partner-days');
 });
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-});
+afterAll(() => older.close());
 
 const DAY = 86_400_000;
 
 describe('migration 0009-events-deal-path', () => {
   it('turns the fits page read into an index-only scan of an existing database, paths unchanged', async () => {
-    const dialect = dialectOf({ databaseUrl });
-    const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s : undefined;
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => migrationsFor(dialect) },
-      ...(schema ? { migrationTableSchema: schema } : {}),
-    });
-    expect((await migrator.migrateTo('0008-partner-days')).error).toBeUndefined();
+    const { db } = older;
     const at = 1_700_000_000_000;
     await db
       .insertInto('partners')
@@ -60,14 +43,15 @@ describe('migration 0009-events-deal-path', () => {
       [['d1', true, 'p2,p1,p3'], ['d2', false, 'p3']],
     ]);
 
-    await migrateToLatest(db, databaseUrl);
+    await older.migrateToLatest();
     expect([await read(null), await read(30 * DAY)]).toEqual(before);
-    for (const windowMs of [null, 30 * DAY]) expect(await planOf(windowMs)).toMatch(dialect === 'postgres' ? /Index Only Scan using events_deal_path/ : /COVERING INDEX events_deal_path/);
+    for (const windowMs of [null, 30 * DAY]) expect(await planOf(windowMs)).toMatch(older.dialect === 'postgres' ? /Index Only Scan using events_deal_path/ : /COVERING INDEX events_deal_path/);
   });
 });
 
 /** The plan of a page read; on PostgreSQL with the table's visibility map current and the other plans off, as at scale. */
 async function planOf(windowMs: number | null): Promise<string> {
+  const { db } = older;
   const { sql: text, parameters } = pageQuery(db, windowMs, '', undefined).compile();
   if (!isPostgres(db)) {
     const rows = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${text}`, [...parameters]));

@@ -1,35 +1,16 @@
-import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, dialectOf, type Db } from '../../src/storage/db.js';
-import { migrateToLatest, migrationsFor } from '../../src/storage/migrate.js';
-import { testConfig } from '../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { openDatabaseAt, type OlderDatabase } from '../helpers/older-database.js';
 
 /** Migration 0008 fills the daily and yearly partner rollups from what an existing database already holds. */
-let database: TestDatabase;
-let db: Db;
-let databaseUrl: string | undefined;
+let older: OlderDatabase;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const config = testConfig(database);
-  databaseUrl = config.databaseUrl;
-  db = createDatabase(config);
+  older = await openDatabaseAt('0006-payouts');
 });
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-});
+afterAll(() => older.close());
 
 describe('migration 0008-partner-days', () => {
   it('adds up the stored shares per currency, UTC day and partner, and the monthly rollup per year, before 1970 too', async () => {
-    const dialect = dialectOf({ databaseUrl });
-    const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s : undefined;
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => migrationsFor(dialect) },
-      ...(schema ? { migrationTableSchema: schema } : {}),
-    });
-    expect((await migrator.migrateTo('0006-payouts')).error).toBeUndefined();
+    const { db } = older;
     const share = (deal_id: string, partner_id: string, currency: string, closed: string, payout: number, basis_points: number) => ({
       deal_id, partner_id, currency, closed_at: Date.parse(closed), payout, basis_points, touchpoints: 1, roles: 'referral',
     });
@@ -56,7 +37,7 @@ describe('migration 0008-partner-days', () => {
         { currency: 'EUR', month: monthOf('2024-02-01'), partner_id: 'p1', deals: 1, payout: 3, basis_points: 10_000 },
       ])
       .execute();
-    await migrateToLatest(db, databaseUrl);
+    await older.migrateToLatest();
     const years = await db.selectFrom('analytics_partner_years').selectAll().orderBy('currency').orderBy('year').orderBy('partner_id').execute();
     expect(years.map((row) => [row.currency, Number(row.year), row.partner_id, Number(row.deals), Number(row.payout), Number(row.basis_points)])).toEqual([
       ['EUR', 2024, 'p1', 1, 3, 10_000],

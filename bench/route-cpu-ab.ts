@@ -26,7 +26,7 @@ interface Server { name: string; child: ChildProcess; url: string; headers: Reco
 async function start(dist: string): Promise<Server> {
   const work = mkdtempSync(join(tmpdir(), 'sqlite-cpu-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--heap-growing-percent=50', '--v8-pool-size=1', join(dist, 'server.js')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--heap-growing-percent=50', join(dist, 'server.js')], {
     cwd: work,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', DB_PATH: join(work, 'service.db') },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -16,7 +16,11 @@ export class JsonClient {
     readonly headers: Record<string, string>,
     maxSockets = 32,
   ) {
-    this.#agent = new Agent({ keepAlive: true, maxSockets });
+    // An idle socket is closed here after 30 s, before the server's keep-alive timeout (Fastify's
+    // 72 s) closes it: a request sent on a socket the server is closing at that instant fails with
+    // ECONNRESET. Four scenario halves that each waited the 5 s of --quiet-wait on a busy machine
+    // took exactly 72 s between the partner seeding and the touchpoint seeding, twice in a row.
+    this.#agent = new Agent({ keepAlive: true, maxSockets, timeout: 30_000 });
   }
 
   send(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<JsonResponse> {

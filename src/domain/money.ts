@@ -1,20 +1,34 @@
 import { DomainError } from './errors.js';
 import { toExactIntegers } from './exact-weights.js';
 
-let knownCurrencies: ReadonlySet<string> | undefined;
+// Every ISO 4217 code Intl.supportedValuesOf('currency') lists on Node 20 (ICU 78, CLDR 48), by
+// the minor-unit digits Intl.NumberFormat formats it with. A table instead of
+// asking Intl: the first currency NumberFormat maps about 5 MB of ICU's data into the process for
+// good, and supportedValuesOf 1.6 MB more, 7 MB of the server's RSS against issue 7's 150 MB
+// (docs/decisions.md, "Runtime"). test/domain/money.test.ts holds the table to the runtime's Intl.
+const ZERO_DIGIT_CURRENCIES =
+  'AFN ALL BIF CLP COP DJF GNF HUF IDR IQD IRR ISK JPY KMF KPW KRW LAK LBP MGA MMK PKR PYG RWF SLL SOS SYP UGX VND VUV XAF XOF XPF YER';
+const TWO_DIGIT_CURRENCIES =
+  'AED AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY CRC CUC CUP CVE CZK DKK ' +
+  'DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HRK HTG ILS INR JMD KES KGS KHR KYD KZT LKR LRD LSL MAD ' +
+  'MDL MKD MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PLN QAR RON RSD RUB SAR SBD SCR SDG SEK ' +
+  'SGD SHP SLE SRD SSP STN SVC SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD XCG XDR XSU ZAR ZMW ZWG ZWL';
+const THREE_DIGIT_CURRENCIES = 'BHD JOD KWD LYD OMR TND';
+
 const digitsByCurrency = new Map<string, number>();
+for (const [codes, digits] of [[ZERO_DIGIT_CURRENCIES, 0], [TWO_DIGIT_CURRENCIES, 2], [THREE_DIGIT_CURRENCIES, 3]] as const) {
+  for (const code of codes.split(' ')) digitsByCurrency.set(code, digits);
+}
 
 /**
- * Whether `code` is an upper-case ISO 4217 code this runtime's Intl knows.
+ * Whether `code` is an upper-case ISO 4217 code this service knows.
  *
  * @example
  * isCurrencyCode('USD'); // true
  * isCurrencyCode('usd'); // false
  */
 export function isCurrencyCode(code: string): boolean {
-  if (!/^[A-Z]{3}$/.test(code)) return false;
-  knownCurrencies ??= new Set(Intl.supportedValuesOf('currency'));
-  return knownCurrencies.has(code);
+  return digitsByCurrency.has(code);
 }
 
 /**
@@ -27,17 +41,8 @@ export function isCurrencyCode(code: string): boolean {
  * currencyDigits('BHD'); // 3
  */
 export function currencyDigits(currency: string): number {
-  const cached = digitsByCurrency.get(currency);
-  if (cached !== undefined) return cached;
-  if (!isCurrencyCode(currency)) {
-    throw new DomainError('invalid_currency', `unknown currency code: ${JSON.stringify(currency)}`);
-  }
-  // Typed optional, but always set for style 'currency'; 2 is ISO 4217's usual.
-  const { maximumFractionDigits: digits = 2 } = new Intl.NumberFormat('en', {
-    style: 'currency',
-    currency,
-  }).resolvedOptions();
-  digitsByCurrency.set(currency, digits);
+  const digits = digitsByCurrency.get(currency);
+  if (digits === undefined) throw new DomainError('invalid_currency', `unknown currency code: ${JSON.stringify(currency)}`);
   return digits;
 }
 

@@ -55,22 +55,26 @@ describe('isCurrencyCode', () => {
 });
 
 describe('the currency table', () => {
-  // The table stands in for Intl (money.ts says why): it must say what this runtime's Intl says.
-  it('accepts exactly the codes Intl knows, with the digits Intl formats them with', () => {
+  // The table stands in for Intl (money.ts says why) and is fixed, so every instance agrees
+  // whatever its Node's ICU. Newer ICUs add or withdraw a code now and then: the test allows a
+  // few such differences, and holds every code both know to the digits Intl formats it with.
+  it('agrees with this runtime\'s Intl on the digits of every code both know, and differs by at most a few codes', () => {
     const known = new Set(Intl.supportedValuesOf('currency'));
     const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const differences: string[] = [];
     for (const a of letters) {
       for (const b of letters) {
         for (const c of letters) {
           const code = a + b + c;
-          expect(isCurrencyCode(code), code).toBe(known.has(code));
+          if (isCurrencyCode(code) !== known.has(code)) differences.push(code);
+          if (!isCurrencyCode(code) || !known.has(code)) continue;
+          const { maximumFractionDigits } = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions();
+          expect(currencyDigits(code), code).toBe(maximumFractionDigits);
         }
       }
     }
-    for (const code of known) {
-      const { maximumFractionDigits } = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions();
-      expect(currencyDigits(code), code).toBe(maximumFractionDigits);
-    }
+    expect(differences.length, differences.join(' ')).toBeLessThanOrEqual(5);
+    expect(known.size).toBeGreaterThan(150);
   });
 });
 

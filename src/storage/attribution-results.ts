@@ -88,7 +88,10 @@ export interface DealWithStoredShares extends DealWithResult {
  * On SQLite outside a transaction the row is read as an array of values.
  */
 export async function findDealWithStoredShares(db: Db, dealId: string, settingsKey: string): Promise<DealWithStoredShares | undefined> {
-  const raw = await readSqliteRaw(db, (all) => all(SQLITE_DEAL_WITH_SHARES, [settingsKey, dealId]) as SqliteDealWithShares[]);
+  const raw = await readSqliteRaw(db, (all) => {
+    const { sql, parameters } = dealWithShares.statement(db, [dealId, settingsKey]);
+    return all(sql, parameters) as SqliteDealWithShares[];
+  });
   if (raw !== undefined) return raw.length === 0 ? undefined : fromSqliteRow(raw[0]!);
   // PostgreSQL, or inside a transaction: through Kysely.
   const [row] = await dealWithShares(db, [dealId, settingsKey]);
@@ -129,22 +132,13 @@ const dealWithShares = compileOnce(2, (db, [dealId, settingsKey]) => {
     .where('deals.id', '=', dealId!);
 });
 
-const SHARE_FIELDS = 'share.partner_id, share.payout, share.basis_points, share.touchpoints, share.roles, share_partner.name';
-
 /**
- * SQLite: {@link dealWithShares}'s statement, read as an array of values rather than a row object
- * through Kysely: in better-sqlite3 alone about 20 µs of CPU instead of 27, and Kysely's layers
- * are spared too (docs/decisions.md). The shares stay one JSON column: a row per share (a
- * `union all` under the deal's row, its deal columns null) took about 36 µs, the extra rows'
- * values and steps costing more than the JSON.
+ * SQLite: {@link dealWithShares}'s statement (the same text), read as an array of values rather
+ * than a row object through Kysely: in better-sqlite3 alone about 20 µs of CPU instead of 27, and
+ * Kysely's layers are spared too (docs/decisions.md). The shares stay one JSON column: a row per
+ * share (a `union all` under the deal's row, its deal columns null) took about 36 µs, the extra
+ * rows' values and steps costing more than the JSON. The positions follow the builder's select.
  */
-const SQLITE_DEAL_WITH_SHARES = `select deals.id, deals.amount, deals.currency, deals.closed_at, deals.attribution_model, deals.status, deals.created_at, deals.updated_at,
-  (select value from settings where key = ?), pending.deal_id,
-  result.model, result.currency, result.amount_minor, result.closed_at, result.touchpoints, result.fallback, result.settings_revision, result.fit_version, result.calculated_at,
-  (select json_group_array(json_array(${SHARE_FIELDS})) from attribution_shares as share join partners as share_partner on share_partner.id = share.partner_id where share.deal_id = deals.id)
-from deals left join attribution_results as result on result.deal_id = deals.id left join attribution_pending as pending on pending.deal_id = deals.id
-where deals.id = ?`;
-
 type SqliteDealWithShares = [
   id: string,
   amount: number,

@@ -33,9 +33,15 @@ export function compileOnce<Row>(arity: number, build: (db: Db, values: readonly
     return entry;
   };
 
-  return async (db: Db, values: Values): Promise<Row[]> => {
+  /** The statement's text for `db`'s engine and its parameters for `values`, for a driver read outside Kysely. */
+  const statement = (db: Db, values: Values) => {
     const { sql, node, slots } = compile(db);
     const parameters = slots.map((slot) => (typeof slot === 'number' ? values[slot] : slot.value));
+    return { sql, node, parameters };
+  };
+
+  const run = async (db: Db, values: Values): Promise<Row[]> => {
+    const { sql, node, parameters } = statement(db, values);
     // Plugins still see the query (the metrics time it); one that rewrote it would be ignored.
     const queryId = createQueryId();
     db.getExecutor().transformQuery(node, queryId);
@@ -43,4 +49,5 @@ export function compileOnce<Row>(arity: number, build: (db: Db, values: readonly
     const result = await db.executeQuery<Row>(query);
     return result.rows;
   };
+  return Object.assign(run, { statement });
 }

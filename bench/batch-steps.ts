@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * What the two benches of one batch's write and drain share, `bench/drain-step.ts` (SQLite) and
  * `bench/batch-step-pg.ts` (PostgreSQL): their flags, the deals they write straight into the
@@ -90,10 +91,18 @@ export function printStatements(what: string, timings: ReadonlyMap<string, { cou
   for (const [label, { count, ms }] of [...timings].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${label.padEnd(40)} ${String(count).padStart(4)}× ${ms.toFixed(1)} ms`);
 }
 
-/** This process's CPU time so far, in ms. */
+/** This process's CPU time so far, in ms (all its threads). */
 export function cpuMs(): number {
   const used = process.cpuUsage();
   return (used.user + used.system) / 1000;
+}
+
+/**
+ * The calling thread's CPU time so far, in ms (Linux: /proc/thread-self/schedstat, in ns). What the
+ * event loop itself spent, without the engine's helper threads (the garbage collector's, the compiler's).
+ */
+export function threadCpuMs(): number {
+  return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
 }
 
 /**

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { getAnalytics, type AnalyticsQuery } from '../src/services/analytics/overview.js';
 import { FitCache } from '../src/services/attribution/fit-cache.js';
 import { createDatabase } from '../src/storage/db.js';
-import { cpuMs, printStatements, StatementTimings } from './batch-steps.js';
+import { cpuMs, printStatements, startCpuProfile, StatementTimings } from './batch-steps.js';
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, runs: { type: 'string' }, explain: { type: 'boolean' } } });
 const databaseUrl = values.url!;
@@ -95,6 +95,8 @@ if (values.explain) {
 const walls: Record<string, number[]> = { all: [], ragged: [] };
 const cpu: Record<string, { node: number; backend: number }> = { all: { node: 0, backend: 0 }, ragged: { node: 0, backend: 0 } };
 const statements: Record<string, Map<string, { count: number; ms: number }>> = {};
+// ANALYTICS_PROFILE=file.cpuprofile: this process's CPU profile over the measured calls.
+const stopProfile = await startCpuProfile('ANALYTICS_PROFILE');
 for (const name of Object.keys(queries)) {
   timings.byLabel.clear();
   for (let run = 0; run < runs; run++) {
@@ -105,6 +107,7 @@ for (const name of Object.keys(queries)) {
   }
   statements[name] = new Map(timings.byLabel);
 }
+await stopProfile();
 const p50 = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
 for (const name of Object.keys(queries)) {
   printStatements(`${runs} calls, ${name}`, statements[name]!);

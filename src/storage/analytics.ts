@@ -140,19 +140,20 @@ export async function rankPartners(db: Db, currency: string, parts: PartnerPerio
     return rankTotalsPerPartner(db, rollupRows(db, table, currency, range) as unknown as PartnerFigureRows, limit);
   }
   const sumEachPart = !isPostgres(db);
-  const figures = <Q extends SelectQueryBuilder<Database, 'analytics_partner_days' | 'attribution_shares', object>>(query: Q, deals: 'rows' | 'column') => {
-    if (!sumEachPart) return query.select(['partner_id', deals === 'rows' ? sql<number>`1`.as('deals') : sql<number>`deals`.as('deals'), 'payout', 'basis_points']);
-    const dealsSum = deals === 'rows' ? sql<number>`count(*)` : sql<number>`sum(deals)`;
+  // A rollup row counts its `deals`; a share row is one deal.
+  const partFigures = <Q extends SelectQueryBuilder<Database, 'analytics_partner_days' | 'attribution_shares', object>>(query: Q, deals: 'deals column' | 'one per row') => {
+    const perRow = deals === 'one per row' ? sql<number>`1` : sql<number>`deals`;
+    if (!sumEachPart) return query.select(['partner_id', perRow.as('deals'), 'payout', 'basis_points']);
     return query
-      .select((eb) => ['partner_id', dealsSum.as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
+      .select((eb) => ['partner_id', sql<number>`sum(${perRow})`.as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
       .groupBy('partner_id');
   };
   const statements = [
-    ...rollups.map(([table, range]) => figures(rollupRows(db, table, currency, range), 'column')),
+    ...rollups.map(([table, range]) => partFigures(rollupRows(db, table, currency, range), 'deals column')),
     ...parts.edges.map((edge) =>
-      figures(
+      partFigures(
         db.selectFrom('attribution_shares').where('currency', '=', currency).where('closed_at', '>=', edge.from).where('closed_at', '<=', edge.to),
-        'rows',
+        'one per row',
       ),
     ),
   ];

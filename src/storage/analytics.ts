@@ -27,16 +27,26 @@ export interface PartnerTotals {
   basis_points: number;
 }
 
+/** The first partners of a period in the contract's order, and how many had a deal in it. */
+export interface PartnerRanking {
+  ranking: PartnerTotals[];
+  activePartners: number;
+}
+
 /**
  * PostgreSQL, inside the transaction that reads one analytics answer: no parallel workers and no
- * JIT compilation until it ends. Each statement reads a few thousand rollup rows in a few
- * milliseconds; at 200,000 deals the ragged period's partner statement crossed the planner's
- * threshold for a parallel plan, whose workers took longer to start (about 60 ms on a busy
- * 2-core machine) than the whole statement takes alone, and a longer history would cross
- * `jit_above_cost` the same way.
+ * JIT compilation, and no sort where another plan exists, until it ends. Each statement reads a
+ * few thousand rollup rows in a few milliseconds; at 200,000 deals the ragged period's partner
+ * statement crossed the planner's threshold for a parallel plan, whose workers took longer to
+ * start (about 60 ms on a busy 2-core machine) than the whole statement takes alone, and a longer
+ * history would cross `jit_above_cost` the same way. On a table never analysed the planner
+ * expects a few rows and groups them by sorting: 40,000 partner rows sorted where a hash
+ * aggregate keeps 2,000 groups (the bench's server runs without autovacuum).
  */
 export async function planForShortReads(db: Db): Promise<void> {
-  if (isPostgres(db)) await sql`select set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)`.execute(db);
+  if (isPostgres(db)) {
+    await sql`select set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true), set_config('enable_sort', 'off', true)`.execute(db);
+  }
 }
 
 /** Won deals per model from the daily rollup, over whole days. */
@@ -105,17 +115,20 @@ export interface PartnerPeriodParts {
 type PartnerRollup = 'analytics_partner_years' | 'analytics_partner_months' | 'analytics_partner_days';
 
 /**
- * Partner shares over a period in one statement. With more than one part, each part is added
- * up per partner on its own and the parts then per partner again: one round trip and one row per
- * partner, where a statement per part returned a row per partner each, and each part keeps the
- * plan it has alone (on a PostgreSQL table never analysed, one aggregate over the whole union
- * expected a few rows and sorted all of them on disk). Each part reads the coarsest rollup that
- * covers it whole, so the rows read stay about one per partner and bucket: all time is one row
- * per partner and year; the partial months at a period's ends are read by the day, not by the
- * share (at 200,000 deals `2024-02-15..2024-11-20` read 29,000 shares, with a heap visit for
- * nearly each on PostgreSQL pages rewritten since the last vacuum).
+ * The period's partner ranking in one statement: the rows of every part (the coarsest rollup that
+ * covers it whole, and for what is left below a day the shares themselves, one deal each) added
+ * up per partner. One round trip and one row per partner, and the rows read stay about one per
+ * partner and bucket: all time is one row per partner and year; the partial months at a period's
+ * ends are read by the day, not by the share (at 200,000 deals `2024-02-15..2024-11-20` read
+ * 29,000 shares, with a heap visit for nearly each on PostgreSQL pages rewritten since the last
+ * vacuum).
+ *
+ * PostgreSQL adds up the union's rows with one aggregate: a sum per part and then per partner
+ * again cost it twice the backend CPU (four hash aggregates of 2,000 groups instead of one); on a
+ * table never analysed the one aggregate would sort every row, which `planForShortReads` rules
+ * out. SQLite keeps a sum per part, which it runs a few per cent faster.
  */
-export async function sumPartners(db: Db, currency: string, parts: PartnerPeriodParts): Promise<PartnerTotals[]> {
+export async function rankPartners(db: Db, currency: string, parts: PartnerPeriodParts, limit: number): Promise<PartnerRanking> {
   const rollups: [PartnerRollup, BucketRange][] = [
     ...(parts.years ? [['analytics_partner_years', parts.years] as [PartnerRollup, BucketRange]] : []),
     ...parts.months.map((range): [PartnerRollup, BucketRange] => ['analytics_partner_months', range]),
@@ -124,27 +137,29 @@ export async function sumPartners(db: Db, currency: string, parts: PartnerPeriod
   if (rollups.length === 1 && parts.edges.length === 0) {
     const [table, range] = rollups[0]!;
     // One shape for the rollup's rows and the union's: the columns a sum per partner reads.
-    return totalsPerPartner(rollupRows(db, table, currency, range) as unknown as PartnerFigureRows);
+    return rankTotalsPerPartner(db, rollupRows(db, table, currency, range) as unknown as PartnerFigureRows, limit);
   }
+  const sumEachPart = !isPostgres(db);
+  // A rollup row counts its `deals`; a share row is one deal.
+  const partFigures = <Q extends SelectQueryBuilder<Database, 'analytics_partner_days' | 'attribution_shares', object>>(query: Q, deals: 'deals column' | 'one per row') => {
+    const perRow = deals === 'one per row' ? sql<number>`1` : sql<number>`deals`;
+    if (!sumEachPart) return query.select(['partner_id', perRow.as('deals'), 'payout', 'basis_points']);
+    return query
+      .select((eb) => ['partner_id', sql<number>`sum(${perRow})`.as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
+      .groupBy('partner_id');
+  };
   const statements = [
-    ...rollups.map(([table, range]) =>
-      rollupRows(db, table, currency, range)
-        .select((eb) => ['partner_id', eb.fn.sum<number>('deals').as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
-        .groupBy('partner_id'),
-    ),
+    ...rollups.map(([table, range]) => partFigures(rollupRows(db, table, currency, range), 'deals column')),
     ...parts.edges.map((edge) =>
-      db
-        .selectFrom('attribution_shares')
-        .where('currency', '=', currency)
-        .where('closed_at', '>=', edge.from)
-        .where('closed_at', '<=', edge.to)
-        .select((eb) => ['partner_id', eb.fn.countAll<number>().as('deals'), eb.fn.sum<number>('payout').as('payout'), eb.fn.sum<number>('basis_points').as('basis_points')])
-        .groupBy('partner_id'),
+      partFigures(
+        db.selectFrom('attribution_shares').where('currency', '=', currency).where('closed_at', '>=', edge.from).where('closed_at', '<=', edge.to),
+        'one per row',
+      ),
     ),
   ];
-  if (statements.length === 0) return [];
-  const [first, ...rest] = statements;
-  return totalsPerPartner(db.selectFrom(rest.reduce((union, part) => union.unionAll(part), first!).as('parts')));
+  if (statements.length === 0) return { ranking: [], activePartners: 0 };
+  const [first, ...rest] = statements as [(typeof statements)[number], ...typeof statements];
+  return rankTotalsPerPartner(db, db.selectFrom(rest.reduce((union, part) => union.unionAll(part), first).as('parts')), limit);
 }
 
 /** Rows of partner figures, from one rollup or from the union of a period's parts. */
@@ -156,18 +171,30 @@ interface PartnerFigures {
   basis_points: number;
 }
 
-/** The figures added up per partner, money exactly. */
-async function totalsPerPartner(rows: PartnerFigureRows): Promise<PartnerTotals[]> {
+/**
+ * The figures added up per partner, money exactly, the partners with a deal ranked by the
+ * contract's order (`byPayoutThenPartner`: payout descending, then id by code unit, which for ids
+ * of ASCII letters, digits and `_-.:` is the byte order of PostgreSQL's "C" collation and SQLite's
+ * default). Only the first `limit` rows travel, with the count of them all beside each: the
+ * client no longer parses and sorts a row per partner (2,000) to keep 20.
+ */
+async function rankTotalsPerPartner(db: Db, rows: PartnerFigureRows, limit: number): Promise<PartnerRanking> {
+  const byId = isPostgres(db) ? sql`partner_id collate "C"` : sql`partner_id`;
   const totals = await rows
     .select((eb) => [
       'partner_id',
       eb.fn.sum<number>('deals').as('deals'),
       exactSum('payout').as('payout'),
       eb.fn.sum<number>('basis_points').as('basis_points'),
+      sql<number>`count(*) over ()`.as('active_partners'),
     ])
     .groupBy('partner_id')
+    .having((eb) => eb.fn.sum('deals'), '>', 0)
+    .orderBy(sql`sum(payout)`, 'desc')
+    .orderBy(byId)
+    .limit(limit)
     .execute();
-  return totals.map(toPartnerTotals);
+  return { ranking: totals.map(toPartnerTotals), activePartners: Number(totals[0]?.active_partners ?? 0) };
 }
 
 /** One partner rollup's rows of the currency within the bucket range (years, months or days, per table). */

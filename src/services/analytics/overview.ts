@@ -6,12 +6,11 @@ import {
   planForShortReads,
   sumDealDays,
   sumDealEdges,
-  sumPartners,
+  rankPartners,
   type ModelTotals,
   type PartnerPeriodParts,
 } from '../../storage/analytics.js';
 import { findPartnerNames } from '../../storage/attribution-inputs.js';
-import { byPayoutThenPartnerRow } from '../../domain/ranking.js';
 import { finishPendingWork } from '../attribution/pending-work.js';
 import type { ServiceContext } from '../context.js';
 import { DAYS, MONTHS, YEARS, splitPeriod, type Period, type PeriodSplit } from './buckets.js';
@@ -46,19 +45,18 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
         ...(days.buckets ? await sumDealDays(trx, currency, days.buckets) : []),
         ...(await sumDealEdges(trx, currency, days.edges)),
       ]).filter((row) => row.deals > 0);
-      const partners = (await sumPartners(trx, currency, partnerParts)).filter((row) => row.deals > 0);
+      const { ranking, activePartners } = await rankPartners(trx, currency, partnerParts, query.partnersLimit);
       const touchpoints = addUp('touchpoint_type', [
         ...(days.buckets ? await countTouchpointDays(trx, days.buckets) : []),
         ...(await countTouchpointEdges(trx, days.edges)),
       ]).filter((row) => row.count > 0);
-      const ranking = partners.sort(byPayoutThenPartnerRow).slice(0, query.partnersLimit);
       const names = await findPartnerNames(trx, ranking.map((row) => row.partner_id));
       const revenue = await readPeriodRevenue(trx, currency, period);
       const recentFrom = recentDealsFrom(period, revenue.days, RECENT_DEALS);
       const recentDeals = await listRecentDeals(trx, currency, recentFrom, period.to, RECENT_DEALS);
       const monthly = revenueByMonth(revenue);
       return {
-        overview: overviewOf(models, partners.length, touchpoints),
+        overview: overviewOf(models, activePartners, touchpoints),
         monthly,
         partners: ranking.map((row) => ({
           partner_id: row.partner_id,

@@ -14,6 +14,7 @@ import { drainPendingStep } from '../src/services/attribution/pending-work.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
 import { benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, printStatements, startCpuProfile, threadCpuMs } from './batch-steps.js';
+import { servicePragmas } from './baseline-store.js';
 import { touchpoint } from './dataset.js';
 import { writeDatasetToSqlite } from './sqlite-dataset.js';
 
@@ -39,8 +40,7 @@ try {
   const stopProfile = await startCpuProfile('DRAIN_PROFILE');
   // The bare baseline's work for a batch (bench/baseline-store.ts): prepared inserts of its rows in one transaction.
   const bare = new SQLite(barePath);
-  bare.pragma('journal_mode = WAL');
-  bare.pragma('synchronous = NORMAL');
+  for (const pragma of servicePragmas()) bare.pragma(pragma);
   // As seeding through the API leaves it before any fit: every deal's touchpoints wait for the first refit.
   bare.exec('insert or ignore into attribution_fit_pending (deal_id, enqueued_at, change_seq) select id, 0, 0 from deals');
   const bareInsert = bare.prepare(

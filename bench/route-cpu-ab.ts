@@ -7,6 +7,9 @@
 // GET /partners?limit=50 (over the bench's 2,000 partners with payout details).
 // A build other than dist/: copy dist/ to a sibling directory (say dist-before/) first.
 // usage: npx tsx bench/route-cpu-ab.ts <distA> <distB> [bursts=10] [burstSeconds=1] [routes=get,post,partners]
+// AB_DEALS=<n> (default 200) seeds n deals instead: the POST bursts go round-robin over them, so with
+// 200 every deal gathers hundreds of touchpoints and the worker's recomputations cost far more
+// than at the full bench's ~5 per deal (4,000 keeps it near that).
 // With CPU_PROF_DIR=<dir>, each server also writes a V8 CPU profile of its whole life into <dir>
 // (`node --cpu-prof`; the profiler's cost is in that run's figures): summarise one with
 // `npx tsx bench/profile-summary.ts <file.cpuprofile> <seconds of bursts and warm-ups at the end>`.
@@ -22,7 +25,7 @@ const bursts = Number(process.argv[4] ?? 10);
 const seconds = Number(process.argv[5] ?? 1);
 const chosen = (process.argv[6] ?? 'get,post,partners').split(',');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const DEALS = 200;
+const DEALS = Number(process.env.AB_DEALS ?? 200);
 const PARTNERS = 2000;
 
 interface Server { name: string; child: ChildProcess; url: string; headers: Record<string, string>; work: string }
@@ -53,7 +56,7 @@ async function start(dist: string): Promise<Server> {
   for (let p = 20; p < PARTNERS; p++) await call('POST', '/partners', partnerBody(p));
   const events = [];
   for (let d = 0; d < DEALS; d++) for (let t = 0; t < 5; t++) events.push({ id: `e-${d}-${t}`, partner_id: `p-${(d + t * 7) % 20}`, deal_id: `d-${d}`, touchpoint_type: ['referral', 'demo', 'intro', 'support', 'closer'][t], timestamp: new Date(Date.UTC(2024, 0, 1) + t * 86400000).toISOString() });
-  await call('POST', '/events/batch', { events });
+  for (let i = 0; i < events.length; i += 1000) await call('POST', '/events/batch', { events: events.slice(i, i + 1000) });
   for (let d = 0; d < DEALS; d++) await call('POST', '/deals', { id: `d-${d}`, amount: 1000 + d, closed_date: '2024-06-01T00:00:00.000Z', status: 'won' });
   for (let d = 0; d < DEALS; d++) await call('GET', `/attribution/d-${d}`);
   return { name: dist.split('/').slice(-2).join('/'), child, url, headers, work };

@@ -68,12 +68,12 @@ const toQuestionMarks = (text: string) => text.replace(/\$\d+/g, '?');
 const FALLBACK_PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'];
 
 /**
- * The pragmas the service sets on its connection, read from src/storage/db.ts so that the
+ * The pragmas the service sets on its connection, read from src/storage/drivers.ts so that the
  * baseline follows any change there (page cache size, say) without anyone remembering to.
  */
 export function servicePragmas(): string[] {
   try {
-    const source = readFileSync(new URL('../src/storage/db.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../src/storage/drivers.ts', import.meta.url), 'utf8');
     const found = [...source.matchAll(/\.pragma\('([^']+)'\)/g)].map((match) => match[1]!);
     return found.length > 0 ? found : FALLBACK_PRAGMAS;
   } catch {

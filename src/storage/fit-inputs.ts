@@ -1,24 +1,14 @@
 import { sql } from 'kysely';
 import { isPostgres, readSqliteRaw, type Db } from './db.js';
+import { DEALS_PER_PAGE, FIT_PATH_SEPARATOR, type CompiledFitPages, type FitInputDeal } from './fit-input-pages.js';
 
-/**
- * A deal as the fits read it (see {@link streamFitInputs}), a row as the driver gives it: its id,
- * whether it was won (1 or true), and its path: the partners of its touchpoints inside the
- * lookback window, oldest first, ties in recording order, repeats kept, joined by
- * {@link FIT_PATH_SEPARATOR}. A row per deal and no string per touchpoint: the counting reads the
- * ids where they stand in the path.
- */
-export type FitInputDeal = readonly [id: string, won: number | boolean, path: string];
+export { FIT_PATH_SEPARATOR, type FitInputDeal } from './fit-input-pages.js';
 
 /** A slice of the deals by id: those after `after` ('' for the first), up to and including `through` (none: to the last). */
 export interface DealRange {
   after?: string;
   through?: string;
 }
-
-const DEALS_PER_PAGE = 5000;
-/** Partner ids are letters, digits and `_ - . :` (src/http/schemas.ts): a comma joins a path unambiguously. */
-export const FIT_PATH_SEPARATOR = ',';
 
 /**
  * Every deal of `range` (default all) with its path (the touchpoints at most `windowMs` before
@@ -59,6 +49,23 @@ async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
     return trx.executeQuery(query.compile()).then((result) => result.rows);
   });
 }
+
+/**
+ * The page statement of {@link streamFitInputs} over `range`, compiled, for reading on a connection
+ * without Kysely (`readCompiledFitPages`, a refit's counting thread).
+ *
+ * @example
+ * const pages = compileFitInputPages(db, 90 * MS_PER_DAY, { after: middle });
+ */
+export function compileFitInputPages(db: Db, windowMs: number | null, range: DealRange): CompiledFitPages {
+  const compiled = pageQuery(db, windowMs, PAGE_START, range.through).compile();
+  const afterAt = compiled.parameters.indexOf(PAGE_START);
+  const parameters = compiled.parameters.map((value) => (value === PAGE_START ? (range.after ?? '') : value));
+  return { sql: compiled.sql, parameters, afterAt };
+}
+
+/** Where the statement's `after` parameter stands, found by a value no deal id has (ids are letters, digits and `_ - . :`). */
+const PAGE_START = '\u0000page start';
 
 /**
  * A page of {@link streamFitInputs}: the deals after `after`, each with its path. Its plan is an

@@ -18,7 +18,7 @@ const skip = missingPrivateServices();
 
 const CONNECT_TIMEOUT_MS = 2_000;
 const QUERY_TIMEOUT_MS = 3_000;
-// The client gives a frozen server this much more than statement_timeout (src/storage/db.ts).
+// The client gives a frozen server this much more than statement_timeout (src/storage/drivers.ts).
 const CLIENT_MARGIN_MS = 2_000;
 const SHUTDOWN_TIMEOUT_MS = 3_000;
 

@@ -178,23 +178,24 @@ export function unpackMarkovFit(stored: PackedMarkovFit | MarkovFit): MarkovFit 
   if (!('transitionTable' in stored)) return stored;
   const { transitionTable: table, ...rest } = stored;
   const ids = stored.partners.map((partner) => partner.partnerId);
-  const totals = new Map<number, number>();
+  // Each row's total at from + 1 (start is −1): summed in table order, as the fit summed them.
+  const totals = new Float64Array(ids.length + 1);
   for (let at = 0; at < table.length; at += 3) {
-    const from = table[at] as number;
-    totals.set(from, (totals.get(from) ?? 0) + (table[at + 2] as number));
+    const row = (table[at] as number) + 1;
+    totals[row] = (totals[row] as number) + (table[at + 2] as number);
   }
-  const transitions: MarkovTransition[] = [];
+  const transitions = new Array<MarkovTransition>(table.length / 3);
   for (let at = 0; at < table.length; at += 3) {
     const [from, to, count] = [table[at] as number, table[at + 1] as number, table[at + 2] as number];
     const toState = to === TO_WON ? 'won' : to === TO_LOST ? 'lost' : 'partner';
-    transitions.push({
+    transitions[at / 3] = {
       from: from === FROM_START ? 'start' : (ids[from] as string),
       fromState: from === FROM_START ? 'start' : 'partner',
       to: toState === 'partner' ? (ids[to] as string) : toState,
       toState,
       count,
-      probability: count / (totals.get(from) as number),
-    });
+      probability: count / (totals[from + 1] as number),
+    };
   }
   const { model, version, wonDeals, lostDeals, conversion, partners } = rest;
   return { model, version, wonDeals, lostDeals, conversion, partners, transitions };

@@ -9,10 +9,9 @@ import {
   type SharedPart,
   type SharedSimdWorkspace,
 } from '../../domain/attribution/index.js';
-import { createDatabase } from '../../storage/db.js';
-import { countFitInputs } from './fit-input-counts.js';
+import { readCompiledFitPages } from '../../storage/fit-input-pages.js';
+import { countFitInputPages } from './fit-input-counts.js';
 import type { FitThreadAnswer, FitThreadJob, FittedModel, FitThreadHelp, FitThreadRequest } from './fit-thread.js';
-
 // A refit's heavy work on a worker thread (see fit-thread.ts): counting deals, fitting a model from
 // counts, or helping the other thread with the Markov solve it shared (a message without an id).
 parentPort?.on('message', (request: FitThreadRequest) => {
@@ -30,15 +29,9 @@ parentPort?.on('message', (request: FitThreadRequest) => {
 
 async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCountsSnapshot } | { fitted: FittedModel }; transfer: ArrayBuffer[] }> {
   if (job.kind === 'count') {
-    // One connection: the pages are read one after the other.
-    const db = createDatabase({ ...job.database, databasePoolSize: 1 });
-    try {
-      const counts = await countFitInputs(db, job.lookbackDays, job.range);
-      const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
-      return { answer: { counts }, transfer: arrays.map((array) => array.buffer as ArrayBuffer) };
-    } finally {
-      await db.destroy();
-    }
+    const counts = await countFitInputPages(readCompiledFitPages(job.database, job.pages));
+    const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
+    return { answer: { counts }, transfer: arrays.map((array) => array.buffer as ArrayBuffer) };
   }
   if (job.kind === 'markov') {
     // The solve can use the other thread, idle once its Shapley fit is done: offered through the main thread.

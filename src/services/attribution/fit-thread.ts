@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FitCountsSnapshot, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
-import type { DatabaseOptions } from '../../storage/db.js';
-import type { DealRange } from '../../storage/fit-inputs.js';
+import type { DatabaseOptions } from '../../storage/drivers.js';
+import type { CompiledFitPages } from '../../storage/fit-input-pages.js';
 
 /**
  * Runs a refit's heavy work on two worker threads, so the instance keeps answering requests
@@ -25,7 +25,7 @@ export interface FittedModel {
 }
 
 export type FitThreadJob =
-  | { kind: 'count'; database: ThreadDatabase; lookbackDays: number | null; range: DealRange }
+  | { kind: 'count'; database: ThreadDatabase; pages: CompiledFitPages }
   | { kind: 'markov' | 'shapley'; counts: FitCountsSnapshot[]; version: number };
 
 /** The database a counting thread opens a connection of its own to (a SQLite file, or PostgreSQL's URL and schema). */
@@ -114,16 +114,16 @@ const threads = [new FitThread(), new FitThread()] as const;
 threads[0].helper = threads[1];
 
 /**
- * Counts the deals of each range (at most two) on a thread of its own, reading the database
- * through a connection of the thread's own.
+ * Counts the deals each compiled read (at most two) returns on a thread of its own, reading the
+ * database through a connection of the thread's own.
  *
  * @example
- * const [first, second] = await countOnThreads({ dbPath: 'data/app.db' }, 90, [{ through: middle }, { after: middle }]);
+ * const [first, second] = await countOnThreads({ dbPath: 'data/app.db' }, [compileFitInputPages(db, windowMs, { through: middle }), compileFitInputPages(db, windowMs, { after: middle })]);
  */
-export async function countOnThreads(database: ThreadDatabase, lookbackDays: number | null, ranges: readonly DealRange[]): Promise<FitCountsSnapshot[]> {
+export async function countOnThreads(database: ThreadDatabase, reads: readonly CompiledFitPages[]): Promise<FitCountsSnapshot[]> {
   return Promise.all(
-    ranges.map(async (range, t) => {
-      const answer = await (threads[t] as FitThread).run({ kind: 'count', database, lookbackDays, range }, []);
+    reads.map(async (pages, t) => {
+      const answer = await (threads[t] as FitThread).run({ kind: 'count', database, pages }, []);
       return (answer as { counts: FitCountsSnapshot }).counts;
     }),
   );

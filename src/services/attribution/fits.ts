@@ -12,10 +12,10 @@ import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
 import { databaseOptionsOf } from '../../storage/db.js';
 import type { AttributionFitsTable } from '../../storage/schema.js';
-import { middleDealId } from '../../storage/fit-inputs.js';
+import { compileFitInputPages, middleDealId, streamFitInputs } from '../../storage/fit-inputs.js';
 import type { ServiceContext } from '../context.js';
 import type { CurrentFits } from './fit-cache.js';
-import { countFitInputs } from './fit-input-counts.js';
+import { countFitInputPages, fitWindowMs } from './fit-input-counts.js';
 import { countOnThreads, fitOnThreads } from './fit-thread.js';
 import { readAttributionSettings } from './settings-values.js';
 
@@ -129,6 +129,7 @@ function relabel(json: string, version: number): string {
 async function countAllFitInputs(ctx: FitContext, lookbackDays: number | null): Promise<FitCountsSnapshot[]> {
   const database = databaseOptionsOf(ctx.db);
   const middle = database === undefined ? undefined : await middleDealId(ctx.db);
-  if (database === undefined || middle === undefined) return [await countFitInputs(ctx.db, lookbackDays)];
-  return countOnThreads(database, lookbackDays, [{ through: middle }, { after: middle }]);
+  const windowMs = fitWindowMs(lookbackDays);
+  if (database === undefined || middle === undefined) return [await countFitInputPages(streamFitInputs(ctx.db, windowMs))];
+  return countOnThreads(database, [compileFitInputPages(ctx.db, windowMs, { through: middle }), compileFitInputPages(ctx.db, windowMs, { after: middle })]);
 }

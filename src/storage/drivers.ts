@@ -82,10 +82,5 @@ export function openSqliteFile(path: string, busyTimeoutMs: number): SQLite.Data
   // no longer fit. 16 MB halved the first analytics call there; 64 MB gained little more and
   // cost 170 MB of peak RSS (docs/benchmark-history.md).
   sqlite.pragma('cache_size = -16384');
-  // The commit that makes the log pass this many pages copies them back into the file (a
-  // checkpoint), on this thread. SQLite's 1,000 copied the same hot pages (rollups, the newest
-  // index leaves) over and over: 10,000 (about 40 MB of log) took about 9 % of the CPU off
-  // batches into recorded deals (docs/benchmark.md, "Stop 19"). The bench's baseline takes it too.
-  sqlite.pragma('wal_autocheckpoint = 10000');
   return sqlite;
 }

@@ -6,9 +6,9 @@
  * `--explain`: EXPLAIN (ANALYZE, BUFFERS) of each statement of one call of each.
  * `npx tsx bench/analytics-pg.ts --url postgres://…/bench_pga_… [--runs 30] [--explain]`.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { backendsCpuMs } from './postgres.js';
 import { getAnalytics, type AnalyticsQuery } from '../src/services/analytics/overview.js';
 import { FitCache } from '../src/services/attribution/fit-cache.js';
 import { createDatabase } from '../src/storage/db.js';
@@ -24,19 +24,7 @@ const queries: Record<string, AnalyticsQuery> = {
 
 const raw = new pg.Client({ connectionString: databaseUrl });
 await raw.connect();
-const backendCpuMs = async () => {
-  const { rows } = await raw.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // A backend that ended meanwhile.
-    }
-  }
-  return ticks * 10;
-};
+const backendCpuMs = () => backendsCpuMs(raw, false);
 
 const captured: { text: string; values: unknown[] }[] = [];
 let capturing = false;

@@ -6,8 +6,8 @@
  * `npx tsx bench/batch-step-pg.ts [--deals 20000] [--touchpoints 100000] [--rounds 6] [--url postgres://…/test]`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { backendsCpuMs } from './postgres.js';
 import { drainPendingStep } from '../src/services/attribution/pending-work.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
@@ -41,19 +41,7 @@ try {
   const { ctx, timings, recordBatch } = await computeEveryResult(plain, deals);
   await raw.query('vacuum analyze');
 
-  const backendCpuMs = async () => {
-    const { rows } = await raw.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
-    let ticks = 0;
-    for (const { pid } of rows) {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]);
-      } catch {
-        // A backend that ended meanwhile.
-      }
-    }
-    return ticks * 10;
-  };
+  const backendCpuMs = () => backendsCpuMs(raw);
   const sides = ['bare', 'new deals', 'recorded deals'] as const;
   const spent = Object.fromEntries(sides.map((side) => [side, { wall: 0, cpu: 0, backend: 0 }])) as Record<(typeof sides)[number], { wall: number; cpu: number; backend: number }>;
   const statements = new Map<string, Map<string, { count: number; ms: number }>>();

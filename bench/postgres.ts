@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Cleanup } from './processes.js';
+import { cpuSecondsOf, type Cleanup } from './processes.js';
 
 /**
  * Creates a throw-away database next to the one `serverUrl` names and returns its URL;
@@ -46,4 +46,16 @@ export async function describePostgres(serverUrl: string): Promise<string> {
  */
 export async function vacuumAnalyze(databaseUrl: string): Promise<void> {
   await withAdminClient(databaseUrl, (client) => client.query('vacuum analyze'));
+}
+
+/**
+ * CPU ms used so far by the backends serving `client`'s database (from /proc: the server must run
+ * on this machine), `client`'s own backend left out unless `includeOwn`. A backend that ended is skipped.
+ */
+export async function backendsCpuMs(client: Pick<pg.Client, 'query'> | pg.Pool, includeOwn = true): Promise<number> {
+  const own = includeOwn ? '' : ' and pid <> pg_backend_pid()';
+  const { rows } = await client.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()${own}`);
+  let seconds = 0;
+  for (const { pid } of rows) seconds += cpuSecondsOf(pid) ?? 0;
+  return seconds * 1000;
 }

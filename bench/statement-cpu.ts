@@ -6,16 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { cpuSecondsOf } from './processes.js';
 
 const [url, runsText, roundsText, ...files] = process.argv.slice(2);
 const client = new pg.Client({ connectionString: url });
 await client.connect();
 const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
 const pid = rows[0]!.pid;
-const cpu = () => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+const cpu = () => (cpuSecondsOf(pid) ?? 0) * 1000;
 const texts = files.map((file) => readFileSync(file!, 'utf8'));
 const spent = files.map(() => [] as number[]);
 const wall = files.map(() => [] as number[]);

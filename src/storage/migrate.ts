@@ -9,6 +9,7 @@ import { payoutsMigration } from './migrations/0006-payouts.js';
 import { fitChangeOrderMigration } from './migrations/0007-fit-change-order.js';
 import { partnerDaysMigration } from './migrations/0008-partner-days.js';
 import { eventsDealPathMigration } from './migrations/0009-events-deal-path.js';
+import { fitJsonLz4Migration } from './migrations/0010-fit-json-lz4.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -22,6 +23,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0007-fit-change-order': fitChangeOrderMigration(dialect),
     '0008-partner-days': partnerDaysMigration(dialect),
     '0009-events-deal-path': eventsDealPathMigration(),
+    '0010-fit-json-lz4': fitJsonLz4Migration(dialect),
   };
 }
 

@@ -142,21 +142,28 @@ async function benchmark(options: BenchOptions, cleanup: Cleanup): Promise<void>
 
   const started = Date.now();
   const loadBefore = loadavg()[0]!;
-  await scenarios.seedPartners(ctx);
-  await scenarios.partnersList(ctx);
-  // Touchpoints usually come before their deal closes: the first batches find no deal to
-  // recompute, creating a deal then computes its result once, and later writes recompute.
-  await scenarios.batchIngestion(ctx, false);
-  await scenarios.topUpTouchpoints(ctx);
-  await scenarios.seedDeals(ctx);
-  if (serviceDatabase && baselineDatabase) await analyseAfterImport(ctx, [serviceDatabase, baselineDatabase]);
-  await scenarios.postEvents(ctx);
-  await scenarios.batchIngestion(ctx, true);
-  const touchpoints = await scenarios.storedTouchpoints(ctx);
-  await scenarios.attributionReads(ctx);
-  await scenarios.analyticsLatency(ctx, touchpoints);
-  scenarios.peakMemory(ctx);
-  await fitModels(ctx);
+  let touchpoints: number;
+  try {
+    await scenarios.seedPartners(ctx);
+    await scenarios.partnersList(ctx);
+    // Touchpoints usually come before their deal closes: the first batches find no deal to
+    // recompute, creating a deal then computes its result once, and later writes recompute.
+    await scenarios.batchIngestion(ctx, false);
+    await scenarios.topUpTouchpoints(ctx);
+    await scenarios.seedDeals(ctx);
+    if (serviceDatabase && baselineDatabase) await analyseAfterImport(ctx, [serviceDatabase, baselineDatabase]);
+    await scenarios.postEvents(ctx);
+    await scenarios.batchIngestion(ctx, true);
+    touchpoints = await scenarios.storedTouchpoints(ctx);
+    await scenarios.attributionReads(ctx);
+    await scenarios.analyticsLatency(ctx, touchpoints);
+    scenarios.peakMemory(ctx);
+    await fitModels(ctx);
+  } catch (error) {
+    // A failed request says what the client saw; the service's own log says why.
+    log(`the service's last output (LOG_LEVEL=warn):\n${service.child.output().trim() || '(nothing)'}`);
+    throw error;
+  }
   if (idleRss !== undefined) ctx.notes.push(`Server RSS after start-up, before any request: ${formatMb(idleRss)}`);
 
   const cpu = cpus();

@@ -108,20 +108,21 @@ export interface TakeOptions {
  * Takes up to `limit` pending deals, in id order, by deleting their rows: the caller's
  * transaction now owns them and must recompute them before it commits. A rollback (or a crash)
  * puts them back.
+ *
+ * Two statements, each linear in the queue whatever its statistics say. As one `delete … where
+ * deal_id in (select … limit … for update skip locked)`, PostgreSQL planned a nested loop that
+ * ran the locking subquery again for every queued row when the table had been analysed while
+ * empty (which is how the queue usually is): minutes of CPU at 47,000 queued deals, so every
+ * drain step hit the statement timeout and the queue stopped draining (docs/benchmark.md, stop 20).
  */
 export async function takePendingDeals(db: Db, options: TakeOptions): Promise<PendingDeal[]> {
-  const postgres = isPostgres(db);
-  const rows = await db
-    .deleteFrom('attribution_pending')
-    .where('deal_id', 'in', (eb) => {
-      let page = eb.selectFrom('attribution_pending').select('deal_id');
-      if (options.after !== undefined) page = page.where('deal_id', '>', options.after);
-      page = page.orderBy('deal_id').limit(options.limit);
-      if (!postgres) return page;
-      return options.skipLocked ? page.forUpdate().skipLocked() : page.forUpdate();
-    })
-    .returning(['deal_id', 'reason'])
-    .execute();
+  let page = db.selectFrom('attribution_pending').select('deal_id');
+  if (options.after !== undefined) page = page.where('deal_id', '>', options.after);
+  page = page.orderBy('deal_id').limit(options.limit);
+  if (isPostgres(db)) page = options.skipLocked ? page.forUpdate().skipLocked() : page.forUpdate();
+  const ids = (await page.execute()).map((row) => row.deal_id);
+  if (ids.length === 0) return [];
+  const rows = await db.deleteFrom('attribution_pending').where('deal_id', 'in', ids).returning(['deal_id', 'reason']).execute();
   return rows.sort((a, b) => (a.deal_id < b.deal_id ? -1 : a.deal_id > b.deal_id ? 1 : 0));
 }
 

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPendingWork } from '../../src/services/attribution/pending-work.js';
+import { takePendingDeals } from '../../src/storage/attribution-pending.js';
+import { isPostgres } from '../../src/storage/db.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { attributionOf, createDeal, createPartners, jan, touch } from './fixtures.js';
 
@@ -65,4 +67,41 @@ describe('the propagation worker', () => {
     expect(stored.attributions).toMatchObject([{ partner_id: 'p1', touchpoints: 2 }]);
   });
 
+});
+
+describe('taking pending deals', () => {
+  // The queue is usually empty when it is analysed. A single `delete … where deal_id in (select …
+  // limit … for update skip locked)` was then planned as a nested loop that ran the locking
+  // subquery again for every queued row: quadratic, past any statement timeout at 47,000 rows.
+  it('stays linear when the queue was analysed while empty and then filled', async () => {
+    t = await startTestApp({ PROPAGATION_WORKER: 'off' });
+    const { db } = t;
+    const postgres = isPostgres(db);
+    const queued = 20_000;
+    const ids = Array.from({ length: queued }, (_, i) => `deal-${String(i).padStart(6, '0')}`);
+    const fill = async () => {
+      for (const chunk of [0, 1, 2, 3].map((part) => ids.slice(part * 5000, (part + 1) * 5000))) {
+        await db.insertInto('attribution_pending').values(chunk.map((deal_id) => ({ deal_id, enqueued_at: 0, reason: 'touchpoint added' }))).execute();
+      }
+    };
+    // As after a busy hour: pages full of drained rows, statistics taken while no row was live
+    // (PostgreSQL then estimates one row, whatever the table's size).
+    await fill();
+    await db.deleteFrom('attribution_pending').execute();
+    if (postgres) await sql`analyze attribution_pending`.execute(db);
+    await fill();
+
+    const taken: string[] = [];
+    for (let step = 0; step <= queued / 500; step++) {
+      const rows = await db.transaction().execute(async (trx) => {
+        // Far below the quadratic plan's time, far above the linear one's (a few milliseconds).
+        if (postgres) await sql`set local statement_timeout = '2s'`.execute(trx);
+        return takePendingDeals(trx, { limit: 500, skipLocked: step % 2 === 0 });
+      });
+      if (rows.length === 0) break;
+      taken.push(...rows.map((row) => row.deal_id));
+    }
+    expect(taken).toEqual(ids);
+    expect(await readPendingWork(db)).toEqual({ deals: 0, oldestAgeSeconds: 0 });
+  });
 });

@@ -17,6 +17,7 @@ import { dealId, isWonDeal } from './dataset.js';
 import { writeDatasetToPostgres } from './postgres-dataset.js';
 import { createThrowawayDatabase, vacuumAnalyze } from './postgres.js';
 import { Cleanup } from './processes.js';
+
 const { values } = parseArgs({ options: { url: { type: 'string' } } });
 const cleanup = new Cleanup();
 try {
@@ -41,10 +42,12 @@ try {
     if (mode === 'external') await c.query('alter table s alter column fit_json set storage external');
     if (mode === 'lz4') await c.query('alter table s alter column fit_json set compression lz4');
     let total = 0;
-    for (let i = 0; i < 3; i++) for (const r of rows) {
-      const t = performance.now();
-      await c.query('insert into s values ($1, $2) on conflict (model) do update set fit_json = excluded.fit_json', [r.model, r.fit_json]);
-      total += performance.now() - t;
+    for (let round = 0; round < 3; round++) {
+      for (const r of rows) {
+        const t = performance.now();
+        await c.query('insert into s values ($1, $2) on conflict (model) do update set fit_json = excluded.fit_json', [r.model, r.fit_json]);
+        total += performance.now() - t;
+      }
     }
     const size = (await c.query('select sum(pg_column_size(fit_json)) as s from s')).rows[0].s;
     const t = performance.now();
@@ -52,4 +55,6 @@ try {
     console.log(mode, 'store both, mean of 3:', (total / 3).toFixed(1), 'ms; stored bytes', size, '; read both', (performance.now() - t).toFixed(1), 'ms');
   }
   await c.end();
-} finally { await cleanup.run(); }
+} finally {
+  await cleanup.run();
+}

@@ -25,49 +25,57 @@ export function fitPackedMarkov(
   const index = new Map(ids.map((id, i) => [id, i]));
   const paths = new Float64Array(n);
   let [wonDeals, lostDeals] = [0, 0];
-  // Each edge by one number: row (0 start, i + 1 partner i) · (n + 2) + column (partner i as i,
-  // won n, lost n + 1), so ascending keys are the fit's order: start's edges first, then each
-  // partner's in id order; targets by id, then won, then lost.
-  const width = n + 2;
-  const counts = new Map<number, number>();
+  // Counts straight into the chain's dense rows (row 0 start, row i + 1 partner i; column j
+  // partner j), won and lost beside them, then turned into probabilities in place: a map keyed
+  // by edge, sorted, cost about a fifth of the fit's CPU at 320,000 edges. Counts are integers,
+  // so every row total is exact in any order, and each probability the same division.
+  const transient = ids.map(() => new Float64Array(n));
+  const start = new Float64Array(n);
+  const rowOf = (row: number) => (row === 0 ? start : (transient[row - 1] as Float64Array));
+  const toWonCounts = new Float64Array(n + 1);
+  const toLostCounts = new Float64Array(n + 1);
   for (const snapshot of snapshots) {
     const global = snapshot.partnerIds.map((id) => index.get(id) as number);
     global.forEach((partner, local) => (paths[partner] = (paths[partner] as number) + (snapshot.pathsPerPartner[local] as number)));
     const table = snapshot.transitions;
     for (let at = 0; at < table.length; at += 3) {
-      const [source, target] = [table[at] as number, table[at + 1] as number];
+      const [source, target, count] = [table[at] as number, table[at + 1] as number, table[at + 2] as number];
       const row = source === 0 ? 0 : (global[source - 1] as number) + 1;
       // Snapshot targets: 0 won, 1 lost, i + 2 partner i.
-      const column = target === 0 ? n : target === 1 ? n + 1 : (global[target - 2] as number);
-      const key = row * width + column;
-      counts.set(key, (counts.get(key) ?? 0) + (table[at + 2] as number));
+      if (target === 0) toWonCounts[row] = (toWonCounts[row] as number) + count;
+      else if (target === 1) toLostCounts[row] = (toLostCounts[row] as number) + count;
+      else {
+        const cells = rowOf(row);
+        const column = global[target - 2] as number;
+        cells[column] = (cells[column] as number) + count;
+      }
     }
     wonDeals += snapshot.won;
     lostDeals += snapshot.lost;
   }
-  const keys = Float64Array.from(counts.keys()).sort();
-  const totals = new Float64Array(n + 1);
-  for (const [key, count] of counts) {
-    const row = Math.floor(key / width);
-    totals[row] = (totals[row] as number) + count;
-  }
 
-  const transient = ids.map(() => new Float64Array(n));
   const toWon = new Float64Array(n);
-  const start = new Float64Array(n);
-  const transitionTable: number[] = new Array<number>(3 * keys.length);
-  keys.forEach((key, k) => {
-    const row = Math.floor(key / width);
-    const column = key - row * width;
-    const count = counts.get(key) as number;
-    const probability = count / (totals[row] as number);
-    if (column < n) (row === 0 ? start : (transient[row - 1] as Float64Array))[column] = probability;
-    else if (column === n && row > 0) toWon[row - 1] = probability;
-    // The packed table's codes: from −1 is start; to −1 is won, −2 lost.
-    transitionTable[3 * k] = row - 1;
-    transitionTable[3 * k + 1] = column < n ? column : column === n ? -1 : -2;
-    transitionTable[3 * k + 2] = count;
-  });
+  // The packed table's codes: from −1 is start; to −1 is won, −2 lost. Edges in the fit's order:
+  // start's first, then each partner's in id order; targets by id, then won, then lost.
+  const transitionTable: number[] = [];
+  for (let row = 0; row <= n; row += 1) {
+    const cells = rowOf(row);
+    const [won, lost] = [toWonCounts[row] as number, toLostCounts[row] as number];
+    let total = won + lost;
+    for (let column = 0; column < n; column += 1) total += cells[column] as number;
+    if (total === 0) continue;
+    for (let column = 0; column < n; column += 1) {
+      const count = cells[column] as number;
+      if (count === 0) continue;
+      transitionTable.push(row - 1, column, count);
+      cells[column] = count / total;
+    }
+    if (won > 0) {
+      transitionTable.push(row - 1, -1, won);
+      if (row > 0) toWon[row - 1] = won / total;
+    }
+    if (lost > 0) transitionTable.push(row - 1, -2, lost);
+  }
 
   const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start }, shareWork);
   const conversion = solution?.conversion ?? 0;

@@ -30,9 +30,10 @@ export interface CompiledFitPages {
 type RawDeal = [string, number | boolean, string | null];
 
 /**
- * The pages of `pages`, one after the other, read through a connection opened for them and closed
- * at the end; the same rows as `streamFitInputs` over the same range. PostgreSQL reads with JIT
- * compilation off (see fit-inputs.ts, `readPostgresPage`), set once for the connection.
+ * The pages of `pages`, one after the other (each asked for while the one before is counted), read
+ * through a connection opened for them and closed at the end; the same rows as `streamFitInputs`
+ * over the same range. PostgreSQL reads with JIT compilation off (see fit-inputs.ts,
+ * `readPostgresPage`), set once for the connection.
  *
  * @example
  * for await (const deals of readCompiledFitPages({ dbPath: 'data/app.db' }, compileFitInputPages(db, windowMs, { through: middle }))) count(deals);
@@ -40,14 +41,27 @@ type RawDeal = [string, number | boolean, string | null];
 export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>, pages: CompiledFitPages): AsyncGenerator<FitInputDeal[]> {
   const parameters = [...pages.parameters];
   const read = await openPageReader(database, pages.sql);
+  // The next page is asked for before this one is counted, so the database reads it meanwhile. Its
+  // failure is marked handled at once (it may come while this page is counted); the loop's await throws it.
+  const ask = () => {
+    const page = read(parameters);
+    page.catch(() => undefined);
+    return page;
+  };
+  let next: Promise<RawDeal[]> | undefined = ask();
   try {
-    for (;;) {
-      const rows = await read(parameters);
+    while (next !== undefined) {
+      const rows = await next;
+      next = undefined;
+      if (rows.length === DEALS_PER_PAGE) {
+        parameters[pages.afterAt] = (rows[rows.length - 1] as RawDeal)[0];
+        next = ask();
+      }
       yield rows.filter((row): row is [string, number | boolean, string] => row[2] !== null);
-      if (rows.length < DEALS_PER_PAGE) return;
-      parameters[pages.afterAt] = (rows[rows.length - 1] as RawDeal)[0];
     }
   } finally {
+    // A reader that stopped early leaves a page in flight: it is not wanted, but the connection waits for it.
+    await next?.catch(() => undefined);
     await read.close();
   }
 }

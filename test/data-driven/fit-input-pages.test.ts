@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseOptionsOf } from '../../src/storage/db.js';
+import { DEALS_PER_PAGE, readCompiledFitPages, type FitInputDeal } from '../../src/storage/fit-input-pages.js';
+import { compileFitInputPages, streamFitInputs } from '../../src/storage/fit-inputs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createPartners } from '../attribution/fixtures.js';
+
+/**
+ * A counting thread's read (its own connection, each page asked for while the one before is
+ * counted) over more than two pages: the same deals as the service's own read, and a reader that
+ * stops early leaves nothing running and no failure behind.
+ */
+const DEALS = 2 * DEALS_PER_PAGE + 7;
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ PROPAGATION_WORKER: 'off' });
+  await createPartners(t.api, ['a', 'b']);
+  const ids = Array.from({ length: DEALS }, (_, d) => `deal-${String(d).padStart(6, '0')}`);
+  for (let at = 0; at < DEALS; at += 500) {
+    const slice = ids.slice(at, at + 500);
+    await t.db
+      .insertInto('deals')
+      .values(slice.map((id, i) => ({ id, amount: 100, currency: 'USD', closed_at: 10_000, attribution_model: 'markov', status: (at + i) % 3 === 0 ? 'lost' : 'won', created_at: 0, updated_at: 0 })))
+      .execute();
+    // Every deal but each seventh has touchpoints: b at 2, then a at 1 (path a,b), and for every other deal a again at 3.
+    const events = slice.flatMap((id, i) =>
+      (at + i) % 7 === 0
+        ? []
+        : [
+            { id: `${id}-1`, partner_id: 'b', deal_id: id, touchpoint_type: 'demo', timestamp: 2, metadata: null, request_hash: 'x', created_at: 0 },
+            { id: `${id}-2`, partner_id: 'a', deal_id: id, touchpoint_type: 'demo', timestamp: 1, metadata: null, request_hash: 'x', created_at: 0 },
+            ...((at + i) % 2 === 0 ? [{ id: `${id}-3`, partner_id: 'a', deal_id: id, touchpoint_type: 'demo', timestamp: 3, metadata: null, request_hash: 'x', created_at: 0 }] : []),
+          ],
+    );
+    await t.db.insertInto('events').values(events).execute();
+  }
+});
+afterAll(async () => t.close());
+
+const database = () => databaseOptionsOf(t.db)!;
+
+describe('readCompiledFitPages', () => {
+  it('reads every page, the same deals as the service reads', async () => {
+    const expected: FitInputDeal[] = [];
+    for await (const page of streamFitInputs(t.db, null)) expected.push(...page);
+    const read: FitInputDeal[] = [];
+    let pages = 0;
+    for await (const page of readCompiledFitPages(database(), compileFitInputPages(t.db, null, {}))) {
+      pages += 1;
+      read.push(...page);
+    }
+    expect(pages).toBe(3);
+    expect(read.length).toBe(DEALS - Math.ceil(DEALS / 7));
+    expect(read.map(([id, won, path]) => [id, Boolean(won), path])).toEqual(expected.map(([id, won, path]) => [id, Boolean(won), path]));
+    // Oldest first: deal 0 has no touchpoint; deal 1 is won (1 or true), deal 3 lost.
+    expect(read.slice(0, 3).map(([id, won, path]) => [id, won === 1 || won === true, path])).toEqual([
+      ['deal-000001', true, 'a,b'],
+      ['deal-000002', true, 'a,b,a'],
+      ['deal-000003', false, 'a,b'],
+    ]);
+  });
+
+  it('stops cleanly after the first page, with the next one in flight', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      for await (const page of readCompiledFitPages(database(), compileFitInputPages(t.db, null, {}))) {
+        expect(page.length).toBeGreaterThan(0);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+});

@@ -4,10 +4,11 @@ import {
   DEFAULT_ATTRIBUTION_OPTIONS,
   fitMarkov,
   fitShapley,
+  type MarkovTransition,
   type PartnerPath,
 } from '../../src/domain/attribution/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { attributionOf, expectExact, lines } from '../attribution/fixtures.js';
+import { attributionOf, createDeal, createPartners, expectExact, jan, lines, touch } from '../attribution/fixtures.js';
 import { fitOf, seedHistory } from './fixtures.js';
 
 /** The history seedHistory records, as the fits see it (target included: it is a won deal). */
@@ -37,6 +38,13 @@ beforeAll(async () => {
   await seedHistory(t.api);
 });
 afterAll(async () => t.close());
+
+/** The contract's order of a fit's transitions, sorted here as objects: count descending, then from, then to (code-unit order). */
+const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const mostTellingFirst = (transitions: MarkovTransition[]) =>
+  [...transitions]
+    .sort((a, b) => b.count - a.count || text(a.from, b.from) || text(a.to, b.to))
+    .map(({ from, to, count, probability }) => ({ from, to, count, probability }));
 
 describe('markov and shapley as deal models', () => {
   it('answers a markov deal with the fit it used, and the payouts a fit of the same paths gives', async () => {
@@ -110,10 +118,38 @@ describe('GET /attribution-models', () => {
     const transitions = body.transitions as { from: string; to: string; probability: number; count: number }[];
     expect(transitions).toHaveLength(fit.transitions.length);
     expect(transitions.find((e) => e.from === 'start' && e.to === 'a')).toMatchObject({ count: 4 });
+    expect(transitions).toEqual(mostTellingFirst(fit.transitions));
     const limited = await fitOf(t.api, 'markov', '?limit=2');
     expect(limited.partners).toHaveLength(2);
     expect(limited.transitions).toHaveLength(2);
     expect(limited.transitions_total).toBe(fit.transitions.length);
+  });
+
+  it('lists transitions by count, then from and to as text, with ids on both sides of start, won and lost', async () => {
+    const other = await startTestApp({ PROPAGATION_WORKER: 'off' });
+    try {
+      // A partner named like a state ties with it as text; the table's order (state first) breaks the tie.
+      const ids = ['m1', 'start', 'x9', 'zz', 'a0'];
+      await createPartners(other.api, ids);
+      const history: [string, 'won' | 'lost', string[]][] = [
+        ['o1', 'won', ['zz', 'm1']],
+        ['o2', 'lost', ['start', 'x9']],
+        ['o3', 'won', ['x9', 'start', 'zz']],
+        ['o4', 'lost', ['a0']],
+        ['o5', 'won', ['m1', 'a0', 'start']],
+        ['o6', 'lost', ['zz']],
+      ];
+      for (const [id, status, partners] of history) {
+        await touch(other.api, id, partners.map((partner, i) => [partner, 'referral', jan(2 + i)] as const));
+        await createDeal(other.api, { id, amount: 100, status, closed_date: jan(10) });
+      }
+      const body = await fitOf(other.api, 'markov');
+      const fit = fitMarkov(history.map(([, status, partners]) => ({ partners, won: status === 'won' })), 1);
+      expect(body.transitions).toEqual(mostTellingFirst(fit.transitions));
+      expect((await fitOf(other.api, 'markov', '?limit=3')).transitions).toEqual(mostTellingFirst(fit.transitions).slice(0, 3));
+    } finally {
+      await other.close();
+    }
   });
 
   it('serves the shapley fit: every exact partner set with its wins, losses and win rate', async () => {

@@ -1,6 +1,6 @@
 import { DomainError } from '../errors.js';
 import { toFittedWeight } from './fitted-weight.js';
-import type { MarkovFit } from './markov.js';
+import type { MarkovWeights } from './markov.js';
 import type { AttributionOptions } from './options.js';
 import { shapleyValues, type ShapleyFit } from './shapley.js';
 import type { PartnerWeigher } from './weigher.js';
@@ -29,7 +29,7 @@ export const shapleyWeights: PartnerWeigher = ({ partners, options }) =>
   shapleyValues(requireFit(options, 'shapley'), partners).map(toFittedWeight);
 
 /** A fit's removal effect per partner id, as integer weights. */
-export function markovWeightIndex(fit: MarkovFit): ReadonlyMap<string, number> {
+export function markovWeightIndex(fit: MarkovWeights): ReadonlyMap<string, number> {
   let index = markovIndexes.get(fit);
   if (index === undefined) {
     index = new Map(fit.partners.map((partner) => [partner.partnerId, partner.weight]));
@@ -39,12 +39,12 @@ export function markovWeightIndex(fit: MarkovFit): ReadonlyMap<string, number> {
 }
 
 // One index per fit object; fits are not changed once made.
-const markovIndexes = new WeakMap<MarkovFit, Map<string, number>>();
+const markovIndexes = new WeakMap<MarkovWeights, Map<string, number>>();
 
-export function requireFit(options: AttributionOptions, model: 'markov'): MarkovFit;
+export function requireFit(options: AttributionOptions, model: 'markov'): MarkovWeights;
 export function requireFit(options: AttributionOptions, model: 'shapley'): ShapleyFit;
 /** The fit a data-driven model needs; `DomainError('model_not_fitted')` without it. */
-export function requireFit(options: AttributionOptions, model: 'markov' | 'shapley'): MarkovFit | ShapleyFit {
+export function requireFit(options: AttributionOptions, model: 'markov' | 'shapley'): MarkovWeights | ShapleyFit {
   const fit = model === 'markov' ? options.markovFit : options.shapleyFit;
   if (fit === undefined) {
     throw new DomainError('model_not_fitted', `${model} needs options.${model}Fit from a fit over won and lost deals`);

@@ -137,11 +137,14 @@ function describeTransition(from: string, to: string, count: number, probability
   };
 }
 
+/** What attributing and explaining with a markov fit read: all of it but the transitions. */
+export type MarkovWeights = Omit<MarkovFit, 'transitions'>;
+
 /**
  * A {@link MarkovFit} as stored: the transitions as a flat table of (from, to, count) triples of
  * partner indexes into `partners` (from −1 is start; to −1 is won, −2 lost). 268,000 transitions
  * at 2,000 partners are 32 MB as objects in JSON and 3–4 MB as this table; the probabilities are
- * `count / (all counts out of from)` again when unpacked, the same division and so the same bits.
+ * `count / (all counts out of from)` again when read (`packedTransition`), the same division and so the same bits.
  */
 export interface PackedMarkovFit extends Omit<MarkovFit, 'transitions'> {
   transitionTable: number[];
@@ -168,35 +171,43 @@ export function packMarkovFit(fit: MarkovFit): PackedMarkovFit {
 }
 
 /**
- * The fit a {@link packMarkovFit} table stands for, equal to the one packed (tested). A fit stored
- * before the table existed (with `transitions`) is returned as it is.
+ * A stored fit as the service keeps it: packed. A fit stored before the table existed (with
+ * `transitions`) is packed here; its transitions are then {@link packedTransition}s again, equal
+ * to the ones stored (tested). Its 268,000 transition objects at 2,000 partners are made only
+ * for the ones an answer lists.
  *
  * @example
- * unpackMarkovFit(JSON.parse(storedJson));
+ * readStoredMarkovFit(JSON.parse(storedJson));
  */
-export function unpackMarkovFit(stored: PackedMarkovFit | MarkovFit): MarkovFit {
-  if (!('transitionTable' in stored)) return stored;
-  const { transitionTable: table, ...rest } = stored;
-  const ids = stored.partners.map((partner) => partner.partnerId);
-  // Each row's total at from + 1 (start is −1): summed in table order, as the fit summed them.
-  const totals = new Float64Array(ids.length + 1);
+export function readStoredMarkovFit(stored: PackedMarkovFit | MarkovFit): PackedMarkovFit {
+  return 'transitionTable' in stored ? stored : packMarkovFit(stored);
+}
+
+/**
+ * Each row's total count in a packed fit's table, at from + 1 (start is −1): summed in table
+ * order, as the fit summed them, for {@link packedTransition}.
+ */
+export function packedRowTotals(fit: PackedMarkovFit): Float64Array {
+  const table = fit.transitionTable;
+  const totals = new Float64Array(fit.partners.length + 1);
   for (let at = 0; at < table.length; at += 3) {
     const row = (table[at] as number) + 1;
     totals[row] = (totals[row] as number) + (table[at + 2] as number);
   }
-  const transitions = new Array<MarkovTransition>(table.length / 3);
-  for (let at = 0; at < table.length; at += 3) {
-    const [from, to, count] = [table[at] as number, table[at + 1] as number, table[at + 2] as number];
-    const toState = to === TO_WON ? 'won' : to === TO_LOST ? 'lost' : 'partner';
-    transitions[at / 3] = {
-      from: from === FROM_START ? 'start' : (ids[from] as string),
-      fromState: from === FROM_START ? 'start' : 'partner',
-      to: toState === 'partner' ? (ids[to] as string) : toState,
-      toState,
-      count,
-      probability: count / (totals[from + 1] as number),
-    };
-  }
-  const { model, version, wonDeals, lostDeals, conversion, partners } = rest;
-  return { model, version, wonDeals, lostDeals, conversion, partners, transitions };
+  return totals;
+}
+
+/** Entry `k` of a packed fit's table as the transition it stands for; `totals` from {@link packedRowTotals}. */
+export function packedTransition(fit: PackedMarkovFit, totals: Float64Array, k: number): MarkovTransition {
+  const table = fit.transitionTable;
+  const [from, to, count] = [table[3 * k] as number, table[3 * k + 1] as number, table[3 * k + 2] as number];
+  const toState = to === TO_WON ? 'won' : to === TO_LOST ? 'lost' : 'partner';
+  return {
+    from: from === FROM_START ? 'start' : (fit.partners[from] as MarkovPartner).partnerId,
+    fromState: from === FROM_START ? 'start' : 'partner',
+    to: toState === 'partner' ? (fit.partners[to] as MarkovPartner).partnerId : toState,
+    toState,
+    count,
+    probability: count / (totals[from + 1] as number),
+  };
 }

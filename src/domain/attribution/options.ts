@@ -1,6 +1,6 @@
 import { DomainError } from '../errors.js';
 import { TOUCHPOINT_TYPES, type TouchpointType } from '../touchpoint.js';
-import type { MarkovFit } from './markov.js';
+import type { MarkovWeights } from './markov.js';
 import type { ShapleyFit } from './shapley.js';
 
 /** Role weights out of the box (the settings can change them). */
@@ -26,7 +26,7 @@ export interface AttributionOptions {
    */
   lookbackDays?: number | null;
   /** The fit `markov` weighs partners by (`fitMarkov`); required for that model only. */
-  markovFit?: MarkovFit;
+  markovFit?: MarkovWeights;
   /** The fit `shapley` weighs partners by (`fitShapley`); required for that model only. */
   shapleyFit?: ShapleyFit;
 }

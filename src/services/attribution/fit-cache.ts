@@ -1,15 +1,15 @@
-import { unpackMarkovFit, type DataDrivenModel, type MarkovFit, type PackedMarkovFit, type ShapleyFit } from '../../domain/attribution/index.js';
+import { readStoredMarkovFit, type DataDrivenModel, type MarkovFit, type PackedMarkovFit, type ShapleyFit } from '../../domain/attribution/index.js';
 import { findFitJson, listFitHeads, type FitHead } from '../../storage/attribution-fits.js';
 import type { Db } from '../../storage/db.js';
 
-/** A stored fit, parsed: what it is (head) and the fit itself. */
-export interface StoredFit<F extends MarkovFit | ShapleyFit = MarkovFit | ShapleyFit> {
+/** A stored fit, parsed: what it is (head) and the fit itself (markov packed: `readStoredMarkovFit`). */
+export interface StoredFit<F extends PackedMarkovFit | ShapleyFit = PackedMarkovFit | ShapleyFit> {
   head: FitHead;
   fit: F;
 }
 
 export interface CurrentFits {
-  markov?: StoredFit<MarkovFit> | undefined;
+  markov?: StoredFit<PackedMarkovFit> | undefined;
   shapley?: StoredFit<ShapleyFit> | undefined;
 }
 
@@ -48,7 +48,7 @@ export class FitCache {
         if (json === undefined) continue;
         stored = this.remember(head, json);
       }
-      if (model === 'markov') fits.markov = stored as StoredFit<MarkovFit>;
+      if (model === 'markov') fits.markov = stored as StoredFit<PackedMarkovFit>;
       else fits.shapley = stored as StoredFit<ShapleyFit>;
     }
     return fits;
@@ -60,13 +60,13 @@ export class FitCache {
    * so an answer that needs one model does not wait for the other's (each ~100 ms at 2,000 partners).
    */
   remember(head: FitHead, json: string): StoredFit {
-    let fit: MarkovFit | ShapleyFit | undefined;
+    let fit: PackedMarkovFit | ShapleyFit | undefined;
     const stored: StoredFit = {
       head,
       get fit() {
         if (fit === undefined) {
           const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | ShapleyFit;
-          fit = parsed.model === 'markov' ? unpackMarkovFit(parsed) : parsed;
+          fit = parsed.model === 'markov' ? readStoredMarkovFit(parsed) : parsed;
           json = '';
         }
         return fit;

@@ -2,7 +2,9 @@ import {
   ATTRIBUTION_MODELS,
   DATA_DRIVEN_MODELS,
   winRate,
-  type MarkovFit,
+  packedRowTotals,
+  packedTransition,
+  type PackedMarkovFit,
   type ModelName,
   type ShapleyFit,
 } from '../../domain/attribution/index.js';
@@ -63,14 +65,14 @@ export async function listModels(ctx: ServiceContext): Promise<ModelSummary[]> {
 
 /** The current markov fit (fitted now if there is none), its lists cut to `limit`, the most telling first. */
 export async function getMarkovFit(ctx: ServiceContext, limit: number) {
-  const stored = (await ensureCurrentFits(ctx)).markov as StoredFit<MarkovFit>;
-  const { partners, transitions } = mostTellingFirst(stored.fit);
+  const stored = (await ensureCurrentFits(ctx)).markov as StoredFit<PackedMarkovFit>;
+  const { partners, transitions, totals } = mostTellingFirst(stored.fit);
   return {
     head: stored.head,
     conversion: stored.fit.conversion,
     partners: partners.slice(0, limit),
     partnersTotal: partners.length,
-    transitions: transitions.slice(0, limit),
+    transitions: Array.from(transitions.subarray(0, limit), (k) => packedTransition(stored.fit, totals, k)),
     transitionsTotal: transitions.length,
   };
 }
@@ -89,14 +91,40 @@ export async function getShapleyFit(ctx: ServiceContext, limit: number) {
 }
 
 // A stored fit never changes: its lists are sorted once per fit (268,000 transitions at 2,000 partners).
-const sortedFits = new WeakMap<MarkovFit, { partners: MarkovFit['partners']; transitions: MarkovFit['transitions'] }>();
+const sortedFits = new WeakMap<PackedMarkovFit, { partners: PackedMarkovFit['partners']; transitions: Uint32Array; totals: Float64Array }>();
 
-function mostTellingFirst(fit: MarkovFit) {
+/**
+ * Partners by removal effect, then id; transitions (as entries of the packed table, which are
+ * made into objects only for the page asked for) by count, then from, then to, ids and the
+ * states start, won and lost compared as text: each entry's two ends ranked once, so the sort
+ * compares numbers.
+ */
+function mostTellingFirst(fit: PackedMarkovFit) {
   let sorted = sortedFits.get(fit);
   if (sorted === undefined) {
+    const table = fit.transitionTable;
+    const entries = table.length / 3;
+    const ids = fit.partners.map((partner) => partner.partnerId);
+    const rank = new Map([...ids, 'start', 'won', 'lost'].sort(compare).map((name, r) => [name, r]));
+    const rankOf = (name: string) => rank.get(name) as number;
+    const idRanks = Int32Array.from(ids, rankOf);
+    // Table codes: from −1 is start; to −1 is won, −2 lost (markov.ts).
+    const [start, won, lost] = [rankOf('start'), rankOf('won'), rankOf('lost')];
+    const [counts, fromRanks, toRanks] = [new Float64Array(entries), new Int32Array(entries), new Int32Array(entries)];
+    for (let k = 0; k < entries; k += 1) {
+      const [from, to] = [table[3 * k] as number, table[3 * k + 1] as number];
+      counts[k] = table[3 * k + 2] as number;
+      fromRanks[k] = from === -1 ? start : (idRanks[from] as number);
+      toRanks[k] = to === -1 ? won : to === -2 ? lost : (idRanks[to] as number);
+    }
+    const transitions = Uint32Array.from({ length: entries }, (_, k) => k);
+    transitions.sort(
+      (a, b) => (counts[b] as number) - (counts[a] as number) || (fromRanks[a] as number) - (fromRanks[b] as number) || (toRanks[a] as number) - (toRanks[b] as number),
+    );
     sorted = {
       partners: [...fit.partners].sort((a, b) => b.removalEffect - a.removalEffect || compare(a.partnerId, b.partnerId)),
-      transitions: [...fit.transitions].sort((a, b) => b.count - a.count || compare(a.from, b.from) || compare(a.to, b.to)),
+      transitions,
+      totals: packedRowTotals(fit),
     };
     sortedFits.set(fit, sorted);
   }

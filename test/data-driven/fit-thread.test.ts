@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { solveAbsorbingChain } from '../../src/domain/attribution/absorbing-chain.js';
 import { factorLU } from '../../src/domain/attribution/dense-lu.js';
 import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from '../../src/domain/attribution/inverse-diagonal.js';
-import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, SimdWorkspace, type PartnerPath } from '../../src/domain/attribution/index.js';
+import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, packShapleyFit, SimdWorkspace, type PartnerPath } from '../../src/domain/attribution/index.js';
 import { fitOnThreads } from '../../src/services/attribution/fit-thread.js';
 import { fitPaths } from '../domain/attribution/arbitraries.js';
 
@@ -44,7 +44,7 @@ describe('the fit thread', () => {
         const markov = fitMarkovCounts(counts.markovCounts(), version);
         const shapley = fitShapleyCounts(counts.shapleyCounts(), version + 1);
         expect(fitted.markov).toEqual({ json: JSON.stringify(packMarkovFit(markov)), wonDeals: markov.wonDeals, lostDeals: markov.lostDeals });
-        expect(fitted.shapley).toEqual({ json: JSON.stringify(shapley), wonDeals: shapley.wonDeals, lostDeals: shapley.lostDeals });
+        expect(fitted.shapley).toEqual({ json: JSON.stringify(packShapleyFit(shapley)), wonDeals: shapley.wonDeals, lostDeals: shapley.lostDeals });
       }),
       { numRuns: 40 },
     );
@@ -58,7 +58,7 @@ describe('the fit thread', () => {
         const fitted = await fitOnThreads(halves, { markov: 3, shapley: 3 });
         const all = countsOf(paths);
         expect(fitted.markov.json).toBe(JSON.stringify(packMarkovFit(fitMarkovCounts(all.markovCounts(), 3))));
-        expect(fitted.shapley.json).toBe(JSON.stringify(fitShapleyCounts(all.shapleyCounts(), 3)));
+        expect(fitted.shapley.json).toBe(JSON.stringify(packShapleyFit(fitShapleyCounts(all.shapleyCounts(), 3))));
       }),
       { numRuns: 40 },
     );

@@ -22,7 +22,7 @@ export {
   type PackedMarkovFit,
 } from './markov.js';
 export { fitPackedMarkov } from './markov-packed.js';
-export { fitShapleySnapshots } from './shapley-snapshots.js';
+export { fitPackedShapley } from './shapley-snapshots.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
 export { FitCounts, markovCountsOf, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
 export { helpFactorLU } from './dense-lu.js';
@@ -51,10 +51,13 @@ export {
   emptyShapleyCounts,
   fitShapley,
   fitShapleyCounts,
+  packShapleyFit,
+  readStoredShapleyFit,
   shapleyFromCoalitions,
   shapleyValues,
   winRate,
   type ShapleyCoalition,
+  type PackedShapleyFit,
   type ShapleyCounts,
   type ShapleyFit,
   type ValuedCoalition,

@@ -1,19 +1,20 @@
 import { SetTallies } from './count-tables.js';
 import type { FitCountsSnapshot } from './fit-counts.js';
 import { compareIds } from './partner-path.js';
-import type { ShapleyCoalition, ShapleyFit } from './shapley.js';
+import type { PackedShapleyFit } from './shapley.js';
 
 /**
- * `fitShapleyCounts(shapleyCountsOf(...snapshots), version)`, the same fit (tested), from the
- * snapshots' integer tables: coalitions are merged by their members' ranks in id order and sorted
+ * `packShapleyFit(fitShapleyCounts(shapleyCountsOf(...snapshots), version))`, the same bytes once
+ * stringified (tested), from the snapshots' integer tables, packed as it is made (no coalition
+ * objects: every partner of a snapshot is on one of its coalitions, so its ids are the packed fit's): coalitions are merged by their members' ranks in id order and sorted
  * by comparing ranks, where the detour made and sorted a string key per coalition (200,000 of
  * them at full size). Comparing members one by one, a prefix first, is the order of the keys
  * (ids joined by a character below any id's).
  *
  * @example
- * fitShapleySnapshots([first.snapshot(), second.snapshot()], 12);
+ * JSON.stringify(fitPackedShapley([first.snapshot(), second.snapshot()], 12)); // what the service stores
  */
-export function fitShapleySnapshots(snapshots: readonly FitCountsSnapshot[], version: number): ShapleyFit {
+export function fitPackedShapley(snapshots: readonly FitCountsSnapshot[], version: number): PackedShapleyFit {
   const ids = [...new Set(snapshots.flatMap((snapshot) => snapshot.partnerIds))].sort(compareIds);
   const rankOf = new Map(ids.map((id, rank) => [id, rank]));
   const merged = new SetTallies();
@@ -41,10 +42,12 @@ export function fitShapleySnapshots(snapshots: readonly FitCountsSnapshot[], ver
     }
     return sizeA - sizeB;
   });
-  const coalitions = order.map((entry): ShapleyCoalition => {
-    const partnerIds: string[] = [];
-    for (let m = starts[entry] as number; m < (starts[entry] as number) + (sizes[entry] as number); m += 1) partnerIds.push(ids[members[m] as number] as string);
-    return { partnerIds, won: merged.won[entry] as number, lost: merged.lost[entry] as number };
-  });
-  return { model: 'shapley', version, wonDeals, lostDeals, coalitions };
+  const coalitionTable: number[] = [];
+  for (const entry of order) {
+    const [start, size] = [starts[entry] as number, sizes[entry] as number];
+    coalitionTable.push(size);
+    for (let m = start; m < start + size; m += 1) coalitionTable.push(members[m] as number);
+    coalitionTable.push(merged.won[entry] as number, merged.lost[entry] as number);
+  }
+  return { model: 'shapley', version, wonDeals, lostDeals, partnerIds: ids, coalitionTable };
 }

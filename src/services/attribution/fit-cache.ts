@@ -1,4 +1,12 @@
-import { readStoredMarkovFit, type DataDrivenModel, type MarkovFit, type PackedMarkovFit, type ShapleyFit } from '../../domain/attribution/index.js';
+import {
+  readStoredMarkovFit,
+  readStoredShapleyFit,
+  type DataDrivenModel,
+  type MarkovFit,
+  type PackedMarkovFit,
+  type PackedShapleyFit,
+  type ShapleyFit,
+} from '../../domain/attribution/index.js';
 import { findFitJson, listFitHeads, type FitHead } from '../../storage/attribution-fits.js';
 import type { Db } from '../../storage/db.js';
 
@@ -65,8 +73,8 @@ export class FitCache {
       head,
       get fit() {
         if (fit === undefined) {
-          const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | ShapleyFit;
-          fit = parsed.model === 'markov' ? readStoredMarkovFit(parsed) : parsed;
+          const parsed = JSON.parse(json) as PackedMarkovFit | MarkovFit | PackedShapleyFit | ShapleyFit;
+          fit = parsed.model === 'markov' ? readStoredMarkovFit(parsed) : readStoredShapleyFit(parsed);
           json = '';
         }
         return fit;

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import {
   fitPackedMarkov,
-  fitShapleySnapshots,
+  fitPackedShapley,
   helpFactorLU,
   helpInverseDiagonal,
   SimdWorkspace,
@@ -39,6 +39,6 @@ async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCounts
     const fit = fitPackedMarkov(job.counts, job.version, shareWork);
     return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
   }
-  const fit = fitShapleySnapshots(job.counts, job.version);
+  const fit = fitPackedShapley(job.counts, job.version);
   return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
 }

@@ -9,7 +9,9 @@ import {
   fitMarkovCounts,
   fitPackedMarkov,
   fitShapleyCounts,
-  fitShapleySnapshots,
+  fitPackedShapley,
+  packShapleyFit,
+  readStoredShapleyFit,
   markovCountsOf,
   shapleyCountsOf,
   packMarkovFit,
@@ -106,23 +108,27 @@ describe('FitCounts.addJoinedPath (the refit\'s paths as one string each)', () =
   });
 });
 
-describe('fitPackedMarkov and fitShapleySnapshots (the refit threads\' fits, straight from the snapshots)', () => {
+describe('fitPackedMarkov and fitPackedShapley (the refit threads\' fits, straight from the snapshots)', () => {
   const snapshotsOf = (paths: readonly PartnerPath[], split: number) => {
     const [first, second] = [new FitCounts(), new FitCounts()];
     paths.forEach((path, i) => (i < split ? first : second).addPath(path.partners, path.won));
     return [first.snapshot(), second.snapshot()];
   };
 
-  it('store the same bytes as the fits of the same counts (Markov packed), however the deals are split', () => {
+  it('store the same bytes as the fits of the same counts, packed, however the deals are split', () => {
     fc.assert(
       fc.property(fitPaths, fc.nat(), (paths, cut) => {
         const split = paths.length === 0 ? 0 : cut % (paths.length + 1);
         const reference = JSON.stringify(packMarkovFit(fitMarkovCounts(markovCountsOf(...snapshotsOf(paths, split)), 5)));
         expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, split), 5))).toBe(reference);
         expect(JSON.stringify(fitPackedMarkov(snapshotsOf(paths, 0), 5))).toBe(reference);
-        const shapley = JSON.stringify(fitShapleyCounts(shapleyCountsOf(...snapshotsOf(paths, split)), 5));
-        expect(JSON.stringify(fitShapleySnapshots(snapshotsOf(paths, split), 5))).toBe(shapley);
-        expect(JSON.stringify(fitShapleySnapshots(snapshotsOf(paths, 0), 5))).toBe(shapley);
+        const shapleyFit = fitShapleyCounts(shapleyCountsOf(...snapshotsOf(paths, split)), 5);
+        const shapley = JSON.stringify(packShapleyFit(shapleyFit));
+        expect(JSON.stringify(fitPackedShapley(snapshotsOf(paths, split), 5))).toBe(shapley);
+        expect(JSON.stringify(fitPackedShapley(snapshotsOf(paths, 0), 5))).toBe(shapley);
+        // What is stored reads back as the fit, byte for byte; a fit stored before packing reads as it is.
+        expect(JSON.stringify(readStoredShapleyFit(JSON.parse(shapley)))).toBe(JSON.stringify(shapleyFit));
+        expect(readStoredShapleyFit(JSON.parse(JSON.stringify(shapleyFit)))).toEqual(shapleyFit);
       }),
       { numRuns: 500 },
     );
@@ -130,5 +136,6 @@ describe('fitPackedMarkov and fitShapleySnapshots (the refit threads\' fits, str
 
   it('fits nothing from no paths', () => {
     expect(fitPackedMarkov([new FitCounts().snapshot()], 1)).toEqual({ model: 'markov', version: 1, wonDeals: 0, lostDeals: 0, conversion: 0, partners: [], transitionTable: [] });
+    expect(fitPackedShapley([new FitCounts().snapshot()], 1)).toEqual({ model: 'shapley', version: 1, wonDeals: 0, lostDeals: 0, partnerIds: [], coalitionTable: [] });
   });
 });

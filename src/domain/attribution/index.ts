@@ -22,6 +22,7 @@ export {
   type PackedMarkovFit,
 } from './markov.js';
 export { fitPackedMarkov } from './markov-packed.js';
+export { packShapleyFit, readStoredShapleyFit, type PackedShapleyFit } from './shapley-packed.js';
 export { fitPackedShapley } from './shapley-snapshots.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
 export { FitCounts, markovCountsOf, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
@@ -51,13 +52,10 @@ export {
   emptyShapleyCounts,
   fitShapley,
   fitShapleyCounts,
-  packShapleyFit,
-  readStoredShapleyFit,
   shapleyFromCoalitions,
   shapleyValues,
   winRate,
   type ShapleyCoalition,
-  type PackedShapleyFit,
   type ShapleyCounts,
   type ShapleyFit,
   type ValuedCoalition,

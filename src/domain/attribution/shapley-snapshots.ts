@@ -1,7 +1,7 @@
 import { SetTallies } from './count-tables.js';
 import type { FitCountsSnapshot } from './fit-counts.js';
 import { compareIds } from './partner-path.js';
-import type { PackedShapleyFit } from './shapley.js';
+import type { PackedShapleyFit } from './shapley-packed.js';
 
 /**
  * `packShapleyFit(fitShapleyCounts(shapleyCountsOf(...snapshots), version))`, the same bytes once

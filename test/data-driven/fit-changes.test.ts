@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FitCache } from '../../src/services/attribution/fit-cache.js';
-import { refitIfDue, refitModels } from '../../src/services/attribution/fits.js';
 import { claimFitChanges, clearClaimedFitChanges, markFitInputsChanged, oldestFitChange } from '../../src/storage/attribution-fits.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -75,49 +73,5 @@ describe('attribution_fit_pending', () => {
     await markFitInputsChanged(t.db, ['after'], 4000);
     await clearClaimedFitChanges(t.db, claimed);
     expect(await remaining()).toEqual(['after']);
-  });
-});
-
-describe('a refit for a reader', () => {
-  const recordTwoDeals = async (api: TestApp['api'], partner: string) => {
-    await api.post('/partners', { id: partner, name: 'P', email: `${partner}@example.com` });
-    for (const [deal, status] of [[`${partner}-won`, 'won'], [`${partner}-lost`, 'lost']] as const) {
-      await api.post('/events', { partner_id: partner, deal_id: deal, touchpoint_type: 'demo', timestamp: '2024-01-01T00:00:00Z' });
-      await api.post('/deals', { id: deal, amount: 10, closed_date: '2024-01-05T00:00:00Z', status });
-    }
-  };
-
-  it('answers without clearing the changes it saw: the clear is owed to the next worker step', async () => {
-    await t.db.deleteFrom('attribution_fit_pending').execute();
-    await recordTwoDeals(t.api, 'p2');
-    expect((await t.api.get('/attribution-models/markov')).statusCode).toBe(200);
-    expect(await remaining()).toEqual(['p2-lost', 'p2-won']);
-  });
-
-  it('is cleared by the worker step after it, which keeps a later change and does not refit for it before its interval', async () => {
-    await t.db.deleteFrom('attribution_fit_pending').execute();
-    await recordTwoDeals(t.api, 'p3');
-    const ctx = { db: t.db, now: Date.now, defaultModel: 'role-based' as const, fits: new FitCache() };
-    const versions = await refitModels(ctx);
-    expect(await remaining()).toEqual(['p3-lost', 'p3-won']);
-    await markFitInputsChanged(t.db, ['later'], Date.now());
-    expect(await refitIfDue(ctx, 60_000)).toBe(false);
-    expect(await remaining()).toEqual(['later']);
-    expect((await ctx.fits.current(t.db)).markov?.head.version).toBe(versions.markov);
-  });
-
-  it('is cleared by the running service soon after the answer', async () => {
-    const running = await startTestApp({ PROPAGATION_WORKER: 'on' });
-    try {
-      await recordTwoDeals(running.api, 'p4');
-      const left = async () => (await running.db.selectFrom('attribution_fit_pending').select('deal_id').execute()).length;
-      // The worker may refit nothing before the first read (never fitted): the changes wait for it.
-      expect((await running.api.get('/attribution-models/markov')).statusCode).toBe(200);
-      const deadline = Date.now() + 10_000;
-      while ((await left()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await left()).toBe(0);
-    } finally {
-      await running.close();
-    }
   });
 });

@@ -23,27 +23,10 @@ export interface CurrentFits {
 
 /**
  * Each instance keeps the fits it parsed, by version: a stored fit never changes, and parsing one
- * (megabytes of JSON at 2,000 partners) on every answer would cost more than the answer. It also
- * keeps the fit changes its refits claimed and have yet to clear (see fits.ts, `clearOwedFitChanges`).
+ * (megabytes of JSON at 2,000 partners) on every answer would cost more than the answer.
  */
 export class FitCache {
   private readonly byModel = new Map<DataDrivenModel, StoredFit>();
-  private claimedNotCleared: number | undefined;
-
-  /** The last change number a stored refit of this instance claimed, while its changes are not cleared. */
-  get owedClear(): number | undefined {
-    return this.claimedNotCleared;
-  }
-
-  /** A refit claimed changes up to `claimed` and stored its fits: they are to be cleared. */
-  owe(claimed: number): void {
-    this.claimedNotCleared = Math.max(claimed, this.claimedNotCleared ?? claimed);
-  }
-
-  /** The changes up to `claimed` are cleared (a refit that claimed more since still owes its own). */
-  cleared(claimed: number): void {
-    if (this.claimedNotCleared !== undefined && this.claimedNotCleared <= claimed) this.claimedNotCleared = undefined;
-  }
 
   /** The stored fits as of `db`'s view, parsed once per version. */
   async current(db: Db): Promise<CurrentFits> {

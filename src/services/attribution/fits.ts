@@ -50,11 +50,9 @@ export async function ensureCurrentFits(ctx: FitContext): Promise<CurrentFits> {
  * and the last fit is at least `minIntervalMs` old. Returns whether it refitted.
  */
 export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promise<boolean> {
-  // What this instance's refits (on demand, for a reader) left to clear first. Then the fits before
-  // the changes: another instance's refit clears the changes it saw after storing its fits, so read
-  // in this order a refit that just ended looks due again only in that moment, and only when
-  // `minIntervalMs` is shorter than it (tests): one refit more, never one fewer.
-  await clearOwedFitChanges(ctx);
+  // The fits before the changes: a refit clears the changes it saw right after storing its fits, so
+  // read in this order a refit that just ended looks due again only in that moment, and only
+  // when `minIntervalMs` is shorter than it (tests): one refit more, never one fewer.
   const fits = await ctx.fits.current(ctx.db);
   // Never fitted: nobody has asked for a data-driven answer yet, and the first one fits on demand.
   if (fits.markov === undefined && fits.shapley === undefined) return false;
@@ -64,18 +62,15 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
   const due = !fitsMatch(fits, lookback_days) || (oldest !== undefined && ctx.now() - lastFit >= minIntervalMs);
   if (!due) return false;
   await refitModels(ctx);
-  await clearOwedFitChanges(ctx);
   return true;
 }
 
 /**
  * Fits both models over every won and lost deal, streamed a page at a time (each half of the
- * deals on a thread of its own), and stores them as their next version. Changes recorded before
- * the refit started (claimed: numbered up to the claim) are owed a clear, which
- * {@link clearOwedFitChanges} does (the worker's next step, after the answer that waited for this
- * refit: 200,000 changes took PostgreSQL about 0.2 s to delete); those recorded during it wait for
- * the next refit. Every stored data-driven result is then marked pending: the worker (or a reader
- * first) brings it to the new fit.
+ * deals on a thread of its own), and stores them as
+ * their next version. Changes recorded before the refit started (claimed: numbered up to the
+ * claim) are cleared; those recorded during it wait for the next refit. Every stored data-driven
+ * result is then marked pending: the worker (or a reader first) brings it to the new fit.
  */
 export async function refitModels(ctx: FitContext): Promise<{ markov: number; shapley: number }> {
   const claimed = await claimFitChanges(ctx.db);
@@ -108,23 +103,11 @@ export async function refitModels(ctx: FitContext): Promise<{ markov: number; sh
     await markResultsOfModelsPending(trx, DATA_DRIVEN_MODELS, now, CHANGE_REASONS.modelRefitted);
     return next;
   });
-  // After the store: a crash before the clear leaves the claimed changes queued, and costs one more refit.
-  ctx.fits.owe(claimed);
+  // After the store: a crash in between leaves the claimed changes queued, and costs one more refit.
+  await clearClaimedFitChanges(ctx.db, claimed);
   // Committed: this instance's readers use the fits as stored, without reading the megabytes back.
   for (const { fit_json, ...head } of stored) ctx.fits.remember(head, fit_json);
   return versions;
-}
-
-/**
- * Clears the fit changes this instance's stored refits claimed. Until then they only look due to
- * another instance's worker, which refits at most once more, after its interval: one refit more,
- * never one fewer.
- */
-export async function clearOwedFitChanges(ctx: FitContext): Promise<void> {
-  const owed = ctx.fits.owedClear;
-  if (owed === undefined) return;
-  await clearClaimedFitChanges(ctx.db, owed);
-  ctx.fits.cleared(owed);
 }
 
 function nextVersions(heads: readonly FitHead[]): { markov: number; shapley: number } {

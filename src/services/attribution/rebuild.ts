@@ -3,7 +3,7 @@ import { addTouchpointDayDeltas, clearDerivedData } from '../../storage/analytic
 import { countPendingDeals, lockPendingQueue, markAllDealsPending } from '../../storage/attribution-pending.js';
 import type { Db } from '../../storage/db.js';
 import { touchpointDeltas } from '../analytics/deltas.js';
-import { clearOwedFitChanges, refitModels } from './fits.js';
+import { refitModels } from './fits.js';
 import { finishPendingWork, type DrainContext } from './pending-work.js';
 
 const EVENTS_PER_PAGE = 10_000;
@@ -29,10 +29,7 @@ export async function rebuildAttributionData(ctx: DrainContext, onProgress?: Reb
     return { deals: Number(deals.count), touchpoints };
   });
   // Fits read the same source tables: one that exists is made again from them.
-  if (Object.keys(await ctx.fits.current(ctx.db)).length > 0) {
-    await refitModels(ctx);
-    await clearOwedFitChanges(ctx);
-  }
+  if (Object.keys(await ctx.fits.current(ctx.db)).length > 0) await refitModels(ctx);
   const { deals: total } = await countPendingDeals(ctx.db);
   let done = 0;
   onProgress?.(done, total);

@@ -146,7 +146,7 @@ export type MarkovWeights = Omit<MarkovFit, 'transitions'>;
  * at 2,000 partners are 32 MB as objects in JSON and 3–4 MB as this table; the probabilities are
  * `count / (all counts out of from)` again when read (`packedTransition`), the same division and so the same bits.
  */
-export interface PackedMarkovFit extends Omit<MarkovFit, 'transitions'> {
+export interface PackedMarkovFit extends MarkovWeights {
   transitionTable: number[];
 }
 

@@ -17,7 +17,7 @@ import type { CompiledFitPages } from '../../storage/fit-input-pages.js';
  * same bytes as fitted inline.
  */
 
-/** One fit as stored: its JSON body (the Markov fit packed, `packMarkovFit`) and the deal counts in its head. */
+/** One fit as stored: its JSON body (packed: `fitPackedMarkov`, `fitPackedShapley`) and the deal counts in its head. */
 export interface FittedModel {
   json: string;
   wonDeals: number;

@@ -78,15 +78,14 @@ export function pageQuery(db: Db, windowMs: number | null, after: string, throug
       let touchpoints = eb.selectFrom('events as e').whereRef('e.deal_id', '=', 'd.id');
       // closed_at − timestamp ≤ windowMs, in integers, as a range of the index.
       if (windowMs !== null) touchpoints = touchpoints.where(sql<boolean>`e.timestamp >= d.closed_at - ${windowMs}`);
-      const path = isPostgres(db)
-        ? // PostgreSQL sorts each deal's rows again for an ordered aggregate, although the index
-          // gives them in that order. Fed from an ordered subquery (which the planner keeps as it
-          // is, index order and no sort) the aggregate takes them as they come: about 40 % less
-          // of the database's CPU for the read, the same strings (docs/decisions.md).
-          eb
-            .selectFrom(touchpoints.select('e.partner_id').orderBy('e.timestamp').orderBy('e.seq').as('ordered'))
-            .select(sql<string | null>`string_agg(ordered.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)})`.as('path'))
-        : touchpoints.select(sql<string | null>`group_concat(e.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)} order by e.timestamp, e.seq)`.as('path'));
+      // Both engines would sort each deal's rows again for an ordered aggregate (`string_agg(… order
+      // by …)`, `group_concat(… order by …)`), although the index gives them in that order. Fed
+      // from an ordered subquery, which neither flattens away, the aggregate takes them as they
+      // come: the same strings, without the per-deal sort (docs/decisions.md).
+      const joined = isPostgres(db) ? sql.raw('string_agg') : sql.raw('group_concat');
+      const path = eb
+        .selectFrom(touchpoints.select('e.partner_id').orderBy('e.timestamp').orderBy('e.seq').as('ordered'))
+        .select(sql<string | null>`${joined}(ordered.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)})`.as('path'));
       return ['d.id', sql<number | boolean>`d.status = 'won'`.as('won'), path.as('path')];
     })
     .where('d.id', '>', after);

@@ -82,6 +82,10 @@ const markListedFitInputsChanged = compileOnce(2, (db, [ids, enqueued_at]) => {
 
 const bumpSqliteChangeCounter = compileOnce(0, (db) => db.updateTable('attribution_fit_change_counter').set({ last_seq: sql<number>`last_seq + 1` }));
 
+/** SQLite: the counter written unchanged, returning it (what a transaction does first to hold the write lock as it reads it). */
+const touchSqliteChangeCounter = (db: Db) =>
+  db.updateTable('attribution_fit_change_counter').set({ last_seq: sql<number>`last_seq` }).returning('last_seq');
+
 /**
  * PostgreSQL: writers recording fit changes hold this advisory lock shared until they commit; a
  * refit's claim and clear take it exclusively, so they start only once every change numbered
@@ -127,7 +131,15 @@ export async function claimFitChanges(db: Db): Promise<number> {
  */
 export async function clearClaimedFitChanges(db: Db, claimed: number): Promise<void> {
   if (!isPostgres(db)) {
-    await db.deleteFrom('attribution_fit_pending').where('change_seq', '<=', claimed).execute();
+    await db.transaction().execute(async (trx) => {
+      // Written first, so the transaction holds the one write lock before it reads: no change can
+      // be recorded between this read and the delete. A counter still at the claim means no change
+      // came after it, and a DELETE without WHERE empties the table at once (SQLite's truncate
+      // optimisation) instead of removing 200,000 rows one by one after a bulk import (0.15 s).
+      const { last_seq } = await touchSqliteChangeCounter(trx).executeTakeFirstOrThrow();
+      const clear = trx.deleteFrom('attribution_fit_pending');
+      await (Number(last_seq) === claimed ? clear : clear.where('change_seq', '<=', claimed)).execute();
+    });
     return;
   }
   await db.transaction().execute(async (trx) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimFitChanges, clearClaimedFitChanges, markFitInputsChanged, oldestFitChange } from '../../src/storage/attribution-fits.js';
+import { createDatabase } from '../../src/storage/db.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 /** The fits' queue of changes: a change recorded while a refit runs survives that refit. */
@@ -28,6 +29,29 @@ describe('attribution_fit_pending', () => {
     await clearClaimedFitChanges(t.db, next);
     expect(await remaining()).toEqual([]);
     expect(await oldestFitChange(t.db)).toBeUndefined();
+  });
+
+  it('keeps a change another connection recorded after the claim, and empties the queue when none came', async () => {
+    await t.db.deleteFrom('attribution_fit_pending').execute();
+    // Another instance (or the command line) on the same database.
+    const other = createDatabase(t.config);
+    try {
+      await markFitInputsChanged(t.db, ['a1', 'a2', 'a3'], 5000);
+      const claimed = await claimFitChanges(t.db);
+      await markFitInputsChanged(other, ['a2', 'b1'], 6000);
+      await clearClaimedFitChanges(t.db, claimed);
+      expect(await remaining()).toEqual(['a2', 'b1']);
+      const next = await claimFitChanges(other);
+      await clearClaimedFitChanges(t.db, next);
+      expect(await remaining()).toEqual([]);
+      // The queue still numbers and keeps what comes next.
+      await markFitInputsChanged(other, ['c1'], 7000);
+      expect(await remaining()).toEqual(['c1']);
+      expect(await claimFitChanges(t.db)).toBeGreaterThan(next);
+      await t.db.deleteFrom('attribution_fit_pending').execute();
+    } finally {
+      await other.destroy();
+    }
   });
 
   it('is written by the writes that change what a fit reads, and not by an amount change', async () => {

@@ -19,3 +19,42 @@ type PayoutRow = { payout: number | bigint; partner_id: string };
 /** The same order over rows that name their fields as the tables do. */
 export const byPayoutThenPartnerRow = (a: PayoutRow, b: PayoutRow) =>
   byPayoutThenPartner({ partnerId: a.partner_id, payoutMinor: a.payout }, { partnerId: b.partner_id, payoutMinor: b.payout });
+
+/**
+ * The indexes of the first `limit` of `count` entries in the order `compare` gives (a total order
+ * of indexes), in that order: the same as sorting every index and keeping the first `limit`, in
+ * O(count · log limit) instead of O(count · log count). For a page of a long list (the first 1,000
+ * of a fit's 268,000 transitions).
+ *
+ * @example
+ * firstInOrder(5, 2, (a, b) => counts[b] - counts[a] || a - b); // the two largest counts' indexes, largest first
+ */
+export function firstInOrder(count: number, limit: number, compare: (a: number, b: number) => number): Uint32Array {
+  const size = Math.max(0, Math.min(count, limit));
+  // The best `size` entries so far as a heap whose root is the one that comes last.
+  const heap = new Uint32Array(size);
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j] as number, heap[i] as number]);
+  for (let entry = 0; entry < count && size > 0; entry += 1) {
+    if (entry < size) {
+      heap[entry] = entry;
+      for (let child = entry; child > 0; ) {
+        const parent = (child - 1) >> 1;
+        if (compare(heap[parent] as number, heap[child] as number) >= 0) break;
+        swap(parent, child);
+        child = parent;
+      }
+    } else if (compare(entry, heap[0] as number) < 0) {
+      heap[0] = entry;
+      for (let parent = 0; ; ) {
+        const [left, right] = [2 * parent + 1, 2 * parent + 2];
+        let last = parent;
+        if (left < size && compare(heap[left] as number, heap[last] as number) > 0) last = left;
+        if (right < size && compare(heap[right] as number, heap[last] as number) > 0) last = right;
+        if (last === parent) break;
+        swap(parent, last);
+        parent = last;
+      }
+    }
+  }
+  return heap.sort(compare);
+}

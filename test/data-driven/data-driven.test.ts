@@ -156,8 +156,17 @@ describe('GET /attribution-models', () => {
   });
 
   it('serves the shapley fit: every exact partner set with its wins, losses and win rate', async () => {
+    // The contract's order: deals, then the members' ids joined, as text.
+    const expected = fitShapley(PATHS, 1)
+      .coalitions.map(({ partnerIds, won, lost }) => ({ partner_ids: partnerIds, won, lost, win_rate: won / (won + lost) }))
+      .sort((a, b) => b.won + b.lost - (a.won + a.lost) || (a.partner_ids.join('\u0000') < b.partner_ids.join('\u0000') ? -1 : 1));
+    // A short page first (selected, not sorted out of the whole list), then the whole list.
+    expect(expected.length).toBeGreaterThanOrEqual(8);
+    expect((await fitOf(t.api, 'shapley', '?limit=1')).coalitions).toEqual(expected.slice(0, 1));
     const body = await fitOf(t.api, 'shapley');
     const coalitions = body.coalitions as { partner_ids: string[]; won: number; lost: number; win_rate: number }[];
+    expect(coalitions).toEqual(expected);
+    expect((await fitOf(t.api, 'shapley', '?limit=2')).coalitions).toEqual(expected.slice(0, 2));
     expect(body.coalitions_total).toBe(fitShapley(PATHS, 1).coalitions.length);
     expect(coalitions.find((c) => c.partner_ids.join() === 'a,b,c')).toEqual({ partner_ids: ['a', 'b', 'c'], won: 2, lost: 0, win_rate: 1 });
     expect(coalitions.find((c) => c.partner_ids.join() === 'd')).toEqual({ partner_ids: ['d'], won: 0, lost: 1, win_rate: 0 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimFitChanges, clearClaimedFitChanges, markFitInputsChanged, oldestFitChange } from '../../src/storage/attribution-fits.js';
 import { createDatabase } from '../../src/storage/db.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { testDialect } from '../helpers/environment.js';
 
 /** The fits' queue of changes: a change recorded while a refit runs survives that refit. */
 let t: TestApp;
@@ -50,6 +51,32 @@ describe('attribution_fit_pending', () => {
       expect(await claimFitChanges(t.db)).toBeGreaterThan(next);
       await t.db.deleteFrom('attribution_fit_pending').execute();
     } finally {
+      await other.destroy();
+    }
+  });
+
+  it.skipIf(testDialect() !== 'postgres')('clears the claimed changes without waiting for a transaction that holds the queue', async () => {
+    await t.db.deleteFrom('attribution_fit_pending').execute();
+    await markFitInputsChanged(t.db, ['r1', 'r2'], 8000);
+    const claimed = await claimFitChanges(t.db);
+    // A reader in an open transaction holds the table: the clear must not queue behind it for the truncate.
+    const other = createDatabase(t.config);
+    let release!: () => void;
+    let holding!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const reader = other.transaction().execute(async (trx) => {
+      await trx.selectFrom('attribution_fit_pending').select('deal_id').execute();
+      holding();
+      await gate;
+    });
+    try {
+      await held;
+      await clearClaimedFitChanges(t.db, claimed);
+      expect(await remaining()).toEqual([]);
+    } finally {
+      release();
+      await reader;
       await other.destroy();
     }
   });

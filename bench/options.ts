@@ -130,7 +130,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
 }
 
 /** The flags the service runs with in production: package.json's `config.node_flags`. */
-function productionNodeFlags(): string {
+export function productionNodeFlags(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { config?: { node_flags?: string } };
   return manifest.config?.node_flags ?? '';
 }

@@ -1,0 +1,110 @@
+/**
+ * The service's first `GET /attribution-models/markov` after a bulk import, measured alone and
+ * repeated: `dist/server.js` with the production node flags, started afresh for each run on the
+ * same database (the benchmark's data written straight into the tables), with the fits deleted
+ * and every deal queued as changed before each run, as after seeding through the API.
+ * `npx tsx bench/refit-alone.ts [--db postgres] [--runs 3] [--deals 200000] [--touchpoints 1000000] [--partners 2000] [--no-build]`.
+ * Build the service first (`npm run build`) or let it; PostgreSQL uses a throw-away database on
+ * BENCH_DATABASE_URL, dropped at the end. Its single figure per run is what `npm run bench`'s refit row measures once.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseDotenv } from 'dotenv';
+import { markFitInputsChanged } from '../src/storage/attribution-fits.js';
+import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
+import { migrateToLatest } from '../src/storage/migrate.js';
+import { dealId, isWonDeal } from './dataset.js';
+import { productionNodeFlags } from './options.js';
+import { writeDatasetToPostgres } from './postgres-dataset.js';
+import { createThrowawayDatabase, vacuumAnalyze } from './postgres.js';
+import { Cleanup, freePort, startChild, waitUntilReady } from './processes.js';
+import { writeDatasetToSqlite, type DealRowValues } from './sqlite-dataset.js';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    runs: { type: 'string' },
+    deals: { type: 'string' },
+    touchpoints: { type: 'string' },
+    partners: { type: 'string' },
+    'no-build': { type: 'boolean' },
+  },
+});
+const postgres = values.db === 'postgres';
+const runs = Number(values.runs ?? 3);
+const size = { deals: Number(values.deals ?? 200_000), touchpoints: Number(values.touchpoints ?? 1_000_000), partners: Number(values.partners ?? 2000) };
+const root = new URL('..', import.meta.url).pathname;
+const now = Date.now();
+
+const cleanup = new Cleanup();
+process.once('SIGINT', () => void cleanup.run().then(() => process.exit(130)));
+try {
+  if (!values['no-build']) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  const directory = mkdtempSync(join(tmpdir(), 'refit-alone-'));
+  cleanup.removeDirectoryLater(directory);
+  const options: DatabaseOptions = {
+    dbPath: join(directory, 'service.db'),
+    databaseUrl: postgres ? await createThrowawayDatabase(cleanup, process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'refit_alone') : undefined,
+  };
+  const setup = createDatabase(options);
+  await migrateToLatest(setup, options.databaseUrl);
+  await setup.destroy();
+  const dealRow = (d: number): DealRowValues => ({ id: dealId(d), amountMinor: 100_000, closedAt: now, model: 'role-based', status: isWonDeal(d) ? 'won' : 'lost' });
+  if (options.databaseUrl) await writeDatasetToPostgres(options.databaseUrl, size, dealRow);
+  else writeDatasetToSqlite(options.dbPath, size, dealRow);
+  console.log(`data: ${size.deals} deals, ${size.touchpoints} touchpoints, ${size.partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}`);
+
+  const figures: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    await resetForRefit(options);
+    // A fresh directory: the service writes a new admin key to its .env.local (the keys were deleted).
+    const workDir = mkdtempSync(join(directory, 'run-'));
+    const port = await freePort();
+    const child = startChild(cleanup, `service ${run}`, process.execPath, [...productionNodeFlags().split(/\s+/).filter(Boolean), join(root, 'dist/server.js')], {
+      cwd: workDir,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_MAX: '1000000000',
+        DB_PATH: options.dbPath,
+        ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilReady(child, `${url}/health`, 120_000);
+    const key = parseDotenv(readFileSync(join(workDir, '.env.local'))).API_KEY;
+    const started = performance.now();
+    const answer = await fetch(`${url}/attribution-models/markov?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+    const ms = performance.now() - started;
+    if (!answer.ok) throw new Error(`GET /attribution-models/markov answered ${answer.status}: ${await answer.text()}`);
+    figures.push(ms);
+    console.log(`run ${run}: ${ms.toFixed(0)} ms`);
+    child.process.kill('SIGTERM');
+    await child.exited;
+  }
+  const sorted = [...figures].sort((a, b) => a - b);
+  console.log(`refit through the service, ${runs} runs: min ${sorted[0]?.toFixed(0)} ms, median ${sorted[Math.floor((runs - 1) / 2)]?.toFixed(0)} ms, max ${sorted[runs - 1]?.toFixed(0)} ms`);
+} finally {
+  await cleanup.run();
+}
+
+/** No fits, no API keys (the next start makes its own), every deal queued as changed for the fits; PostgreSQL vacuumed (autovacuum is off here). */
+async function resetForRefit(options: DatabaseOptions): Promise<void> {
+  const db: Db = createDatabase(options);
+  try {
+    await db.deleteFrom('attribution_fits').execute();
+    await db.deleteFrom('api_keys').execute();
+    const ids = (await db.selectFrom('deals').select('id').execute()).map((row) => row.id);
+    await markFitInputsChanged(db, ids, now);
+  } finally {
+    await db.destroy();
+  }
+  if (options.databaseUrl) await vacuumAnalyze(options.databaseUrl);
+}

@@ -85,7 +85,10 @@ export async function getShapleyFit(ctx: ServiceContext, limit: number) {
   const { coalitions } = stored.fit;
   return {
     head: stored.head,
-    coalitions: Array.from(firstCoalitions(stored.fit, limit), (c) => ({ ...(coalitions[c] as ShapleyCoalition), winRate: winRate(coalitions[c] as ShapleyCoalition) })),
+    coalitions: Array.from(firstCoalitions(stored.fit, limit), (c) => {
+      const coalition = coalitions[c] as ShapleyCoalition;
+      return { ...coalition, winRate: winRate(coalition) };
+    }),
     coalitionsTotal: coalitions.length,
   };
 }
@@ -139,19 +142,9 @@ function listingOf(fit: PackedMarkovFit): MarkovListing {
   return listing;
 }
 
-/**
- * The first `limit` transitions in order. A page much shorter than the list selects them (the
- * first `GET /attribution-models/markov` after a refit sorted all 268,000 entries for one page
- * of 1,000: about 80–120 ms); a longer one sorts the whole list, once.
- */
+/** The first `limit` transitions in order (see {@link longerFirst}). */
 function firstTransitions(listing: MarkovListing, limit: number): Uint32Array {
-  const { entries, compareEntries } = listing;
-  if (limit > listing.first.length && listing.first.length < entries) {
-    listing.first =
-      limit * 8 <= entries
-        ? firstInOrder(entries, limit, compareEntries)
-        : Uint32Array.from({ length: entries }, (_, k) => k).sort(compareEntries);
-  }
+  listing.first = longerFirst(listing.first, listing.entries, limit, listing.compareEntries);
   return listing.first.subarray(0, limit);
 }
 
@@ -162,18 +155,26 @@ const firstOfShapley = new WeakMap<ShapleyFit, Uint32Array>();
  * The first `limit` coalitions by deals, then key. The fit keeps its coalitions sorted by key
  * (ids joined in order, `ShapleyFit`), so ties go by position, and no key is built or compared
  * (the sort this replaced joined two keys per comparison: 120 ms a page at 128,000 coalitions).
- * A short page is selected, a long one sorts the list once, as for transitions.
  */
 function firstCoalitions(fit: ShapleyFit, limit: number): Uint32Array {
-  const count = fit.coalitions.length;
-  let first = firstOfShapley.get(fit) ?? new Uint32Array(0);
-  if (limit > first.length && first.length < count) {
-    const deals = Float64Array.from(fit.coalitions, (coalition) => coalition.won + coalition.lost);
-    const byDeals = (a: number, b: number) => (deals[b] as number) - (deals[a] as number) || a - b;
-    first = limit * 8 <= count ? firstInOrder(count, limit, byDeals) : Uint32Array.from({ length: count }, (_, c) => c).sort(byDeals);
-    firstOfShapley.set(fit, first);
-  }
+  const known = firstOfShapley.get(fit) ?? new Uint32Array(0);
+  const first = longerFirst(known, fit.coalitions.length, limit, (a, b) => {
+    const [x, y] = [fit.coalitions[a] as ShapleyCoalition, fit.coalitions[b] as ShapleyCoalition];
+    return y.won + y.lost - (x.won + x.lost) || a - b;
+  });
+  firstOfShapley.set(fit, first);
   return first.subarray(0, limit);
+}
+
+/**
+ * The first entries of a list of `count` in `compare`'s order, at least `limit` of them, from
+ * `known` (the first ones found so far) when it has enough. A page much shorter than the list is
+ * selected (the first `GET /attribution-models/markov` after a refit sorted all 268,000
+ * transitions for a page of 1,000: 80–120 ms); a longer one sorts the whole list, once.
+ */
+function longerFirst(known: Uint32Array, count: number, limit: number, compare: (a: number, b: number) => number): Uint32Array {
+  if (limit <= known.length || known.length === count) return known;
+  return limit * 8 <= count ? firstInOrder(count, limit, compare) : Uint32Array.from({ length: count }, (_, k) => k).sort(compare);
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

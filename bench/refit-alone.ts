@@ -13,15 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseDotenv } from 'dotenv';
-import { markFitInputsChanged } from '../src/storage/attribution-fits.js';
 import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
-import { migrateToLatest } from '../src/storage/migrate.js';
-import { dealId, isWonDeal } from './dataset.js';
 import { productionNodeFlags } from './options.js';
-import { writeDatasetToPostgres } from './postgres-dataset.js';
-import { createThrowawayDatabase, vacuumAnalyze } from './postgres.js';
+import { vacuumAnalyze } from './postgres.js';
 import { Cleanup, freePort, startChild, waitUntilReady } from './processes.js';
-import { writeDatasetToSqlite, type DealRowValues } from './sqlite-dataset.js';
+import { markEveryDealChanged, writeRefitDataset } from './refit-dataset.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,16 +41,7 @@ try {
   if (!values['no-build']) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
   const directory = mkdtempSync(join(tmpdir(), 'refit-alone-'));
   cleanup.removeDirectoryLater(directory);
-  const options: DatabaseOptions = {
-    dbPath: join(directory, 'service.db'),
-    databaseUrl: postgres ? await createThrowawayDatabase(cleanup, process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'refit_alone') : undefined,
-  };
-  const setup = createDatabase(options);
-  await migrateToLatest(setup, options.databaseUrl);
-  await setup.destroy();
-  const dealRow = (d: number): DealRowValues => ({ id: dealId(d), amountMinor: 100_000, closedAt: now, model: 'role-based', status: isWonDeal(d) ? 'won' : 'lost' });
-  if (options.databaseUrl) await writeDatasetToPostgres(options.databaseUrl, size, dealRow);
-  else writeDatasetToSqlite(options.dbPath, size, dealRow);
+  const options = await writeRefitDataset(cleanup, directory, { postgres, ...size, model: 'role-based', closedAt: now });
   console.log(`data: ${size.deals} deals, ${size.touchpoints} touchpoints, ${size.partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}`);
 
   const figures: number[] = [];
@@ -101,8 +88,7 @@ async function resetForRefit(options: DatabaseOptions): Promise<void> {
   try {
     await db.deleteFrom('attribution_fits').execute();
     await db.deleteFrom('api_keys').execute();
-    const ids = (await db.selectFrom('deals').select('id').execute()).map((row) => row.id);
-    await markFitInputsChanged(db, ids, now);
+    await markEveryDealChanged(db, now);
   } finally {
     await db.destroy();
   }

@@ -11,14 +11,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FitCache } from '../src/services/attribution/fit-cache.js';
 import { refitModels } from '../src/services/attribution/fits.js';
-import { markFitInputsChanged } from '../src/storage/attribution-fits.js';
-import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
-import { migrateToLatest } from '../src/storage/migrate.js';
-import { dealId, isWonDeal } from './dataset.js';
-import { writeDatasetToPostgres } from './postgres-dataset.js';
-import { createThrowawayDatabase, vacuumAnalyze } from './postgres.js';
+import { createDatabase } from '../src/storage/db.js';
+import { vacuumAnalyze } from './postgres.js';
 import { Cleanup } from './processes.js';
-import { writeDatasetToSqlite, type DealRowValues } from './sqlite-dataset.js';
+import { markEveryDealChanged, writeRefitDataset } from './refit-dataset.js';
 
 const { values } = parseArgs({
   options: { db: { type: 'string' }, deals: { type: 'string' }, touchpoints: { type: 'string' }, partners: { type: 'string' }, rounds: { type: 'string' } },
@@ -33,24 +29,15 @@ const now = Date.now();
 const cleanup = new Cleanup();
 const directory = mkdtempSync(join(tmpdir(), 'refit-phases-'));
 try {
-  const options: DatabaseOptions = {
-    dbPath: join(directory, 'refit.db'),
-    databaseUrl: postgres ? await createThrowawayDatabase(cleanup, process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'refit') : undefined,
-  };
-  const setup = createDatabase(options);
-  await migrateToLatest(setup, options.databaseUrl);
-  await setup.destroy();
   const seeded = performance.now();
-  const dealRow = (d: number): DealRowValues => ({ id: dealId(d), amountMinor: 100_000, closedAt: now, model: 'markov', status: isWonDeal(d) ? 'won' : 'lost' });
-  if (postgres) await writeDatasetToPostgres(options.databaseUrl!, { deals, touchpoints, partners }, dealRow);
-  else writeDatasetToSqlite(options.dbPath!, { deals, touchpoints, partners }, dealRow);
+  const options = await writeRefitDataset(cleanup, directory, { postgres, deals, touchpoints, partners, model: 'markov', closedAt: now });
   const db = createDatabase(options);
-  await markEveryDealChanged(db);
-  if (postgres) await vacuumAnalyze(options.databaseUrl!);
+  await markEveryDealChanged(db, now);
+  if (options.databaseUrl) await vacuumAnalyze(options.databaseUrl);
   console.log(`data: ${deals} deals, ${touchpoints} touchpoints, ${partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}, written in ${(performance.now() - seeded).toFixed(0)} ms`);
 
   for (let round = 1; round <= rounds; round++) {
-    if (round > 1) await markEveryDealChanged(db);
+    if (round > 1) await markEveryDealChanged(db, now);
     const cache = new FitCache();
     const ctx = { db, now: Date.now, defaultModel: 'role-based' as const, fits: cache };
     const [wall, cpu] = [performance.now(), process.cpuUsage()];
@@ -72,10 +59,4 @@ try {
 } finally {
   await cleanup.run();
   rmSync(directory, { recursive: true, force: true });
-}
-
-/** Every deal recorded as changed for the fits (what seeding through the API leaves). */
-async function markEveryDealChanged(db: Db): Promise<void> {
-  const ids = (await db.selectFrom('deals').select('id').execute()).map((row) => row.id);
-  await markFitInputsChanged(db, ids, now);
 }

@@ -47,9 +47,9 @@ try {
       const [wall, cpu] = [performance.now(), process.cpuUsage()];
       let paths = 0;
       let length = 0;
-      for await (const page of streamFitInputs(db, windowMs)) for (const [, , path] of page) {
-        paths++;
-        length += path.length;
+      for await (const page of streamFitInputs(db, windowMs)) {
+        paths += page === '' ? 0 : page.split('\n').length;
+        length += page.length;
       }
       const used = process.cpuUsage(cpu);
       console.log(

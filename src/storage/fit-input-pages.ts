@@ -7,16 +7,14 @@ import { DEFAULT_QUERY_TIMEOUT_MS, loadPg, openSqliteFile, postgresConnectionCon
  */
 
 /**
- * A deal as the fits read it (see fit-inputs.ts, `streamFitInputs`), a row as the driver gives it: its id,
- * whether it was won (1 or true), and its path: the partners of its touchpoints inside the
- * lookback window, oldest first, ties in recording order, repeats kept, joined by
- * {@link FIT_PATH_SEPARATOR}. A row per deal and no string per touchpoint: the counting reads the
- * ids where they stand in the path.
+ * A page of deals as the fits read it (see fit-inputs.ts, `streamFitInputs`), one row as the driver
+ * gives it: the page's last deal id (null when the page is empty), how many deals it holds, and
+ * their paths as one text in the domain's `PATH_LINES` form (null when none has a touchpoint in the
+ * window): per deal a line, won or lost, then the partners of its touchpoints inside the lookback
+ * window, oldest first, ties in recording order, repeats kept. One string per page: the counting
+ * reads the ids where they stand, and the driver makes no row, array or string per deal.
  */
-export type FitInputDeal = readonly [id: string, won: number | boolean, path: string];
-
-/** Partner ids are letters, digits and `_ - . :` (src/http/schemas.ts): a comma joins a path unambiguously. */
-export const FIT_PATH_SEPARATOR = ',';
+export type FitInputPageRow = [last: string | null, deals: number, paths: string | null];
 
 export const DEALS_PER_PAGE = 5000;
 
@@ -27,18 +25,16 @@ export interface CompiledFitPages {
   afterAt: number;
 }
 
-type RawDeal = [string, number | boolean, string | null];
-
 /**
  * The pages of `pages`, one after the other (each asked for while the one before is counted), read
- * through a connection opened for them and closed at the end; the same rows as `streamFitInputs`
- * over the same range. PostgreSQL reads with JIT compilation off (see fit-inputs.ts,
+ * through a connection opened for them and closed at the end, each page as its paths' text (empty
+ * when none has a touchpoint in the window); the same texts as `streamFitInputs` over the same range. PostgreSQL reads with JIT compilation off (see fit-inputs.ts,
  * `readPostgresPage`), set once for the connection.
  *
  * @example
- * for await (const deals of readCompiledFitPages({ dbPath: 'data/app.db' }, compileFitInputPages(db, windowMs, { through: middle }))) count(deals);
+ * for await (const paths of readCompiledFitPages({ dbPath: 'data/app.db' }, compileFitInputPages(db, windowMs, { through: middle }))) counts.addPathLines(paths);
  */
-export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>, pages: CompiledFitPages): AsyncGenerator<FitInputDeal[]> {
+export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>, pages: CompiledFitPages): AsyncGenerator<string> {
   const parameters = [...pages.parameters];
   const read = await openPageReader(database, pages.sql);
   // The next page is asked for before this one is counted, so the database reads it meanwhile. Its
@@ -48,16 +44,16 @@ export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbP
     page.catch(() => undefined);
     return page;
   };
-  let next: Promise<RawDeal[]> | undefined = ask();
+  let next: Promise<FitInputPageRow> | undefined = ask();
   try {
     while (next !== undefined) {
-      const rows = await next;
+      const [last, deals, paths] = await next;
       next = undefined;
-      if (rows.length === DEALS_PER_PAGE) {
-        parameters[pages.afterAt] = (rows[rows.length - 1] as RawDeal)[0];
+      if (Number(deals) === DEALS_PER_PAGE) {
+        parameters[pages.afterAt] = last;
         next = ask();
       }
-      yield rows.filter((row): row is [string, number | boolean, string] => row[2] !== null);
+      yield paths ?? '';
     }
   } finally {
     // A reader that stopped early leaves a page in flight: it is not wanted, but the connection waits for it.
@@ -67,7 +63,7 @@ export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbP
 }
 
 interface PageReader {
-  (parameters: readonly unknown[]): Promise<RawDeal[]>;
+  (parameters: readonly unknown[]): Promise<FitInputPageRow>;
   close: () => Promise<void>;
 }
 
@@ -75,7 +71,7 @@ async function openPageReader(database: Pick<DatabaseOptions, 'dbPath' | 'databa
   if (!database.databaseUrl) {
     const sqlite = openSqliteFile(database.dbPath, DEFAULT_QUERY_TIMEOUT_MS);
     const statement = sqlite.prepare(text).raw(true);
-    return Object.assign(async (parameters: readonly unknown[]) => statement.all(...parameters) as RawDeal[], { close: async () => void sqlite.close() });
+    return Object.assign(async (parameters: readonly unknown[]) => statement.get(...parameters) as FitInputPageRow, { close: async () => void sqlite.close() });
   }
   const client = new (loadPg().Client)(postgresConnectionConfig(database, DEFAULT_QUERY_TIMEOUT_MS));
   // A connection that breaks fails the query in flight; unheard, its 'error' event would end the thread.
@@ -88,7 +84,7 @@ async function openPageReader(database: Pick<DatabaseOptions, 'dbPath' | 'databa
     throw error;
   }
   return Object.assign(
-    async (parameters: readonly unknown[]) => (await client.query<RawDeal>({ text, values: [...parameters], rowMode: 'array' })).rows,
+    async (parameters: readonly unknown[]) => (await client.query<FitInputPageRow>({ text, values: [...parameters], rowMode: 'array' })).rows[0] as FitInputPageRow,
     { close: () => client.end() },
   );
 }

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
+import { PATH_LINES } from '../domain/attribution/index.js';
 import { isPostgres, readSqliteRaw, type Db } from './db.js';
-import { DEALS_PER_PAGE, FIT_PATH_SEPARATOR, type CompiledFitPages, type FitInputDeal } from './fit-input-pages.js';
-
-export { FIT_PATH_SEPARATOR, type FitInputDeal } from './fit-input-pages.js';
+import { DEALS_PER_PAGE, type CompiledFitPages, type FitInputPageRow } from './fit-input-pages.js';
 
 /** A slice of the deals by id: those after `after` ('' for the first), up to and including `through` (none: to the last). */
 export interface DealRange {
@@ -11,29 +10,29 @@ export interface DealRange {
 }
 
 /**
- * Every deal of `range` (default all) with its path (the touchpoints at most `windowMs` before
- * the close, an integer; null: all), a page of 5,000 deals at a time in id order,
- * so a fit holds one page and its own counts, never every path. A page is one statement: the
- * deals, each with its path joined into one string by the database (`group_concat` /
- * `string_agg` over an index-only range scan of `events_deal_path`, the lookback window applied there
- * too). A million touchpoints thus come to the service as 200,000 rows instead of a million
- * (about half the read's time). Deals with no touchpoint in the window are left out (their path
- * is empty). On SQLite the rows come as arrays straight from the driver, with the connection held
- * for the page (a few milliseconds); on PostgreSQL through Kysely. Deal order does not change a fit.
+ * The paths of every deal of `range` (default all), a page of 5,000 deals at a time in id order,
+ * each page as one text in the domain's `PATH_LINES` form (`FitCounts.addPathLines` counts it):
+ * per deal with a touchpoint at most `windowMs` before the close (an integer; null: all) a line,
+ * won or lost, then its partners oldest first. A fit thus holds one page and its own counts, never
+ * every path. A page is one statement: each deal's path joined by the database (`group_concat` /
+ * `string_agg` over an index-only range scan of `events_deal_path`, the lookback window applied
+ * there too), and the page's lines joined once more, so a million touchpoints come to the service
+ * as 40 rows instead of 200,000 (or a million). Deals with no touchpoint in the window have no line.
+ * Deal order does not change a fit, and the lines may come in any order.
  *
  * @example
- * for await (const deals of streamFitInputs(db, 90)) for (const [, won, path] of deals) counts.addJoinedPath(path, FIT_PATH_SEPARATOR, won === 1 || won === true);
+ * for await (const paths of streamFitInputs(db, 90 * MS_PER_DAY)) counts.addPathLines(paths);
  */
-export async function* streamFitInputs(db: Db, windowMs: number | null, range: DealRange = {}): AsyncGenerator<FitInputDeal[]> {
+export async function* streamFitInputs(db: Db, windowMs: number | null, range: DealRange = {}): AsyncGenerator<string> {
   for (let after = range.after ?? ''; ; ) {
     const query = pageQuery(db, windowMs, after, range.through);
     const { sql: text, parameters } = query.compile();
-    const rows =
-      (await readSqliteRaw(db, (all) => all(text, parameters) as [string, number, string | null][])) ??
-      (await readPostgresPage(db, query)).map((row): [string, number | boolean, string | null] => [row.id, row.won, row.path]);
-    yield rows.filter((row): row is [string, number | boolean, string] => row[2] !== null);
-    if (rows.length < DEALS_PER_PAGE) return;
-    after = (rows[rows.length - 1] as [string, ...unknown[]])[0];
+    const [last, deals, paths] =
+      (await readSqliteRaw(db, (all) => all(text, parameters)[0] as FitInputPageRow)) ??
+      ((row) => [row.last, Number(row.deals), row.paths] as FitInputPageRow)((await readPostgresPage(db, query))[0]!);
+    yield paths ?? '';
+    if (deals < DEALS_PER_PAGE || last === null) return;
+    after = last;
   }
 }
 
@@ -68,11 +67,13 @@ export function compileFitInputPages(db: Db, windowMs: number | null, range: Dea
 const PAGE_START = '\u0000page start';
 
 /**
- * A page of {@link streamFitInputs}: the deals after `after`, each with its path. Its plan is an
- * index-only range scan of `events_deal_path` per deal (test/hardening/events-deal-path-migration.test.ts).
+ * A page of {@link streamFitInputs}: the deals after `after` (up to `through`), each as its path's
+ * line, joined. Each deal's path is an index-only range scan of `events_deal_path`
+ * (test/hardening/events-deal-path-migration.test.ts).
  */
 export function pageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
-  let query = db
+  const joined = isPostgres(db) ? sql.raw('string_agg') : sql.raw('group_concat');
+  let deals = db
     .selectFrom('deals as d')
     .select((eb) => {
       let touchpoints = eb.selectFrom('events as e').whereRef('e.deal_id', '=', 'd.id');
@@ -82,15 +83,23 @@ export function pageQuery(db: Db, windowMs: number | null, after: string, throug
       // by …)`, `group_concat(… order by …)`), although the index gives them in that order. Fed
       // from an ordered subquery, which neither flattens away, the aggregate takes them as they
       // come: the same strings, without the per-deal sort (docs/decisions.md).
-      const joined = isPostgres(db) ? sql.raw('string_agg') : sql.raw('group_concat');
       const path = eb
         .selectFrom(touchpoints.select('e.partner_id').orderBy('e.timestamp').orderBy('e.seq').as('ordered'))
-        .select(sql<string | null>`${joined}(ordered.partner_id, ${sql.lit(FIT_PATH_SEPARATOR)})`.as('path'));
-      return ['d.id', sql<number | boolean>`d.status = 'won'`.as('won'), path.as('path')];
+        .select(sql<string | null>`${joined}(ordered.partner_id, ${sql.lit(PATH_LINES.partner)})`.as('path'));
+      // A deal without a path has a null line, which the page's aggregate leaves out.
+      const mark = sql<string>`case when d.status = 'won' then ${sql.lit(PATH_LINES.won)} else ${sql.lit(PATH_LINES.lost)} end`;
+      return ['d.id', sql<string | null>`${mark} || (${path})`.as('line')];
     })
     .where('d.id', '>', after);
-  if (through !== undefined) query = query.where('d.id', '<=', through);
-  return query.orderBy('d.id').limit(DEALS_PER_PAGE);
+  if (through !== undefined) deals = deals.where('d.id', '<=', through);
+  // max(id) is the last id in the page's own order (the same collation orders and compares).
+  return db
+    .selectFrom(deals.orderBy('d.id').limit(DEALS_PER_PAGE).as('page'))
+    .select([
+      sql<string | null>`max(page.id)`.as('last'),
+      sql<number>`count(*)`.as('deals'),
+      sql<string | null>`${joined}(page.line, ${sql.lit(PATH_LINES.line)})`.as('paths'),
+    ]);
 }
 
 /**

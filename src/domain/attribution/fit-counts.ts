@@ -9,6 +9,13 @@ const LOST = 1;
 const FIRST_PARTNER_TARGET = 2;
 
 /**
+ * Paths as text, a deal per line: `W` (won) or `L` (lost), then its partners in touchpoint order,
+ * repeats kept, joined by a comma (partner ids are letters, digits and `_ - . :`). A line with
+ * no partner adds nothing.
+ */
+export const PATH_LINES = { line: '\n', partner: ',', won: 'W', lost: 'L' } as const;
+
+/**
  * The counts of both data-driven fits, accumulated in one pass over the deals, with every
  * partner interned as an integer on first sight: one lookup per touchpoint instead of nested
  * string maps and a sorted string key per path. `markovCounts()` and `shapleyCounts()` give
@@ -22,8 +29,8 @@ const FIRST_PARTNER_TARGET = 2;
  */
 export class FitCounts {
   private readonly ids: string[] = [];
-  // Partners interned by an open-addressing table over their ids' hashes (slot → index + 1), so a
-  // joined path is interned without a string per partner (see addJoinedPath).
+  // Partners interned by an open-addressing table over their ids' hashes (slot → index + 1), so
+  // a path's text is interned without a string per partner (see addPathLines).
   private slots = new Int32Array(1024);
   private readonly hashes: number[] = [];
   /** (source: 0 start, i + 1 partner i; target) → times taken. */
@@ -47,25 +54,31 @@ export class FitCounts {
   }
 
   /**
-   * {@link addPath} for the partners joined by `separator` (a character no partner id holds) into
-   * one string, as the refit reads them: the ids are looked up where they stand in it, so a million
-   * touchpoints make no string or array each. An empty string adds nothing.
+   * {@link addPath} for every path of a text in the {@link PATH_LINES} form, as the refit reads a
+   * page of deals: the ids are looked up where they stand in it, so a page of 5,000 deals makes no
+   * string or array per deal or per touchpoint.
    *
    * @example
-   * counts.addJoinedPath('a,a,b', ',', true); // the same as addPath(['a', 'a', 'b'], true)
+   * counts.addPathLines('Wa,a,b\nLb'); // addPath(['a', 'a', 'b'], true), then addPath(['b'], false)
    */
-  addJoinedPath(joined: string, separator: string, won: boolean): void {
-    const path = this.path;
-    path.length = 0;
-    if (joined.length > 0) {
-      for (let begin = 0; ; ) {
-        const end = joined.indexOf(separator, begin);
-        path.push(this.intern(joined, begin, end === -1 ? joined.length : end));
-        if (end === -1) break;
-        begin = end + 1;
+  addPathLines(text: string): void {
+    const { line, partner, won, lost } = PATH_LINES;
+    const endOf = (separator: string, from: number, limit: number) => {
+      const at = text.indexOf(separator, from);
+      return at === -1 || at > limit ? limit : at;
+    };
+    for (let begin = 0; begin < text.length; ) {
+      const lineEnd = endOf(line, begin, text.length);
+      const mark = text[begin];
+      if (mark !== won && mark !== lost) throw new Error(`path line at ${begin} starts with ${JSON.stringify(mark)}, not ${won} or ${lost}`);
+      this.path.length = 0;
+      for (let at = begin + 1, end = 0; at < lineEnd; at = end + 1) {
+        end = endOf(partner, at, lineEnd);
+        this.path.push(this.intern(text, at, end));
       }
+      this.addInterned(mark === won);
+      begin = lineEnd + 1;
     }
-    this.addInterned(won);
   }
 
   private addInterned(won: boolean): void {
@@ -128,14 +141,9 @@ export class FitCounts {
   }
 
   /** What `countMarkovPath` would have counted from the same paths. */
-  markovCounts(): MarkovCounts {
-    return markovCountsOf(this.snapshot());
-  }
-
+  markovCounts = (): MarkovCounts => markovCountsOf(this.snapshot());
   /** What `countShapleyPath` would have counted from the same paths. */
-  shapleyCounts(): ShapleyCounts {
-    return shapleyCountsOf(this.snapshot());
-  }
+  shapleyCounts = (): ShapleyCounts => shapleyCountsOf(this.snapshot());
 
   /** The index of the partner whose id is `text` from `begin` to `end`, interned on first sight. */
   private intern(text: string, begin: number, end: number): number {

@@ -1,16 +1,14 @@
 import { FitCounts, MS_PER_DAY, type FitCountsSnapshot } from '../../domain/attribution/index.js';
-import { FIT_PATH_SEPARATOR, type FitInputDeal } from '../../storage/fit-input-pages.js';
 
 /**
- * The deals of the pages counted for both fits, page by page, as a snapshot (the counting maps
- * are garbage once it is taken). Each deal's path is what `dealPath` gives for its touchpoints and
- * the window. Runs in the service and on the fit threads (which load no Kysely: only this and the driver).
+ * The paths of the pages (each page's text as `streamFitInputs` reads it) counted for both fits,
+ * page by page, as a snapshot (the counting maps are garbage once it is taken). Each deal's path
+ * is what `dealPath` gives for its touchpoints and the window. Runs in the service and on the fit
+ * threads (which load no Kysely: only this and the driver).
  */
-export async function countFitInputPages(pages: AsyncIterable<readonly FitInputDeal[]>): Promise<FitCountsSnapshot> {
+export async function countFitInputPages(pages: AsyncIterable<string>): Promise<FitCountsSnapshot> {
   const counts = new FitCounts();
-  for await (const deals of pages) {
-    for (const [, won, path] of deals) counts.addJoinedPath(path, FIT_PATH_SEPARATOR, won === 1 || won === true);
-  }
+  for await (const paths of pages) counts.addPathLines(paths);
   return counts.snapshot();
 }
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FitCounts,
+  PATH_LINES,
   countMarkovPath,
   countShapleyPath,
   emptyMarkovCounts,
@@ -80,17 +81,21 @@ describe('FitCounts (both fits counted in one pass, partners interned)', () => {
   });
 });
 
-describe('FitCounts.addJoinedPath (the refit\'s paths as one string each)', () => {
+describe('FitCounts.addPathLines (the refit\'s pages: every path of a page in one text)', () => {
   const snapshotOf = (add: (counts: FitCounts) => void) => {
     const counts = new FitCounts();
     add(counts);
     return counts.snapshot();
   };
+  const asLines = (paths: readonly { partners: readonly string[]; won: boolean }[]) =>
+    paths.map((path) => `${path.won ? PATH_LINES.won : PATH_LINES.lost}${path.partners.join(PATH_LINES.partner)}`).join(PATH_LINES.line);
 
-  it('counts exactly what addPath counts from the same partners', () => {
+  it('counts exactly what addPath counts from the same partners, however the paths are cut into pages', () => {
     fc.assert(
-      fc.property(fitPaths, (paths) => {
-        expect(snapshotOf((counts) => paths.forEach((path) => counts.addJoinedPath(path.partners.join(','), ',', path.won)))).toEqual(
+      fc.property(fitPaths, fc.array(fc.nat(), { maxLength: 4 }), (paths, cuts) => {
+        const bounds = [0, ...cuts.map((cut) => cut % (paths.length + 1)).sort((a, b) => a - b), paths.length];
+        const pages = bounds.slice(1).map((end, i) => asLines(paths.slice(bounds[i], end)));
+        expect(snapshotOf((counts) => pages.forEach((page) => counts.addPathLines(page)))).toEqual(
           snapshotOf((counts) => paths.forEach((path) => counts.addPath(path.partners, path.won))),
         );
       }),
@@ -102,9 +107,14 @@ describe('FitCounts.addJoinedPath (the refit\'s paths as one string each)', () =
     // 'Aa' and 'BB' hash alike (31 · 65 + 97 = 31 · 66 + 66); 3,000 partners outgrow the first table four times.
     const ids = ['Aa', 'BB', 'AaBB', 'BBAa', 'p1', 'p10', 'p100', ...Array.from({ length: 3000 }, (_, i) => `bp-${i}`)];
     const paths = ids.map((id, i) => ({ partners: [id, ids[(i * 7) % ids.length] as string, id], won: i % 3 > 0 }));
-    const joined = snapshotOf((counts) => paths.forEach((path) => counts.addJoinedPath(path.partners.join(','), ',', path.won)));
+    const joined = snapshotOf((counts) => counts.addPathLines(asLines(paths)));
     expect(joined).toEqual(snapshotOf((counts) => paths.forEach((path) => counts.addPath(path.partners, path.won))));
     expect([...joined.partnerIds].sort()).toEqual([...ids].sort());
+  });
+
+  it('adds nothing for a line without partners, and refuses a line that is neither won nor lost', () => {
+    expect(snapshotOf((counts) => counts.addPathLines('W\nLa\nW'))).toEqual(snapshotOf((counts) => counts.addPath(['a'], false)));
+    expect(() => new FitCounts().addPathLines('Wa\nXb')).toThrow(/starts with "X"/);
   });
 });
 

@@ -36,13 +36,25 @@ export async function findFitJson(db: Db, model: string, version: number): Promi
   return row?.fit_json;
 }
 
-/** Stores the model's fit, replacing the one before it (callers give the next version). */
+/**
+ * Stores the model's fit, replacing the one before it (callers give the next version). The
+ * replacement takes the `excluded` row's values, so the megabytes of `fit_json` are sent once, not
+ * twice (as the insert's values and again as the update's).
+ */
 export async function storeNextFit(db: Db, fit: AttributionFitsTable): Promise<void> {
-  const { model: _model, ...rest } = fit;
   await db
     .insertInto('attribution_fits')
     .values(fit)
-    .onConflict((oc) => oc.column('model').doUpdateSet(rest))
+    .onConflict((oc) =>
+      oc.column('model').doUpdateSet((eb) => ({
+        version: eb.ref('excluded.version'),
+        fitted_at: eb.ref('excluded.fitted_at'),
+        lookback_days: eb.ref('excluded.lookback_days'),
+        won_deals: eb.ref('excluded.won_deals'),
+        lost_deals: eb.ref('excluded.lost_deals'),
+        fit_json: eb.ref('excluded.fit_json'),
+      })),
+    )
     .execute();
 }
 

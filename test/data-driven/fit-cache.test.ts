@@ -32,6 +32,20 @@ describe('FitCache', () => {
     expect(cached.shapley?.fit).toEqual(fromDatabase.shapley?.fit);
   });
 
+  it('a refit replaces every stored column: another instance reads the new fit, not the one before', async () => {
+    const refit = (fits: FitCache, now: number) => refitModels({ db: t.db, now: () => now, defaultModel: 'role-based', fits });
+    const first = await refit(new FitCache(), 1_000);
+    const fits = new FitCache();
+    const second = await refit(fits, 2_000);
+    expect(second).toEqual({ markov: first.markov + 1, shapley: first.shapley + 1 });
+    const [remembered, elsewhere] = [await fits.current(t.db), await new FitCache().current(t.db)];
+    for (const model of ['markov', 'shapley'] as const) {
+      expect(elsewhere[model]?.head).toMatchObject({ version: second[model], fitted_at: 2_000 });
+      expect(elsewhere[model]?.fit.version).toBe(second[model]);
+      expect(elsewhere[model]?.fit).toEqual(remembered[model]?.fit);
+    }
+  });
+
   it('parses a fit only when it is used', async () => {
     const fits = new FitCache();
     const head = { model: 'shapley', version: 1, fitted_at: 0, lookback_days: null, won_deals: 0, lost_deals: 0 };

@@ -151,19 +151,25 @@ describe('the fit thread', () => {
       const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
       const transient = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i !== j && random() < 0.3 ? random() / (size * 0.4) : 0)));
       const chain = { size, transient, toWon: Float64Array.from({ length: size }, () => random() * 0.3), start: Float64Array.from({ length: size }, () => 1 / size) };
-      let claimed: Promise<boolean> | undefined;
-      const solution = solveAbsorbingChain(chain, (help, part) => {
-        if (part !== 'factors' || claimed) return;
-        claimed = new Promise((resolve) => staller.once('message', resolve));
-        // The solve waits until the staller watches the claim word, so it is there for the first panel.
-        const watching = new Int32Array(new SharedArrayBuffer(4));
-        staller.postMessage({ help, part, watching });
-        Atomics.wait(watching, 0, 0, 10_000);
-      });
-      expect(await claimed).toBe(true);
       const alone = solveAbsorbingChain(chain);
-      expect(solution).toEqual(alone);
-      expect(Buffer.compare(Buffer.from(solution.selfVisits.buffer), Buffer.from(alone.selfVisits.buffer))).toBe(0);
+      // The chain given as rows, and as a function writing them into the solve's memory (called again for the restart).
+      let writes = 0;
+      const written = { ...chain, transient: (rows: Float64Array[]) => rows.forEach((row, i) => (writes += 1) && row.set(transient[i] as Float64Array)) };
+      for (const given of [chain, written]) {
+        let claimed: Promise<boolean> | undefined;
+        const solution = solveAbsorbingChain(given, (help, part) => {
+          if (part !== 'factors' || claimed) return;
+          claimed = new Promise((resolve) => staller.once('message', resolve));
+          // The solve waits until the staller watches the claim word, so it is there for the first panel.
+          const watching = new Int32Array(new SharedArrayBuffer(4));
+          staller.postMessage({ help, part, watching });
+          Atomics.wait(watching, 0, 0, 10_000);
+        });
+        expect(await claimed).toBe(true);
+        expect(solution).toEqual(alone);
+        expect(Buffer.compare(Buffer.from(solution.selfVisits.buffer), Buffer.from(alone.selfVisits.buffer))).toBe(0);
+      }
+      expect(writes).toBe(2 * size);
     } finally {
       await staller.terminate();
     }

@@ -8,8 +8,13 @@ import { SimdWorkspace, type SharedPart, type SharedSimdWorkspace } from './simd
  */
 export interface AbsorbingChain {
   size: number;
-  /** Row i: probability of stepping from transient state i to each transient state; no self-loops. */
-  transient: Float64Array[];
+  /**
+   * Row i: probability of stepping from transient state i to each transient state; no self-loops.
+   * Or a function that writes them into the `size` zeroed rows it is given: the solve's own
+   * memory, so the matrix is not copied. It then writes `toWon` and `start` too, and may be called
+   * again (a solve that restarts alone, see below).
+   */
+  transient: Float64Array[] | ((rows: Float64Array[]) => void);
   /** Probability of stepping from each transient state straight to won. */
   toWon: Float64Array;
   /** Probability that the chain's first transient state is each state. */
@@ -52,9 +57,11 @@ export function solveAbsorbingChain(chain: AbsorbingChain, shareWork?: (work: Sh
   const { size } = chain;
   // The matrix lives in the SIMD kernels' memory when they are available (same bits either way).
   const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
-  const rows = simd?.rows ?? chain.transient.map(() => new Float64Array(size));
-  chain.transient.forEach((row, i) => {
-    const a = rows[i] as Float64Array;
+  const rows = simd?.rows ?? Array.from({ length: size }, () => new Float64Array(size));
+  const { transient } = chain;
+  if (typeof transient === 'function') transient(rows);
+  rows.forEach((a, i) => {
+    const row = typeof transient === 'function' ? a : (transient[i] as Float64Array);
     for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
     a[i] = 1;
   });

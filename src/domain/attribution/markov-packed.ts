@@ -1,4 +1,4 @@
-import { solveAbsorbingChain } from './absorbing-chain.js';
+import { solveAbsorbingChain, type ChainSolution } from './absorbing-chain.js';
 import type { FitCountsSnapshot } from './fit-counts.js';
 import { toFittedWeight } from './fitted-weight.js';
 import { removalEffectOf, type MarkovPartner, type PackedMarkovFit } from './markov.js';
@@ -25,59 +25,69 @@ export function fitPackedMarkov(
   const index = new Map(ids.map((id, i) => [id, i]));
   const paths = new Float64Array(n);
   let [wonDeals, lostDeals] = [0, 0];
+  const globals = snapshots.map((snapshot) => snapshot.partnerIds.map((id) => index.get(id) as number));
+  snapshots.forEach((snapshot, s) => {
+    (globals[s] as number[]).forEach((partner, local) => (paths[partner] = (paths[partner] as number) + (snapshot.pathsPerPartner[local] as number)));
+    wonDeals += snapshot.won;
+    lostDeals += snapshot.lost;
+  });
+
+  const [start, toWon] = [new Float64Array(n), new Float64Array(n)];
+  // The packed table's codes: from −1 is start; to −1 is won, −2 lost. Edges in the fit's order:
+  // start's first, then each partner's in id order; targets by id, then won, then lost.
+  let transitionTable: number[] = [];
   // Counts straight into the chain's dense rows (row 0 start, row i + 1 partner i; column j
   // partner j), won and lost beside them, then turned into probabilities in place: a map keyed
   // by edge, sorted, cost about a fifth of the fit's CPU at 320,000 edges. Counts are integers,
-  // so every row total is exact in any order, and each probability the same division.
-  const transient = ids.map(() => new Float64Array(n));
-  const start = new Float64Array(n);
-  const rowOf = (row: number) => (row === 0 ? start : (transient[row - 1] as Float64Array));
-  const toWonCounts = new Float64Array(n + 1);
-  const toLostCounts = new Float64Array(n + 1);
-  for (const snapshot of snapshots) {
-    const global = snapshot.partnerIds.map((id) => index.get(id) as number);
-    global.forEach((partner, local) => (paths[partner] = (paths[partner] as number) + (snapshot.pathsPerPartner[local] as number)));
-    const table = snapshot.transitions;
-    for (let at = 0; at < table.length; at += 3) {
-      const [source, target, count] = [table[at] as number, table[at + 1] as number, table[at + 2] as number];
-      const row = source === 0 ? 0 : (global[source - 1] as number) + 1;
-      // Snapshot targets: 0 won, 1 lost, i + 2 partner i.
-      if (target === 0) toWonCounts[row] = (toWonCounts[row] as number) + count;
-      else if (target === 1) toLostCounts[row] = (toLostCounts[row] as number) + count;
-      else {
-        const cells = rowOf(row);
-        const column = global[target - 2] as number;
-        cells[column] = (cells[column] as number) + count;
+  // so every row total is exact in any order, and each probability the same division. The
+  // partners' rows are the solve's own (`solveAbsorbingChain` writes them where it factorises
+  // them, 32 MB at 2,000 partners not copied), so this may run again if the solve restarts.
+  const writeTransient = (transient: Float64Array[]) => {
+    start.fill(0);
+    toWon.fill(0);
+    transitionTable = [];
+    const rowOf = (row: number) => (row === 0 ? start : (transient[row - 1] as Float64Array));
+    const toWonCounts = new Float64Array(n + 1);
+    const toLostCounts = new Float64Array(n + 1);
+    snapshots.forEach((snapshot, s) => {
+      const global = globals[s] as number[];
+      const counted = snapshot.transitions;
+      for (let at = 0; at < counted.length; at += 3) {
+        const [source, target, count] = [counted[at] as number, counted[at + 1] as number, counted[at + 2] as number];
+        const row = source === 0 ? 0 : (global[source - 1] as number) + 1;
+        // Snapshot targets: 0 won, 1 lost, i + 2 partner i.
+        if (target === 0) toWonCounts[row] = (toWonCounts[row] as number) + count;
+        else if (target === 1) toLostCounts[row] = (toLostCounts[row] as number) + count;
+        else {
+          const cells = rowOf(row);
+          const column = global[target - 2] as number;
+          cells[column] = (cells[column] as number) + count;
+        }
       }
+    });
+    for (let row = 0; row <= n; row += 1) {
+      const cells = rowOf(row);
+      const [won, lost] = [toWonCounts[row] as number, toLostCounts[row] as number];
+      let total = won + lost;
+      for (let column = 0; column < n; column += 1) total += cells[column] as number;
+      if (total === 0) continue;
+      for (let column = 0; column < n; column += 1) {
+        const count = cells[column] as number;
+        if (count === 0) continue;
+        transitionTable.push(row - 1, column, count);
+        cells[column] = count / total;
+      }
+      if (won > 0) {
+        transitionTable.push(row - 1, -1, won);
+        if (row > 0) toWon[row - 1] = won / total;
+      }
+      if (lost > 0) transitionTable.push(row - 1, -2, lost);
     }
-    wonDeals += snapshot.won;
-    lostDeals += snapshot.lost;
-  }
+  };
 
-  const toWon = new Float64Array(n);
-  // The packed table's codes: from −1 is start; to −1 is won, −2 lost. Edges in the fit's order:
-  // start's first, then each partner's in id order; targets by id, then won, then lost.
-  const transitionTable: number[] = [];
-  for (let row = 0; row <= n; row += 1) {
-    const cells = rowOf(row);
-    const [won, lost] = [toWonCounts[row] as number, toLostCounts[row] as number];
-    let total = won + lost;
-    for (let column = 0; column < n; column += 1) total += cells[column] as number;
-    if (total === 0) continue;
-    for (let column = 0; column < n; column += 1) {
-      const count = cells[column] as number;
-      if (count === 0) continue;
-      transitionTable.push(row - 1, column, count);
-      cells[column] = count / total;
-    }
-    if (won > 0) {
-      transitionTable.push(row - 1, -1, won);
-      if (row > 0) toWon[row - 1] = won / total;
-    }
-    if (lost > 0) transitionTable.push(row - 1, -2, lost);
-  }
-
-  const solution = n === 0 ? undefined : solveAbsorbingChain({ size: n, transient, toWon, start }, shareWork);
+  let solution: ChainSolution | undefined;
+  if (n > 0) solution = solveAbsorbingChain({ size: n, transient: writeTransient, toWon, start }, shareWork);
+  else writeTransient([]);
   const conversion = solution?.conversion ?? 0;
   const partners = ids.map((partnerId, i): MarkovPartner => {
     const removalEffect = removalEffectOf(solution, i);

@@ -18,6 +18,10 @@ export type FitInputPageRow = [last: string | null, deals: number, paths: string
 
 export const DEALS_PER_PAGE = 5000;
 
+/** Where the page after `page` starts (after its last deal), or undefined when `page` was the last (not full). */
+export const nextPageAfter = ([last, deals]: FitInputPageRow): string | undefined =>
+  Number(deals) === DEALS_PER_PAGE && last !== null ? last : undefined;
+
 /** A page statement of the fits' read, compiled: the parameter at `afterAt` is the id the page starts after. */
 export interface CompiledFitPages {
   sql: string;
@@ -28,8 +32,9 @@ export interface CompiledFitPages {
 /**
  * The pages of `pages`, one after the other (each asked for while the one before is counted), read
  * through a connection opened for them and closed at the end, each page as its paths' text (empty
- * when none has a touchpoint in the window); the same texts as `streamFitInputs` over the same range. PostgreSQL reads with JIT compilation off (see fit-inputs.ts,
- * `readPostgresPage`), set once for the connection.
+ * when none has a touchpoint in the window): the same texts as `streamFitInputs` over the same
+ * range. PostgreSQL reads with JIT compilation off (see fit-inputs.ts, `readPostgresPage`), set
+ * once for the connection.
  *
  * @example
  * for await (const paths of readCompiledFitPages({ dbPath: 'data/app.db' }, compileFitInputPages(db, windowMs, { through: middle }))) counts.addPathLines(paths);
@@ -47,13 +52,14 @@ export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbP
   let next: Promise<FitInputPageRow> | undefined = ask();
   try {
     while (next !== undefined) {
-      const [last, deals, paths] = await next;
+      const page = await next;
+      const after = nextPageAfter(page);
       next = undefined;
-      if (Number(deals) === DEALS_PER_PAGE) {
-        parameters[pages.afterAt] = last;
+      if (after !== undefined) {
+        parameters[pages.afterAt] = after;
         next = ask();
       }
-      yield paths ?? '';
+      yield page[2] ?? '';
     }
   } finally {
     // A reader that stopped early leaves a page in flight: it is not wanted, but the connection waits for it.

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { PATH_LINES } from '../domain/attribution/index.js';
 import { isPostgres, readSqliteRaw, type Db } from './db.js';
-import { DEALS_PER_PAGE, type CompiledFitPages, type FitInputPageRow } from './fit-input-pages.js';
+import { DEALS_PER_PAGE, nextPageAfter, type CompiledFitPages, type FitInputPageRow } from './fit-input-pages.js';
 
 /** A slice of the deals by id: those after `after` ('' for the first), up to and including `through` (none: to the last). */
 export interface DealRange {
@@ -24,16 +24,20 @@ export interface DealRange {
  * for await (const paths of streamFitInputs(db, 90 * MS_PER_DAY)) counts.addPathLines(paths);
  */
 export async function* streamFitInputs(db: Db, windowMs: number | null, range: DealRange = {}): AsyncGenerator<string> {
-  for (let after = range.after ?? ''; ; ) {
-    const query = pageQuery(db, windowMs, after, range.through);
-    const { sql: text, parameters } = query.compile();
-    const [last, deals, paths] =
-      (await readSqliteRaw(db, (all) => all(text, parameters)[0] as FitInputPageRow)) ??
-      ((row) => [row.last, Number(row.deals), row.paths] as FitInputPageRow)((await readPostgresPage(db, query))[0]!);
-    yield paths ?? '';
-    if (deals < DEALS_PER_PAGE || last === null) return;
-    after = last;
+  for (let after: string | undefined = range.after ?? ''; after !== undefined; ) {
+    const page = await readPage(db, pageQuery(db, windowMs, after, range.through));
+    yield page[2] ?? '';
+    after = nextPageAfter(page);
   }
+}
+
+/** A page's one row, as `readCompiledFitPages` gets it: straight from better-sqlite3 on SQLite, through Kysely on PostgreSQL. */
+async function readPage(db: Db, query: ReturnType<typeof pageQuery>): Promise<FitInputPageRow> {
+  const { sql: text, parameters } = query.compile();
+  const raw = await readSqliteRaw(db, (all) => all(text, parameters)[0] as FitInputPageRow);
+  if (raw !== undefined) return raw;
+  const [row] = await readPostgresPage(db, query);
+  return [row?.last ?? null, Number(row?.deals ?? 0), row?.paths ?? null];
 }
 
 /**

@@ -59,9 +59,11 @@ export function solveAbsorbingChain(chain: AbsorbingChain, shareWork?: (work: Sh
   const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
   const rows = simd?.rows ?? Array.from({ length: size }, () => new Float64Array(size));
   const { transient } = chain;
+  // Q written into the rows (then made I − Q in place) or read from the chain's own rows.
   if (typeof transient === 'function') transient(rows);
+  const q = typeof transient === 'function' ? rows : transient;
   rows.forEach((a, i) => {
-    const row = typeof transient === 'function' ? a : (transient[i] as Float64Array);
+    const row = q[i] as Float64Array;
     for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
     a[i] = 1;
   });

@@ -59,6 +59,13 @@ class FitThread {
     this.worker?.postMessage(help satisfies FitThreadRequest);
   }
 
+  /** Starts the thread if it is not running, to be ready for a job soon (ended like an idle one if none comes). */
+  prepare(): void {
+    if (this.worker !== undefined) return;
+    const worker = (this.worker = this.start());
+    this.endWhenIdle(worker);
+  }
+
   async run(job: FitThreadJob, transfer: readonly ArrayBufferView[]): Promise<FitThreadAnswer> {
     clearTimeout(this.idleTimer);
     this.worker ??= this.start();
@@ -72,13 +79,18 @@ class FitThread {
     }).finally(() => {
       if (this.waiting.size > 0) return;
       worker.unref();
-      this.idleTimer = setTimeout(() => {
-        if (this.worker === worker) this.worker = undefined;
-        void worker.terminate();
-      }, IDLE_MS).unref();
+      this.endWhenIdle(worker);
     });
     if ('error' in answer) throw new Error(`fitting failed: ${answer.error}`);
     return answer;
+  }
+
+  private endWhenIdle(worker: Worker): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.worker === worker) this.worker = undefined;
+      void worker.terminate();
+    }, IDLE_MS).unref();
   }
 
   private start(): Worker {
@@ -112,6 +124,14 @@ class FitThread {
 
 const threads = [new FitThread(), new FitThread()] as const;
 threads[0].helper = threads[1];
+
+/**
+ * Starts the fit threads that are not running: a refit calls this first, so the threads load
+ * (about 0.1 s each) while it reads what it needs to give them their first job.
+ */
+export function prepareFitThreads(): void {
+  for (const thread of threads) thread.prepare();
+}
 
 /**
  * Counts the deals each compiled read (at most two) returns on a thread of its own, reading the

@@ -16,7 +16,7 @@ import { compileFitInputPages, middleDealId, streamFitInputs } from '../../stora
 import type { ServiceContext } from '../context.js';
 import type { CurrentFits } from './fit-cache.js';
 import { countFitInputPages, fitWindowMs } from './fit-input-counts.js';
-import { countOnThreads, fitOnThreads } from './fit-thread.js';
+import { countOnThreads, fitOnThreads, prepareFitThreads } from './fit-thread.js';
 import { readAttributionSettings } from './settings-values.js';
 
 /**
@@ -73,6 +73,7 @@ export async function refitIfDue(ctx: FitContext, minIntervalMs: number): Promis
  * result is then marked pending: the worker (or a reader first) brings it to the new fit.
  */
 export async function refitModels(ctx: FitContext): Promise<{ markov: number; shapley: number }> {
+  prepareFitThreads();
   const claimed = await claimFitChanges(ctx.db);
   const { lookback_days } = await readAttributionSettings(ctx.db, ctx.defaultModel);
   const counts = await countAllFitInputs(ctx, lookback_days);

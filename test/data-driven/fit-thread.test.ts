@@ -43,7 +43,11 @@ describe('the fit thread', () => {
         const fitted = await fitOnThreads([counts.snapshot()], { markov: version, shapley: version + 1 });
         const markov = fitMarkovCounts(counts.markovCounts(), version);
         const shapley = fitShapleyCounts(counts.shapleyCounts(), version + 1);
-        expect(fitted.markov).toEqual({ json: JSON.stringify(packMarkovFit(markov)), wonDeals: markov.wonDeals, lostDeals: markov.lostDeals });
+        const { fit, ...stored } = fitted.markov;
+        expect(stored).toEqual({ json: JSON.stringify(packMarkovFit(markov)), wonDeals: markov.wonDeals, lostDeals: markov.lostDeals });
+        // The fit handed over for this instance's readers is what the stored JSON parses to (the table as a typed array).
+        expect(fit?.transitionTable).toBeInstanceOf(Int32Array);
+        expect({ ...fit, transitionTable: Array.from(fit?.transitionTable ?? []) }).toEqual(JSON.parse(stored.json));
         expect(fitted.shapley).toEqual({ json: JSON.stringify(packShapleyFit(shapley)), wonDeals: shapley.wonDeals, lostDeals: shapley.lostDeals });
       }),
       { numRuns: 40 },

@@ -147,7 +147,8 @@ export type MarkovWeights = Omit<MarkovFit, 'transitions'>;
  * `count / (all counts out of from)` again when read (`packedTransition`), the same division and so the same bits.
  */
 export interface PackedMarkovFit extends MarkovWeights {
-  transitionTable: number[];
+  /** A JSON array as stored; in memory also a Float64Array of the same numbers (as the fit thread hands a fit over), never stringified. */
+  transitionTable: readonly number[] | Int32Array;
 }
 
 const FROM_START = -1;

@@ -48,10 +48,12 @@ export class FitCache {
   /**
    * Keeps a fit from its stored JSON (also the fits this instance just stored: the refit's first
    * reader then does not read the megabytes back). The JSON is parsed when the fit is first used,
-   * so an answer that needs one model does not wait for the other's (each ~100 ms at 2,000 partners).
+   * so an answer that needs one model does not wait for the other's (each ~100 ms at 2,000 partners),
+   * unless the fit that JSON parses to is `parsed` already (a markov fit from the fit thread).
    */
-  remember(head: FitHead, json: string): StoredFit {
-    let fit: PackedMarkovFit | ShapleyFit | undefined;
+  remember(head: FitHead, json: string, parsed?: PackedMarkovFit): StoredFit {
+    let fit: PackedMarkovFit | ShapleyFit | undefined = parsed;
+    if (parsed !== undefined) json = '';
     const stored: StoredFit = {
       head,
       get fit() {

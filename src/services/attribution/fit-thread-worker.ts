@@ -5,13 +5,12 @@ import {
   helpFactorLU,
   helpInverseDiagonal,
   SimdWorkspace,
-  type FitCountsSnapshot,
   type SharedPart,
   type SharedSimdWorkspace,
 } from '../../domain/attribution/index.js';
 import { readCompiledFitPages } from '../../storage/fit-input-pages.js';
 import { countFitInputPages } from './fit-input-counts.js';
-import type { FitThreadAnswer, FitThreadJob, FittedModel, FitThreadHelp, FitThreadRequest } from './fit-thread.js';
+import type { FitThreadAnswer, FitThreadJob, FitThreadHelp, FitThreadRequest, FitThreadResult } from './fit-thread.js';
 // A refit's heavy work on a worker thread (see fit-thread.ts): counting deals, fitting a model from
 // counts, or helping the other thread with the Markov solve it shared (a message without an id).
 parentPort?.on('message', (request: FitThreadRequest) => {
@@ -27,7 +26,7 @@ parentPort?.on('message', (request: FitThreadRequest) => {
   );
 });
 
-async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCountsSnapshot } | { fitted: FittedModel }; transfer: ArrayBuffer[] }> {
+async function perform(job: FitThreadJob): Promise<{ answer: FitThreadResult; transfer: ArrayBuffer[] }> {
   if (job.kind === 'count') {
     const counts = await countFitInputPages(readCompiledFitPages(job.database, job.pages));
     const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
@@ -37,8 +36,20 @@ async function perform(job: FitThreadJob): Promise<{ answer: { counts: FitCounts
     // The solve can use the other thread, idle once its Shapley fit is done: offered through the main thread.
     const shareWork = (work: SharedSimdWorkspace, part: SharedPart) => parentPort?.postMessage({ help: work, part } satisfies FitThreadHelp);
     const fit = fitPackedMarkov(job.counts, job.version, shareWork);
-    return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
+    const json = JSON.stringify(fit);
+    const { transitionTable, ...summary } = fit;
+    const table = int32Copy(transitionTable);
+    const fitted = { json, wonDeals: fit.wonDeals, lostDeals: fit.lostDeals };
+    if (table === undefined) return { answer: { fitted }, transfer: [] };
+    return { answer: { fitted, markov: { summaryJson: JSON.stringify(summary), transitionTable: table } }, transfer: [table.buffer] };
   }
   const fit = fitPackedShapley(job.counts, job.version);
   return { answer: { fitted: { json: JSON.stringify(fit), wonDeals: fit.wonDeals, lostDeals: fit.lostDeals } }, transfer: [] };
+}
+
+/** The values as 32-bit integers (half the memory of doubles, and so half the first-touch page faults), or undefined when one is not. */
+function int32Copy(values: readonly number[] | Int32Array): Int32Array<ArrayBuffer> | undefined {
+  const copy = Int32Array.from(values);
+  for (let i = 0; i < copy.length; i += 1) if (copy[i] !== values[i]) return undefined;
+  return copy;
 }

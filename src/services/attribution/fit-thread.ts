@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FitCountsSnapshot, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
+import type { FitCountsSnapshot, PackedMarkovFit, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
 import type { DatabaseOptions } from '../../storage/drivers.js';
 import type { CompiledFitPages } from '../../storage/fit-input-pages.js';
 
@@ -22,6 +22,17 @@ export interface FittedModel {
   json: string;
   wonDeals: number;
   lostDeals: number;
+  /**
+   * Markov: the fit as `json` parses, for this instance's readers. Parsing the JSON again (3 MB at
+   * 2,000 partners, mostly the transition table) cost the refit's first reader about 60–100 ms.
+   */
+  fit?: PackedMarkovFit | undefined;
+}
+
+/** How the thread sends a markov fit beside its JSON: the JSON of all but the table, and the table, moved (not copied) as a typed array. */
+export interface MarkovHandover {
+  summaryJson: string;
+  transitionTable: Int32Array;
 }
 
 export type FitThreadJob =
@@ -31,7 +42,10 @@ export type FitThreadJob =
 /** The database a counting thread opens a connection of its own to (a SQLite file, or PostgreSQL's URL and schema). */
 export type ThreadDatabase = Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>;
 
-export type FitThreadAnswer = { id: number } & ({ counts: FitCountsSnapshot } | { fitted: FittedModel } | { error: string });
+/** What a job gives back: counts, or a fit (with a markov fit's {@link MarkovHandover}). */
+export type FitThreadResult = { counts: FitCountsSnapshot } | { fitted: Omit<FittedModel, 'fit'>; markov?: MarkovHandover };
+
+export type FitThreadAnswer = { id: number } & (FitThreadResult | { error: string });
 
 /** A thread's solve, offered to the other thread (which takes part of it if it is idle before the solve ends). */
 export interface FitThreadHelp {
@@ -174,5 +188,8 @@ export async function fitOnThreads(
       shapleyParts.flatMap((part) => [part.coalitionSizes, part.coalitionMembers, part.coalitionWon, part.coalitionLost]),
     ),
   ]);
-  return { markov: (markov as { fitted: FittedModel }).fitted, shapley: (shapley as { fitted: FittedModel }).fitted };
+  const { fitted, markov: handover } = markov as { fitted: FittedModel; markov?: MarkovHandover };
+  // The same values as parsing the stored JSON: the summary is that JSON's, the table's counts and codes are integers.
+  const fit = handover && { ...(JSON.parse(handover.summaryJson) as Omit<PackedMarkovFit, 'transitionTable'>), transitionTable: handover.transitionTable };
+  return { markov: { ...fitted, fit }, shapley: (shapley as { fitted: FittedModel }).fitted };
 }

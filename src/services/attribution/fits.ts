@@ -1,4 +1,4 @@
-import { DATA_DRIVEN_MODELS, type FitCountsSnapshot } from '../../domain/attribution/index.js';
+import { DATA_DRIVEN_MODELS, type FitCountsSnapshot, type PackedMarkovFit } from '../../domain/attribution/index.js';
 import {
   claimFitChanges,
   clearClaimedFitChanges,
@@ -81,7 +81,7 @@ export async function refitModels(ctx: FitContext): Promise<{ markov: number; sh
   // connection), labelled with the versions it will most likely get.
   const expected = nextVersions(await listFitHeads(ctx.db));
   const fitted = await fitOnThreads(counts, expected);
-  const stored: AttributionFitsTable[] = [];
+  const stored: { row: AttributionFitsTable; parsed: PackedMarkovFit | undefined }[] = [];
   const versions = await ctx.db.transaction().execute(async (trx) => {
     await lockFits(trx);
     // Another instance may have stored a refit meanwhile: then this one is the version after it.
@@ -99,7 +99,8 @@ export async function refitModels(ctx: FitContext): Promise<{ markov: number; sh
         fit_json: next[model] === expected[model] ? fit.json : relabel(fit.json, next[model]),
       };
       await storeNextFit(trx, row);
-      stored.push(row);
+      // The thread's parsed fit carries the expected version: of no use under another.
+      stored.push({ row, parsed: next[model] === expected[model] ? fit.fit : undefined });
     }
     await markResultsOfModelsPending(trx, DATA_DRIVEN_MODELS, now, CHANGE_REASONS.modelRefitted);
     return next;
@@ -107,7 +108,7 @@ export async function refitModels(ctx: FitContext): Promise<{ markov: number; sh
   // After the store: a crash in between leaves the claimed changes queued, and costs one more refit.
   await clearClaimedFitChanges(ctx.db, claimed);
   // Committed: this instance's readers use the fits as stored, without reading the megabytes back.
-  for (const { fit_json, ...head } of stored) ctx.fits.remember(head, fit_json);
+  for (const { row: { fit_json, ...head }, parsed } of stored) ctx.fits.remember(head, fit_json, parsed);
   return versions;
 }
 

@@ -156,9 +156,14 @@ describe('the fit thread', () => {
       const transient = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i !== j && random() < 0.3 ? random() / (size * 0.4) : 0)));
       const chain = { size, transient, toWon: Float64Array.from({ length: size }, () => random() * 0.3), start: Float64Array.from({ length: size }, () => 1 / size) };
       const alone = solveAbsorbingChain(chain);
-      // The chain given as rows, and as a function writing them into the solve's memory (called again for the restart).
+      // The chain given as rows, and as a function writing I − Q into the solve's memory (called again for the restart).
       let writes = 0;
-      const written = { ...chain, transient: (rows: Float64Array[]) => rows.forEach((row, i) => (writes += 1) && row.set(transient[i] as Float64Array)) };
+      const writeMatrix = (rows: Float64Array[]) =>
+        rows.forEach((row, i) => {
+          writes += 1;
+          (transient[i] as Float64Array).forEach((q, j) => (row[j] = i === j ? 1 : -q));
+        });
+      const written = { ...chain, transient: writeMatrix };
       for (const given of [chain, written]) {
         let claimed: Promise<boolean> | undefined;
         const solution = solveAbsorbingChain(given, (help, part) => {

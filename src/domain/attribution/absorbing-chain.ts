@@ -10,9 +10,10 @@ export interface AbsorbingChain {
   size: number;
   /**
    * Row i: probability of stepping from transient state i to each transient state; no self-loops.
-   * Or a function that writes them into the `size` zeroed rows it is given: the solve's own
-   * memory, so the matrix is not copied. It then writes `toWon` and `start` too, and may be called
-   * again (a solve that restarts alone, see below).
+   * Or a function that writes `I - Q` itself (each probability negated, 1 on the diagonal) into the
+   * `size` zeroed rows it is given: the solve's own memory, so the matrix is neither copied nor
+   * passed over once more. It then writes `toWon` and `start` too, and may be called again (a
+   * solve that restarts alone, see below).
    */
   transient: Float64Array[] | ((rows: Float64Array[]) => void);
   /** Probability of stepping from each transient state straight to won. */
@@ -59,14 +60,14 @@ export function solveAbsorbingChain(chain: AbsorbingChain, shareWork?: (work: Sh
   const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
   const rows = simd?.rows ?? Array.from({ length: size }, () => new Float64Array(size));
   const { transient } = chain;
-  // Q written into the rows (then made I − Q in place) or read from the chain's own rows.
   if (typeof transient === 'function') transient(rows);
-  const q = typeof transient === 'function' ? rows : transient;
-  rows.forEach((a, i) => {
-    const row = q[i] as Float64Array;
-    for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
-    a[i] = 1;
-  });
+  else {
+    rows.forEach((a, i) => {
+      const row = transient[i] as Float64Array;
+      for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
+      a[i] = 1;
+    });
+  }
   const share = shareWork && ((part: SharedPart) => (workspace: SimdWorkspace) => shareWork(workspace.share(), part));
   try {
     factorLU(rows, simd, share?.('factors'));

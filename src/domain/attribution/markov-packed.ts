@@ -37,24 +37,24 @@ export function fitPackedMarkov(
   // start's first, then each partner's in id order; targets by id, then won, then lost.
   let transitionTable: number[] = [];
   // Counts straight into the chain's dense rows (row 0 start, row i + 1 partner i; column j
-  // partner j), won and lost beside them, then turned into probabilities in place: a map keyed
-  // by edge, sorted, cost about a fifth of the fit's CPU at 320,000 edges. Counts are integers,
-  // so every row total is exact in any order, and each probability the same division. The
-  // partners' rows are the solve's own (`solveAbsorbingChain` writes them where it factorises
-  // them, 32 MB at 2,000 partners not copied), so this may run again if the solve restarts.
-  const writeTransient = (transient: Float64Array[]) => {
+  // partner j), won and lost beside them, then turned into probabilities in place, the partners'
+  // rows negated with 1 on the diagonal: the `I - Q` the solve factorises, in its own memory (32 MB
+  // at 2,000 partners, neither copied nor passed over again), so this may run again if the solve
+  // restarts. A map keyed by edge, sorted, cost about a fifth of the fit's CPU at 320,000 edges.
+  // Counts are integers, so every row total is exact in any order, and each probability the same division.
+  const writeMatrix = (matrix: Float64Array[]) => {
     start.fill(0);
     toWon.fill(0);
     transitionTable = [];
-    const rowOf = (row: number) => (row === 0 ? start : (transient[row - 1] as Float64Array));
-    const toWonCounts = new Float64Array(n + 1);
-    const toLostCounts = new Float64Array(n + 1);
+    const rowOf = (row: number) => (row === 0 ? start : (matrix[row - 1] as Float64Array));
+    const [toWonCounts, toLostCounts, totals] = [new Float64Array(n + 1), new Float64Array(n + 1), new Float64Array(n + 1)];
     snapshots.forEach((snapshot, s) => {
       const global = globals[s] as number[];
       const counted = snapshot.transitions;
       for (let at = 0; at < counted.length; at += 3) {
         const [source, target, count] = [counted[at] as number, counted[at + 1] as number, counted[at + 2] as number];
         const row = source === 0 ? 0 : (global[source - 1] as number) + 1;
+        totals[row] = (totals[row] as number) + count;
         // Snapshot targets: 0 won, 1 lost, i + 2 partner i.
         if (target === 0) toWonCounts[row] = (toWonCounts[row] as number) + count;
         else if (target === 1) toLostCounts[row] = (toLostCounts[row] as number) + count;
@@ -67,27 +67,27 @@ export function fitPackedMarkov(
     });
     for (let row = 0; row <= n; row += 1) {
       const cells = rowOf(row);
-      const [won, lost] = [toWonCounts[row] as number, toLostCounts[row] as number];
-      let total = won + lost;
-      for (let column = 0; column < n; column += 1) total += cells[column] as number;
-      if (total === 0) continue;
-      for (let column = 0; column < n; column += 1) {
+      const total = totals[row] as number;
+      const sign = row === 0 ? 1 : -1;
+      for (let column = 0; total > 0 && column < n; column += 1) {
         const count = cells[column] as number;
         if (count === 0) continue;
         transitionTable.push(row - 1, column, count);
-        cells[column] = count / total;
+        cells[column] = sign * (count / total);
       }
+      const [won, lost] = [toWonCounts[row] as number, toLostCounts[row] as number];
       if (won > 0) {
         transitionTable.push(row - 1, -1, won);
         if (row > 0) toWon[row - 1] = won / total;
       }
       if (lost > 0) transitionTable.push(row - 1, -2, lost);
+      if (row > 0) cells[row - 1] = 1; // no self-loops: the count there was 0
     }
   };
 
   let solution: ChainSolution | undefined;
-  if (n > 0) solution = solveAbsorbingChain({ size: n, transient: writeTransient, toWon, start }, shareWork);
-  else writeTransient([]);
+  if (n > 0) solution = solveAbsorbingChain({ size: n, transient: writeMatrix, toWon, start }, shareWork);
+  else writeMatrix([]);
   const conversion = solution?.conversion ?? 0;
   const partners = ids.map((partnerId, i): MarkovPartner => {
     const removalEffect = removalEffectOf(solution, i);

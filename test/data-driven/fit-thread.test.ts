@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { solveAbsorbingChain } from '../../src/domain/attribution/absorbing-chain.js';
 import { factorLU } from '../../src/domain/attribution/dense-lu.js';
 import { DIAGONAL_BLOCK_COLUMNS, inverseDiagonal } from '../../src/domain/attribution/inverse-diagonal.js';
+import { copiedUpperUnits } from '../../src/domain/attribution/upper-transpose.js';
 import { FitCounts, fitMarkovCounts, fitShapleyCounts, packMarkovFit, packShapleyFit, SimdWorkspace, type PartnerPath } from '../../src/domain/attribution/index.js';
 import { fitOnThreads } from '../../src/services/attribution/fit-thread.js';
 import { fitPaths } from '../domain/attribution/arbitraries.js';
@@ -97,7 +98,7 @@ describe('the fit thread', () => {
     try {
       let state = 5;
       const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
-      let helped = 0;
+      let [helped, unitsCopied] = [0, 0];
       for (const size of [700, 1001]) {
         const matrix = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i === j ? 1 : random() < 0.2 ? -random() / (size * 0.25) : 0)));
         const workspace = () => {
@@ -119,6 +120,8 @@ describe('the fit thread', () => {
         };
         factorLU(shared.rows, shared, offer('factors'));
         helped += await (taken[0] as Promise<number>);
+        // Copied by the helper while the solving thread factored panels (nothing else copies before the diagonal).
+        unitsCopied += copiedUpperUnits(shared);
         const diagonal = inverseDiagonal(shared.rows, shared, offer('diagonal'));
         helped += await (taken[1] as Promise<number>);
         shared.rows.forEach((row, i) => expect(Buffer.compare(Buffer.from(row.slice().buffer), Buffer.from((alone.rows[i] as Float64Array).slice().buffer))).toBe(0));
@@ -126,6 +129,7 @@ describe('the fit thread', () => {
       }
       // The helper did take part (else this test would compare the solving thread with itself).
       expect(helped).toBeGreaterThan(0);
+      expect(unitsCopied).toBeGreaterThan(0);
     } finally {
       await helper.terminate();
     }

@@ -1,5 +1,6 @@
 import { DomainError } from '../errors.js';
 import type { SimdWorkspace } from './simd-workspace.js';
+import { armUpperTranspose, copyFinalUpperUnit } from './upper-transpose.js';
 
 // Block sizes: a panel of pivots is applied to cache-sized tiles of each row at once, so each
 // pass over the O(n²) factors does several times the arithmetic of a plain loop (the plain
@@ -22,6 +23,7 @@ const TILE = 512;
 export function factorLU(rows: Float64Array[], simd?: SimdWorkspace, share?: (simd: SimdWorkspace) => void): void {
   const kernels = simd?.owns(rows) ? simd : undefined;
   const n = rows.length;
+  if (kernels) armUpperTranspose(kernels);
   if (kernels && share) {
     [CLAIM, CHUNKS_DONE, LU_FINISHED].forEach((counter) => Atomics.store(kernels.counters, counter, 0));
     share(kernels);
@@ -106,7 +108,9 @@ function claimAndUpdateChunk(simd: SimdWorkspace): boolean {
 
 /**
  * A helper thread's part of {@link factorLU} on a workspace another thread shared: takes chunks of
- * each panel's trailing update as they are published, until the factorisation is finished.
+ * each panel's trailing update as they are published, until the factorisation is finished. While
+ * the solving thread factors the next panel, it copies columns of U whose rows are final into
+ * `upperT` (upper-transpose.ts), which the inverse's diagonal then need not wait for.
  * Returns how many chunks it took.
  *
  * @example
@@ -117,8 +121,10 @@ export function helpFactorLU(simd: SimdWorkspace): number {
   let taken = 0;
   while (Atomics.load(counters, LU_FINISHED) === 0) {
     const word = Atomics.load(counters, CLAIM);
+    // Panel p's chunks are published once its rows are factored: U's rows before (p + 1) · PANEL are final.
+    const finalColumns = Math.min(simd.rows.length, Math.floor(word / CHUNK_LIMIT) * PANEL);
     if (claimAndUpdateChunk(simd)) taken += 1;
-    else Atomics.wait(counters, CLAIM, word, 50);
+    else if (!copyFinalUpperUnit(simd, finalColumns)) Atomics.wait(counters, CLAIM, word, 50);
   }
   return taken;
 }
@@ -147,6 +153,8 @@ function subtractRow(r: Float64Array, m: number, pivotRow: Float64Array, from: n
   for (let j = from; j < to; j += 1) r[j] = (r[j] as number) - m * (pivotRow[j] as number);
 }
 
+type FourRows = [Float64Array, Float64Array, Float64Array, Float64Array];
+
 /** Two rows' tiles at once, so each pivot row's value is loaded once for both. */
 function updateTilePair(rows: Float64Array[], i: number, k0: number, k1: number, j0: number, j1: number, simd?: SimdWorkspace): void {
   const r = rows[i] as Float64Array;
@@ -157,12 +165,7 @@ function updateTilePair(rows: Float64Array[], i: number, k0: number, k1: number,
     const from = simd ? simd.updatePair(i, k, j0, j1) : j0;
     const [m0, m1, m2, m3] = [r[k] as number, r[k + 1] as number, r[k + 2] as number, r[k + 3] as number];
     const [n0, n1, n2, n3] = [q[k] as number, q[k + 1] as number, q[k + 2] as number, q[k + 3] as number];
-    const [u0, u1, u2, u3] = [rows[k], rows[k + 1], rows[k + 2], rows[k + 3]] as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
+    const [u0, u1, u2, u3] = [rows[k], rows[k + 1], rows[k + 2], rows[k + 3]] as FourRows;
     for (let j = from; j < j1; j += 1) {
       const a = u0[j] as number;
       const b = u1[j] as number;
@@ -186,12 +189,7 @@ function updateTile(rows: Float64Array[], i: number, k0: number, k1: number, j0:
     const [m0, m1, m2, m3] = [r[k] as number, r[k + 1] as number, r[k + 2] as number, r[k + 3] as number];
     if (m0 === 0 && m1 === 0 && m2 === 0 && m3 === 0) continue;
     const from = simd ? simd.updateRow(i, k, j0, j1) : j0;
-    const [u0, u1, u2, u3] = [rows[k], rows[k + 1], rows[k + 2], rows[k + 3]] as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
+    const [u0, u1, u2, u3] = [rows[k], rows[k + 1], rows[k + 2], rows[k + 3]] as FourRows;
     for (let j = from; j < j1; j += 1) {
       const update =
         m0 * (u0[j] as number) + m1 * (u1[j] as number) + m2 * (u2[j] as number) + m3 * (u3[j] as number);

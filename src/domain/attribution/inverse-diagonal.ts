@@ -1,4 +1,5 @@
 import type { SimdLane, SimdWorkspace } from './simd-workspace.js';
+import { completeUpperTranspose } from './upper-transpose.js';
 
 // The inverse's diagonal is built for a block of columns per pass, so each pass over the O(n²)
 // factors does 8 times the arithmetic of a plain loop (the plain loop is memory-bound).
@@ -66,10 +67,7 @@ const HELPER_PATIENCE_MS = 2000;
 function inverseDiagonalSimd(rows: readonly Float64Array[], simd: SimdWorkspace, share?: (simd: SimdWorkspace) => void): Float64Array {
   const n = rows.length;
   const blocks = Math.ceil(n / COLUMNS);
-  for (let k = 0; k < n; k += 1) {
-    const column = simd.upperT[k] as Float64Array;
-    for (let j = 0; j <= k; j += 1) column[j] = (rows[j] as Float64Array)[k] as number;
-  }
+  completeUpperTranspose(simd);
   const { counters, blockStates } = simd;
   // A workspace's diagonal may be built again (after factoring other rows into it): nothing claimed yet.
   blockStates.fill(0);

@@ -16,7 +16,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
 import { productionNodeFlags } from './options.js';
 import { vacuumAnalyze } from './postgres.js';
-import { Cleanup, freePort, startChild, waitUntilReady } from './processes.js';
+import { Cleanup, cpuSecondsOf, freePort, startChild, waitUntilReady } from './processes.js';
 import { markEveryDealChanged, writeRefitDataset } from './refit-dataset.js';
 
 const { values } = parseArgs({
@@ -45,6 +45,7 @@ try {
   console.log(`data: ${size.deals} deals, ${size.touchpoints} touchpoints, ${size.partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}`);
 
   const figures: number[] = [];
+  const cpuFigures: number[] = [];
   for (let run = 1; run <= runs; run++) {
     await resetForRefit(options);
     // A fresh directory: the service writes a new admin key to its .env.local (the keys were deleted).
@@ -67,19 +68,33 @@ try {
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(child, `${url}/health`, 120_000);
     const key = parseDotenv(readFileSync(join(workDir, '.env.local'))).API_KEY;
+    const cpuBefore = cpuMsOf(child.pid);
     const started = performance.now();
     const answer = await fetch(`${url}/attribution-models/markov?limit=1`, { headers: { authorization: `Bearer ${key}` } });
     const ms = performance.now() - started;
+    const cpuMs = cpuMsOf(child.pid) - cpuBefore;
     if (!answer.ok) throw new Error(`GET /attribution-models/markov answered ${answer.status}: ${await answer.text()}`);
     figures.push(ms);
-    console.log(`run ${run}: ${ms.toFixed(0)} ms`);
+    cpuFigures.push(cpuMs);
+    console.log(`run ${run}: ${ms.toFixed(0)} ms (service CPU ${cpuMs.toFixed(0)} ms)`);
     child.process.kill('SIGTERM');
     await child.exited;
   }
-  const sorted = [...figures].sort((a, b) => a - b);
-  console.log(`refit through the service, ${runs} runs: min ${sorted[0]?.toFixed(0)} ms, median ${sorted[Math.floor((runs - 1) / 2)]?.toFixed(0)} ms, max ${sorted[runs - 1]?.toFixed(0)} ms`);
+  console.log(`refit through the service, ${runs} runs: ${spread(figures)}; the service's CPU (all threads): ${spread(cpuFigures)}`);
 } finally {
   await cleanup.run();
+}
+
+/** The service's CPU time so far, ms: all its threads, less moved than wall time by what else the machine runs. */
+function cpuMsOf(pid: number | undefined): number {
+  return pid === undefined ? NaN : (cpuSecondsOf(pid) ?? NaN) * 1000;
+}
+
+/** min, median and max. */
+function spread(figures: readonly number[]): string {
+  const sorted = [...figures].sort((a, b) => a - b);
+  const at = (i: number) => `${sorted[i]?.toFixed(0)} ms`;
+  return `min ${at(0)}, median ${at(Math.floor((sorted.length - 1) / 2))}, max ${at(sorted.length - 1)}`;
 }
 
 /** No fits, no API keys (the next start makes its own), every deal queued as changed for the fits; PostgreSQL vacuumed (autovacuum is off here). */

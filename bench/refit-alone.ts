@@ -3,14 +3,17 @@
  * repeated: `dist/server.js` with the production node flags, started afresh for each run on the
  * same database (the benchmark's data written straight into the tables), with the fits deleted
  * and every deal queued as changed before each run, as after seeding through the API.
- * `npx tsx bench/refit-alone.ts [--db postgres] [--runs 3] [--deals 200000] [--touchpoints 1000000] [--partners 2000] [--no-build]`.
+ * `npx tsx bench/refit-alone.ts [--db postgres] [--runs 3] [--deals 200000] [--touchpoints 1000000] [--partners 2000] [--no-build] [--compare ../other-checkout]`.
  * Build the service first (`npm run build`) or let it; PostgreSQL uses a throw-away database on
  * BENCH_DATABASE_URL, dropped at the end. Its single figure per run is what `npm run bench`'s refit row measures once.
+ * `--compare` names another checkout whose `dist/` is built: its service and this one's then take
+ * turns, run by run, on the same database, `--runs` each (this machine's speed drifts within
+ * minutes, so blocks of runs per build compare the drift as much as the builds).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseDotenv } from 'dotenv';
 import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
@@ -27,12 +30,14 @@ const { values } = parseArgs({
     touchpoints: { type: 'string' },
     partners: { type: 'string' },
     'no-build': { type: 'boolean' },
+    compare: { type: 'string' },
   },
 });
 const postgres = values.db === 'postgres';
 const runs = Number(values.runs ?? 3);
 const size = { deals: Number(values.deals ?? 200_000), touchpoints: Number(values.touchpoints ?? 1_000_000), partners: Number(values.partners ?? 2000) };
 const root = new URL('..', import.meta.url).pathname;
+const builds = values.compare === undefined ? [root] : [root, resolve(values.compare)];
 const now = Date.now();
 
 const cleanup = new Cleanup();
@@ -44,14 +49,14 @@ try {
   const options = await writeRefitDataset(cleanup, directory, { postgres, ...size, model: 'role-based', closedAt: now });
   console.log(`data: ${size.deals} deals, ${size.touchpoints} touchpoints, ${size.partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}`);
 
-  const figures: number[] = [];
-  const cpuFigures: number[] = [];
-  for (let run = 1; run <= runs; run++) {
+  const figures = new Map(builds.map((build) => [build, { wall: [] as number[], cpu: [] as number[] }]));
+  for (let run = 1; run <= runs * builds.length; run++) {
+    const build = builds[(run - 1) % builds.length] as string;
     await resetForRefit(options);
     // A fresh directory: the service writes a new admin key to its .env.local (the keys were deleted).
     const workDir = mkdtempSync(join(directory, 'run-'));
     const port = await freePort();
-    const child = startChild(cleanup, `service ${run}`, process.execPath, [...productionNodeFlags().split(/\s+/).filter(Boolean), join(root, 'dist/server.js')], {
+    const child = startChild(cleanup, `service ${run}`, process.execPath, [...productionNodeFlags().split(/\s+/).filter(Boolean), join(build, 'dist/server.js')], {
       cwd: workDir,
       env: {
         PATH: process.env.PATH,
@@ -74,13 +79,16 @@ try {
     const ms = performance.now() - started;
     const cpuMs = cpuMsOf(child.pid) - cpuBefore;
     if (!answer.ok) throw new Error(`GET /attribution-models/markov answered ${answer.status}: ${await answer.text()}`);
-    figures.push(ms);
-    cpuFigures.push(cpuMs);
-    console.log(`run ${run}: ${ms.toFixed(0)} ms (service CPU ${cpuMs.toFixed(0)} ms)`);
+    figures.get(build)?.wall.push(ms);
+    figures.get(build)?.cpu.push(cpuMs);
+    console.log(`run ${run}${builds.length > 1 ? ` (${build})` : ''}: ${ms.toFixed(0)} ms (service CPU ${cpuMs.toFixed(0)} ms)`);
     child.process.kill('SIGTERM');
     await child.exited;
   }
-  console.log(`refit through the service, ${runs} runs: ${spread(figures)}; the service's CPU (all threads): ${spread(cpuFigures)}`);
+  for (const [build, { wall, cpu }] of figures) {
+    const of = builds.length > 1 ? ` of ${build}` : '';
+    console.log(`refit through the service${of}, ${runs} runs: ${spread(wall)}; the service's CPU (all threads): ${spread(cpu)}`);
+  }
 } finally {
   await cleanup.run();
 }

@@ -167,7 +167,7 @@ describe('the fit thread', () => {
           writes += 1;
           (transient[i] as Float64Array).forEach((q, j) => (row[j] = i === j ? 1 : -q));
         });
-      const written = { ...chain, transient: writeMatrix };
+      const written = { size, toWon: chain.toWon, start: chain.start, writeMatrix };
       for (const given of [chain, written]) {
         let claimed: Promise<boolean> | undefined;
         const solution = solveAbsorbingChain(given, (help, part) => {

@@ -4,23 +4,28 @@ import { SimdWorkspace, type SharedPart, type SharedSimdWorkspace } from './simd
 
 /**
  * An absorbing Markov chain over `size` transient states with two absorbing
- * states, won and lost (lost takes whatever the rows leave over).
+ * states, won and lost (lost takes whatever the rows leave over), given by its rows, or by a
+ * function that writes the matrix the solve factorises (see {@link MatrixWriter}).
  */
-export interface AbsorbingChain {
+export type AbsorbingChain = ChainEnds & ({ transient: TransientRows } | { writeMatrix: MatrixWriter });
+
+/** Row i: the probability of stepping from transient state i to each transient state; no self-loops. */
+export type TransientRows = Float64Array[];
+
+interface ChainEnds {
   size: number;
-  /**
-   * Row i: probability of stepping from transient state i to each transient state; no self-loops.
-   * Or a function that writes `I - Q` itself (each probability negated, 1 on the diagonal) into the
-   * `size` zeroed rows it is given: the solve's own memory, so the matrix is neither copied nor
-   * passed over once more. It then writes `toWon` and `start` too, and may be called again (a
-   * solve that restarts alone, see below).
-   */
-  transient: Float64Array[] | ((rows: Float64Array[]) => void);
   /** Probability of stepping from each transient state straight to won. */
   toWon: Float64Array;
   /** Probability that the chain's first transient state is each state. */
   start: Float64Array;
 }
+
+/**
+ * Writes `I - Q` (each transition probability negated, 1 on the diagonal) into the `size` zeroed
+ * rows it is given: the solve's own memory, so the matrix is neither copied nor passed over once
+ * more. It writes `toWon` and `start` too, and may be called again (a solve that restarts alone).
+ */
+export type MatrixWriter = (rows: Float64Array[]) => void;
 
 /** What a single factorisation of `I - Q` answers for every state at once. */
 export interface ChainSolution {
@@ -59,11 +64,10 @@ export function solveAbsorbingChain(chain: AbsorbingChain, shareWork?: (work: Sh
   // The matrix lives in the SIMD kernels' memory when they are available (same bits either way).
   const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
   const rows = simd?.rows ?? Array.from({ length: size }, () => new Float64Array(size));
-  const { transient } = chain;
-  if (typeof transient === 'function') transient(rows);
+  if ('writeMatrix' in chain) chain.writeMatrix(rows);
   else {
     rows.forEach((a, i) => {
-      const row = transient[i] as Float64Array;
+      const row = chain.transient[i] as Float64Array;
       for (let j = 0; j < size; j += 1) a[j] = -(row[j] ?? 0);
       a[i] = 1;
     });

@@ -86,7 +86,7 @@ export function fitPackedMarkov(
   };
 
   let solution: ChainSolution | undefined;
-  if (n > 0) solution = solveAbsorbingChain({ size: n, transient: writeMatrix, toWon, start }, shareWork);
+  if (n > 0) solution = solveAbsorbingChain({ size: n, writeMatrix, toWon, start }, shareWork);
   else writeMatrix([]);
   const conversion = solution?.conversion ?? 0;
   const partners = ids.map((partnerId, i): MarkovPartner => {

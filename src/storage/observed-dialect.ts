@@ -167,28 +167,57 @@ const SELECTS_STAR = /(select|,)\s*("[^"]+"\.)?\*/i;
  * A pg pool whose clients are destroyed instead of returned when a query on them failed in a way
  * that leaves the connection unusable: reset, terminated by the server, or timed out client-side
  * (pg then still waits for the abandoned query's answer, and every later query would queue behind it).
+ *
+ * A client-side timeout means the server fell silent (frozen, or a network cut) at the latest when
+ * that query was sent. Idle clients last answered before then are as suspect as the one that timed
+ * out, and each would make its next request wait out the whole query timeout: they are closed when
+ * next taken from the pool, and a new connection (bounded by the shorter connect timeout) is made.
  */
 export function discardingBrokenClients(pool: pg.Pool): PostgresPool {
+  const lastAnsweredAt = new WeakMap<pg.PoolClient, number>();
+  let silentSince = Number.NEGATIVE_INFINITY;
+  const take = async () => {
+    const client = await pool.connect();
+    // A client seen for the first time has just connected: the server answered it now.
+    if (!lastAnsweredAt.has(client)) lastAnsweredAt.set(client, Date.now());
+    return client;
+  };
   return {
     end: () => pool.end(),
     async connect(): Promise<PostgresPoolClient> {
-      const client = await pool.connect();
+      let client = await take();
+      while (lastAnsweredAt.get(client)! < silentSince) {
+        client.release(new Error('idle through a silence of the server'));
+        client = await take();
+      }
+      const checkedOut = client;
       let broken: Error | undefined;
-      const noteBroken = (error: unknown) => {
-        if (breaksConnection(error)) broken ??= error as Error;
-        throw error;
-      };
       return {
         query: ((...args: Parameters<pg.PoolClient['query']>) => {
+          const sentAt = Date.now();
           const name = typeof args[0] === 'string' ? preparedStatementNames.get(args[0]) : undefined;
           const result =
             name === undefined
-              ? (client.query as (...a: unknown[]) => unknown)(...args)
-              : client.query({ name, text: args[0] as string, values: args[1] as unknown[] });
-          return result instanceof Promise ? result.catch(noteBroken) : result;
+              ? (checkedOut.query as (...a: unknown[]) => unknown)(...args)
+              : checkedOut.query({ name, text: args[0] as string, values: args[1] as unknown[] });
+          if (!(result instanceof Promise)) return result;
+          return result.then(
+            (answer: unknown) => {
+              lastAnsweredAt.set(checkedOut, Date.now());
+              return answer;
+            },
+            (error: unknown) => {
+              if (error instanceof Error && CLIENT_READ_TIMEOUT.test(error.message)) silentSince = Math.max(silentSince, sentAt);
+              if (breaksConnection(error)) broken ??= error as Error;
+              throw error;
+            },
+          );
         }) as PostgresPoolClient['query'],
-        release: () => client.release(broken),
+        release: () => checkedOut.release(broken),
       };
     },
   };
 }
+
+// pg's error when the server sent nothing within query_timeout.
+const CLIENT_READ_TIMEOUT = /^Query read timeout$/;

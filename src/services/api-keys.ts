@@ -78,13 +78,14 @@ export async function createApiKey(db: Db, input: NewApiKey, now: number, actor:
 
 /**
  * The principal for a presented key, or undefined when it is unknown or revoked. Reads only.
- * Synchronous when the key is known to be active without reading (on SQLite while nothing was
- * committed since, see the storage layer's key cache): every request asks, and most need no promise.
+ * `atOnce`: answered synchronously when the key is known to be active without reading (on SQLite
+ * while nothing was committed since, see the storage layer's key cache). Otherwise the check waits
+ * for the end of the event loop's turn and is made once for every request that arrived in it.
  */
-export function authenticateApiKey(db: Db, key: string): Principal | undefined | Promise<Principal | undefined> {
+export function authenticateApiKey(db: Db, key: string, atOnce: boolean): Principal | undefined | Promise<Principal | undefined> {
   if (!key.startsWith(KEY_PREFIX)) return undefined;
   const hash = hashApiKey(key);
-  const known = apiKeys.findCachedActiveApiKey(db, hash);
+  const known = atOnce ? apiKeys.findCachedActiveApiKey(db, hash) : undefined;
   if (known) return principalOfCached(known);
   return apiKeys.findActiveApiKeyByHash(db, hash).then((row) => row && principalOfCached(row));
 }

@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import { compileOnce } from './compiled.js';
-import { isPostgres, othersCommitVersion, type Db } from './db.js';
+import { isPostgres, othersCommitVersion, othersCommitVersionSoon, type Db } from './db.js';
 import { idListParameter, inIdList } from './json-rows.js';
 import type { ApiKeyRow } from './schema.js';
 
@@ -12,7 +12,7 @@ export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
 /**
  * Active keys found on one SQLite connection, remembered while nothing could have revoked them.
  * An entry holds only while (1) no other connection has committed to the file since it was read
- * (`othersCommitVersion`: another process, the CLI, an operator's SQL) and (2) this connection
+ * (`othersCommitVersionSoon`: another process, the CLI, an operator's SQL) and (2) this connection
  * has not written to `api_keys` since (`generation`, bumped by every write below, before its
  * commit). Either change empties it in effect, so a revocation acknowledged anywhere fails the
  * next request. Not used on PostgreSQL, where nothing as cheap can tell: keys presented together
@@ -43,11 +43,14 @@ function forgetCachedKeys(db: Db): void {
 
 /**
  * The active key with this hash when the cache can answer at once (see {@link KeyCache}), without
- * a promise: every request asks. Undefined means "not known here": call {@link findActiveApiKeyByHash}.
+ * a promise. Undefined means "not known here": call {@link findActiveApiKeyByHash}.
  */
 export function findCachedActiveApiKey(db: Db, keyHash: string): ApiKeyRow | undefined {
   const version = othersCommitVersion(db);
-  if (version === undefined) return undefined;
+  return version === undefined ? undefined : cachedKey(db, keyHash, version);
+}
+
+function cachedKey(db: Db, keyHash: string, version: number): ApiKeyRow | undefined {
   const cache = keyCacheOf(db);
   const hit = cache.byHash.get(keyHash);
   return hit && hit.version === version && hit.generation === cache.generation ? hit.row : undefined;
@@ -55,17 +58,18 @@ export function findCachedActiveApiKey(db: Db, keyHash: string): ApiKeyRow | und
 
 /**
  * The active (not revoked) key with this hash, if any. On SQLite, from memory while no write
- * could have changed it (see {@link KeyCache}); on PostgreSQL one indexed read shared with the
- * requests that present keys at the same time (see {@link KeyLookups}); otherwise one indexed read.
+ * could have changed it (see {@link KeyCache}), checked once for the requests that present keys
+ * together (`othersCommitVersionSoon`); on PostgreSQL one indexed read shared with them (see
+ * {@link KeyLookups}); otherwise one indexed read.
  */
 export async function findActiveApiKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow | undefined> {
-  const version = othersCommitVersion(db);
+  const version = isPostgres(db) ? undefined : await othersCommitVersionSoon(db);
   if (version === undefined) {
     return isPostgres(db) && !db.isTransaction ? readWithOthers(db, keyHash) : (await activeKeyByHash(db, [keyHash]))[0];
   }
+  const hit = cachedKey(db, keyHash, version);
+  if (hit) return hit;
   const cache = keyCacheOf(db);
-  const hit = cache.byHash.get(keyHash);
-  if (hit && hit.version === version && hit.generation === cache.generation) return hit.row;
   const { generation } = cache;
   const row = (await activeKeyByHash(db, [keyHash]))[0];
   // Read before the lookup: a commit in between makes the entry miss next time, never hit stale.

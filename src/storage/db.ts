@@ -149,6 +149,30 @@ export function othersCommitVersion(db: Db): number | undefined {
 }
 
 /**
+ * {@link othersCommitVersion}, read once for all who ask in the same turn of the event loop, after
+ * its I/O callbacks: the requests that arrived together. Each asker gets a number read after it
+ * asked, so it misses no commit made before its request began; the read costs about as much as
+ * a small query (SQLite takes the WAL's read lock for it), and under load one serves many requests.
+ * All resume together, in the order they asked.
+ */
+export function othersCommitVersionSoon(db: Db): Promise<number | undefined> {
+  const adapter = db.getExecutor().adapter;
+  let soon = commitVersionsSoon.get(adapter);
+  if (soon === undefined) {
+    soon = new Promise((resolve) =>
+      setImmediate(() => {
+        commitVersionsSoon.delete(adapter);
+        resolve(othersCommitVersion(db));
+      }),
+    );
+    commitVersionsSoon.set(adapter, soon);
+  }
+  return soon;
+}
+
+const commitVersionsSoon = new WeakMap<object, Promise<number | undefined>>();
+
+/**
  * better-sqlite3 with its prepared statements kept by SQL text. Kysely's driver prepares every
  * query anew, which cost 10–25 % of the CPU on the hot routes; Kysely compiles the same text for
  * the same query shape, so a small cache catches nearly all of them. Oldest entry out first.

@@ -66,6 +66,39 @@ describe.each(dialects)('a revoked key on two instances (%s)', (dialect) => {
     }
   });
 
+  it('fails a write on the other instance at once, while that instance checks the keys of writes arriving together', async () => {
+    // A write's key is checked once for every request that arrived in the same turn (on SQLite):
+    // that check must still come after the revocation, for the write sent after it.
+    let partners = 0;
+    const partner = (name: string) => ({ name, email: `writer-${partners++}@example.com` });
+    const writeKey = async (name: string) => {
+      const created = (await a.api.post('/api-keys', { name, scopes: ['write'] })).json<{ id: string; key: string }>();
+      for (const instance of [a, b]) expect((await instance.as(created.key).post('/partners', partner(name))).statusCode).toBe(201);
+      return created;
+    };
+    const revoked = await writeKey('write revoked under load');
+    const kept = await writeKey('write kept under load');
+    let loading = true;
+    let written = 0;
+    const load = (async () => {
+      while (loading) {
+        const answers = await Promise.all(Array.from({ length: 8 }, () => (written++, b.as(kept.key).post('/partners', partner('load')))));
+        for (const answer of answers) expect(answer.statusCode).toBe(201);
+      }
+    })();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await a.api.delete(`/api-keys/${revoked.id}`)).statusCode).toBe(204);
+      const [refused, accepted] = await Promise.all([b.as(revoked.key).post('/partners', partner('after the revocation')), b.as(kept.key).post('/partners', partner('next to it'))]);
+      expect(refused.statusCode).toBe(401);
+      expect(accepted.statusCode).toBe(201);
+    } finally {
+      loading = false;
+      await load;
+    }
+    expect(written).toBeGreaterThan(0);
+  });
+
   it('fails at once when the key is revoked around the service (an operator’s SQL)', async () => {
     const { id, key } = await keyInUse('revoked by sql');
     const operator: Db = createDatabase(cluster.instances[0]!.config);

@@ -12,9 +12,9 @@ export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
 /**
  * Active keys found on one SQLite connection, remembered while nothing could have revoked them.
  * An entry holds only while (1) no other connection has committed to the file since it was read
- * (`othersCommitVersionSoon`: another process, the CLI, an operator's SQL) and (2) this connection
- * has not written to `api_keys` since (`generation`, bumped by every write below, before its
- * commit). Either change empties it in effect, so a revocation acknowledged anywhere fails the
+ * (`othersCommitVersion`, read per request for reads and once per turn for writes: another
+ * process, the CLI, an operator's SQL) and (2) this connection has not written to `api_keys`
+ * since (`generation`, bumped by every write below, before its commit). Either change empties it in effect, so a revocation acknowledged anywhere fails the
  * next request. Not used on PostgreSQL, where nothing as cheap can tell: keys presented together
  * are read together there instead (see {@link KeyLookups}, and docs/decisions.md).
  */

@@ -34,6 +34,11 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure | undefin
   return undefined;
 }
 
+/** pg's error when the server sent nothing within query_timeout: it fell silent (frozen, a network cut). */
+export function isClientReadTimeout(error: unknown): boolean {
+  return error instanceof Error && !(error as { code?: unknown }).code && error.message === 'Query read timeout';
+}
+
 /** A connection that failed this way cannot be trusted with another query: close it instead. */
 export function breaksConnection(error: unknown): boolean {
   if (classifyDatabaseError(error) !== 'unavailable') return false;

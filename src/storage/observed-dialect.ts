@@ -11,7 +11,7 @@ import type {
   TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
-import { breaksConnection, type DatabaseMonitor } from './availability.js';
+import { breaksConnection, isClientReadTimeout, type DatabaseMonitor } from './availability.js';
 
 const WRITE_QUERIES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 
@@ -207,7 +207,7 @@ export function discardingBrokenClients(pool: pg.Pool): PostgresPool {
               return answer;
             },
             (error: unknown) => {
-              if (error instanceof Error && CLIENT_READ_TIMEOUT.test(error.message)) silentSince = Math.max(silentSince, sentAt);
+              if (isClientReadTimeout(error)) silentSince = Math.max(silentSince, sentAt);
               if (breaksConnection(error)) broken ??= error as Error;
               throw error;
             },
@@ -218,6 +218,3 @@ export function discardingBrokenClients(pool: pg.Pool): PostgresPool {
     },
   };
 }
-
-// pg's error when the server sent nothing within query_timeout.
-const CLIENT_READ_TIMEOUT = /^Query read timeout$/;

@@ -46,7 +46,7 @@ export const authPlugin = fp(
     // Reads are answered at once, and each then runs to its end before the next begins (resumed
     // together, fifty GET /partners kept their rows alive at once: a quarter of the CPU went to the
     // garbage collector). Writes wait for the turn's shared check, so that the writes that arrived
-    // together reach the group commit together (docs/decisions.md, "Keys").
+    // together reach the group commit together (docs/decisions.md, "Keys and access").
     app.addHook('onRequest', (request, _reply, done) => {
       const key = presentedKeyOf(request);
       if (key === undefined) return done();

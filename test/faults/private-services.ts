@@ -74,6 +74,16 @@ function processTree(pid: number): number[] {
   return tree;
 }
 
+/** A process's state letter from /proc (R running, S sleeping, T stopped, Z zombie…); undefined once it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface PrivatePostgres {
   url: string;
   port: number;
@@ -139,13 +149,29 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await exited;
   };
 
-  const signalAll = (signal: NodeJS.Signals) => {
-    for (const pid of processTree(postmaster!.pid!)) {
+  const signalAll = (signal: NodeJS.Signals, pids: readonly number[] = processTree(postmaster!.pid!)) => {
+    for (const pid of pids) {
       try {
         process.kill(pid, signal);
       } catch {
         // exited meanwhile
       }
+    }
+  };
+
+  // The postmaster first, so that it forks no backend after the listing below; then every process
+  // under it, listed again until none still runs. Listing /proc takes milliseconds, and a backend
+  // forked meanwhile (the pool reconnects under load) used to stay awake and answer: a frozen
+  // server that still served some connections, and enforced statement_timeout on them.
+  const freeze = () => {
+    const root = postmaster!.pid!;
+    signalAll('SIGSTOP', [root]);
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const running = processTree(root).filter((pid) => !['T', 'Z', 'X', undefined].includes(processState(pid)));
+      if (running.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`private PostgreSQL: processes ${running.join(', ')} did not stop`);
+      signalAll('SIGSTOP', running);
     }
   };
 
@@ -166,7 +192,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     port,
     start,
     stop,
-    freeze: () => signalAll('SIGSTOP'),
+    freeze,
     thaw: () => signalAll('SIGCONT'),
     terminateClients: async () =>
       (

@@ -14,9 +14,10 @@ export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
  * An entry holds only while (1) no other connection has committed to the file since it was read
  * (`othersCommitVersion`, read per request for reads and once per turn for writes: another
  * process, the CLI, an operator's SQL) and (2) this connection has not written to `api_keys`
- * since (`generation`, bumped by every write below, before its commit). Either change empties it in effect, so a revocation acknowledged anywhere fails the
- * next request. Not used on PostgreSQL, where nothing as cheap can tell: keys presented together
- * are read together there instead (see {@link KeyLookups}, and docs/decisions.md).
+ * since (`generation`, bumped by every write below, before its commit). Either change empties it
+ * in effect, so a revocation acknowledged anywhere fails the next request. Not used on
+ * PostgreSQL, where nothing as cheap can tell: keys presented together are read together there
+ * instead (see {@link KeyLookups}, and docs/decisions.md).
  */
 interface KeyCache {
   generation: number;

@@ -51,37 +51,36 @@ export function required(reason: string | undefined): string | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A process and its state letter from /proc (R running, S sleeping, T stopped, Z zombie…). */
+interface ProcessEntry {
+  pid: number;
+  state: string;
+}
+
 /** Every process under `pid` (the postmaster's backends and helpers), `pid` first. */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
+function processTree(pid: number): ProcessEntry[] {
+  const children = new Map<number, ProcessEntry[]>();
+  let root: ProcessEntry | undefined;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // pid (comm) state ppid …; comm may contain spaces, so read after the last ')'.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ') as [string, string];
+      const found = { pid: Number(entry), state };
+      if (found.pid === pid) root = found;
+      children.set(Number(ppid), [...(children.get(Number(ppid)) ?? []), found]);
     } catch {
       // gone meanwhile
     }
   }
-  const tree: number[] = [];
-  const visit = (id: number) => {
-    tree.push(id);
-    for (const child of children.get(id) ?? []) visit(child);
+  const tree: ProcessEntry[] = [];
+  const visit = (member: ProcessEntry) => {
+    tree.push(member);
+    for (const child of children.get(member.pid) ?? []) visit(child);
   };
-  visit(pid);
+  if (root) visit(root);
   return tree;
-}
-
-/** A process's state letter from /proc (R running, S sleeping, T stopped, Z zombie…); undefined once it is gone. */
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2);
-  } catch {
-    return undefined;
-  }
 }
 
 export interface PrivatePostgres {
@@ -149,7 +148,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await exited;
   };
 
-  const signalAll = (signal: NodeJS.Signals, pids: readonly number[] = processTree(postmaster!.pid!)) => {
+  const signalAll = (signal: NodeJS.Signals, pids: readonly number[] = processTree(postmaster!.pid!).map((member) => member.pid)) => {
     for (const pid of pids) {
       try {
         process.kill(pid, signal);
@@ -168,7 +167,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     signalAll('SIGSTOP', [root]);
     const deadline = Date.now() + 5_000;
     for (;;) {
-      const running = processTree(root).filter((pid) => !['T', 'Z', 'X', undefined].includes(processState(pid)));
+      const running = processTree(root)
+        .filter((member) => !['T', 'Z', 'X'].includes(member.state))
+        .map((member) => member.pid);
       if (running.length === 0) return;
       if (Date.now() > deadline) throw new Error(`private PostgreSQL: processes ${running.join(', ')} did not stop`);
       signalAll('SIGSTOP', running);

@@ -136,4 +136,6 @@ export async function clearDerivedData(db: Db): Promise<void> {
   await db.deleteFrom('analytics_deal_days').execute();
   await db.deleteFrom('attribution_shares').execute();
   await db.deleteFrom('attribution_results').execute();
+  // A restore may have removed deals: their paths must not outlive them.
+  await db.deleteFrom('attribution_fit_paths').execute();
 }

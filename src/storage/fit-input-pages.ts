@@ -24,30 +24,72 @@ const FIT_READ_CACHE_KIB = 2048;
 export const nextPageAfter = ([last, deals]: FitInputPageRow): string | undefined =>
   Number(deals) === DEALS_PER_PAGE && last !== null ? last : undefined;
 
-/** A page statement of the fits' read, compiled: the parameter at `afterAt` is the id the page starts after. */
-export interface CompiledFitPages {
+/** A statement of the fits' read, compiled: its text and parameters. */
+export interface CompiledStatement {
   sql: string;
   parameters: readonly unknown[];
+}
+
+/** A page statement of the fits' read, compiled: the parameter at `afterAt` is the id the page starts after. */
+export interface CompiledFitPages extends CompiledStatement {
   afterAt: number;
 }
 
+/** One range of deals as a counting thread reads it (fit-inputs.ts, `compileFitInputPages`). */
+export interface CompiledFitRead {
+  /** The range's deals whose stored path is not used: one column, the id. */
+  unstored: CompiledStatement;
+  /** Pages of the stored paths of every other deal of the range: the parameter at `unstoredAt` is the list of the unstored. */
+  stored: CompiledFitPages & { unstoredAt: number };
+  /** Pages of every deal's path in the range, from its touchpoints. */
+  fromTouchpoints: CompiledFitPages;
+  /** One page of the listed deals' paths from their touchpoints: the parameter at `idsAt` is the list. */
+  listed: CompiledStatement & { idsAt: number };
+}
+
+/** Past this many deals without a usable stored path, a range is read from touchpoints alone (one scan, not lists of ids). */
+const MOST_LISTED = 4 * DEALS_PER_PAGE;
+
 /**
- * The pages of `pages`, one after the other (each asked for while the one before is counted), read
- * through a connection opened for them and closed at the end, each page as its paths' text (empty
- * when none has a touchpoint in the window): the same texts as `streamFitInputs` over the same
- * range. PostgreSQL reads with JIT compilation off (see fit-inputs.ts, `readPostgresPage`), set
+ * The paths of one range of deals, read through a connection opened for them and closed at the
+ * end, in one snapshot (so a deal recomputed meanwhile is read once, from one side): the stored
+ * paths of the deals whose path is current, then the others' from their touchpoints; each page
+ * as its paths' text (empty when none has a touchpoint in the window), each page asked for while
+ * the one before is counted. The same lines as `streamFitInputs` over the same range, in another
+ * order. PostgreSQL reads with JIT compilation off (see fit-inputs.ts, `readPostgresPage`), set
  * once for the connection.
  *
  * @example
  * for await (const paths of readCompiledFitPages({ dbPath: 'data/app.db' }, compileFitInputPages(db, windowMs, { through: middle }))) counts.addPathLines(paths);
  */
-export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>, pages: CompiledFitPages): AsyncGenerator<string> {
+export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>, read: CompiledFitRead): AsyncGenerator<string> {
+  const reader = await openReader(database);
+  try {
+    await reader.beginSnapshot();
+    const unstored = (await reader.rows(read.unstored.sql, read.unstored.parameters)).map((row) => row[0] as string);
+    if (unstored.length > MOST_LISTED) {
+      yield* pagesOf(reader, read.fromTouchpoints);
+    } else {
+      const { unstoredAt, ...stored } = read.stored;
+      yield* pagesOf(reader, { ...stored, parameters: stored.parameters.map((value, index) => (index === unstoredAt ? reader.idList(unstored) : value)) });
+      const { sql, parameters, idsAt } = read.listed;
+      for (let at = 0; at < unstored.length; at += DEALS_PER_PAGE) {
+        const ids = unstored.slice(at, at + DEALS_PER_PAGE);
+        const [row] = await reader.rows(sql, parameters.map((value, index) => (index === idsAt ? reader.idList(ids) : value)));
+        yield (row as FitInputPageRow | undefined)?.[2] ?? '';
+      }
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The pages of `pages`, one after the other, each asked for while the one before is counted. */
+async function* pagesOf(reader: Reader, pages: CompiledFitPages): AsyncGenerator<string> {
   const parameters = [...pages.parameters];
-  const read = await openPageReader(database, pages.sql);
-  // The next page is asked for before this one is counted, so the database reads it meanwhile. Its
-  // failure is marked handled at once (it may come while this page is counted); the loop's await throws it.
+  // Its failure is marked handled at once (it may come while the page before is counted); the loop's await throws it.
   const ask = () => {
-    const page = read(parameters);
+    const page = reader.rows(pages.sql, parameters).then((rows) => rows[0] as FitInputPageRow);
     page.catch(() => undefined);
     return page;
   };
@@ -66,24 +108,39 @@ export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbP
   } finally {
     // A reader that stopped early leaves a page in flight: it is not wanted, but the connection waits for it.
     await next?.catch(() => undefined);
-    await read.close();
   }
 }
 
-interface PageReader {
-  (parameters: readonly unknown[]): Promise<FitInputPageRow>;
+interface Reader {
+  /** Starts the one snapshot every later statement reads. */
+  beginSnapshot: () => Promise<void>;
+  rows: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
+  /** A list of ids as the engine's one parameter (see json-rows.ts, `idListParameter`). */
+  idList: (ids: readonly string[]) => unknown;
+  /** Ends the snapshot and closes the connection. */
   close: () => Promise<void>;
 }
 
-async function openPageReader(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>, text: string): Promise<PageReader> {
+async function openReader(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>): Promise<Reader> {
   if (!database.databaseUrl) {
     const sqlite = openSqliteFile(database.dbPath, DEFAULT_QUERY_TIMEOUT_MS);
     // One pass in id order re-reads only the index's upper levels, which 2 MB holds. The service's
     // 16 MB cache would cost this connection the first touch of every page of it: about 60 ms a
     // thread of a 200,000-deal refit (docs/benchmark.md).
     sqlite.pragma(`cache_size = -${FIT_READ_CACHE_KIB}`);
-    const statement = sqlite.prepare(text).raw(true);
-    return Object.assign(async (parameters: readonly unknown[]) => statement.get(...parameters) as FitInputPageRow, { close: async () => void sqlite.close() });
+    const statements = new Map<string, { all: (...parameters: unknown[]) => unknown[] }>();
+    const prepared = (text: string) => {
+      let statement = statements.get(text);
+      if (statement === undefined) statements.set(text, (statement = sqlite.prepare(text).raw(true)));
+      return statement;
+    };
+    return {
+      // A deferred transaction: its snapshot is taken by the first read and kept to the end.
+      beginSnapshot: async () => void sqlite.exec('begin'),
+      rows: async (text, parameters) => prepared(text).all(...parameters) as unknown[][],
+      idList: (ids) => JSON.stringify(ids),
+      close: async () => void sqlite.close(),
+    };
   }
   const client = new (loadPg().Client)(postgresConnectionConfig(database, DEFAULT_QUERY_TIMEOUT_MS));
   // A connection that breaks fails the query in flight; unheard, its 'error' event would end the thread.
@@ -95,8 +152,11 @@ async function openPageReader(database: Pick<DatabaseOptions, 'dbPath' | 'databa
     await client.end();
     throw error;
   }
-  return Object.assign(
-    async (parameters: readonly unknown[]) => (await client.query<FitInputPageRow>({ text, values: [...parameters], rowMode: 'array' })).rows[0] as FitInputPageRow,
-    { close: () => client.end() },
-  );
+  return {
+    beginSnapshot: async () => void (await client.query('begin transaction isolation level repeatable read, read only')),
+    rows: async (text, parameters) => (await client.query<unknown[]>({ text, values: [...parameters], rowMode: 'array' })).rows,
+    idList: (ids) => [...ids],
+    // Closing the connection ends its read-only transaction.
+    close: () => client.end(),
+  };
 }

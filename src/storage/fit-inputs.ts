@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { PATH_LINES } from '../domain/attribution/index.js';
 import { isPostgres, readSqliteRaw, type Db } from './db.js';
-import { DEALS_PER_PAGE, nextPageAfter, type CompiledFitPages, type FitInputPageRow } from './fit-input-pages.js';
+import { DEALS_PER_PAGE, nextPageAfter, type CompiledFitPages, type CompiledFitRead, type FitInputPageRow } from './fit-input-pages.js';
+import { inIdList, notInIdList } from './json-rows.js';
 
 /** A slice of the deals by id: those after `after` ('' for the first), up to and including `through` (none: to the last). */
 export interface DealRange {
@@ -54,21 +55,72 @@ async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
 }
 
 /**
- * The page statement of {@link streamFitInputs} over `range`, compiled, for reading on a connection
- * without Kysely (`readCompiledFitPages`, a refit's counting thread).
+ * How a refit's counting thread reads the deals of `range` (`readCompiledFitPages`), compiled for
+ * a connection without Kysely: in one snapshot, the deals whose stored path it cannot use (none
+ * stored with this window, or a change pending), then the stored paths of all the others a page at
+ * a time, and the listed deals' paths from their touchpoints. Together: every deal once, the same
+ * lines as {@link streamFitInputs} (test/data-driven/fit-paths.test.ts). When many are listed (a
+ * database written around the service, or just migrated), every path is read from touchpoints.
  *
  * @example
- * const pages = compileFitInputPages(db, 90 * MS_PER_DAY, { after: middle });
+ * const read = compileFitInputPages(db, 90 * MS_PER_DAY, { after: middle });
  */
-export function compileFitInputPages(db: Db, windowMs: number | null, range: DealRange): CompiledFitPages {
-  const compiled = pageQuery(db, windowMs, PAGE_START, range.through).compile();
-  const afterAt = compiled.parameters.indexOf(PAGE_START);
-  const parameters = compiled.parameters.map((value) => (value === PAGE_START ? (range.after ?? '') : value));
-  return { sql: compiled.sql, parameters, afterAt };
+export function compileFitInputPages(db: Db, windowMs: number | null, range: DealRange): CompiledFitRead {
+  const after = range.after ?? '';
+  const unstored = db
+    .selectFrom('deals as d')
+    .leftJoin('attribution_fit_paths as p', (join) => join.onRef('p.deal_id', '=', 'd.id').on(sameWindow('p.window_ms', windowMs)))
+    .select('d.id')
+    .where('d.id', '>', after)
+    .$if(range.through !== undefined, (query) => query.where('d.id', '<=', range.through!))
+    .where((eb) => eb.or([eb('p.deal_id', 'is', null), eb('d.id', 'in', eb.selectFrom('attribution_pending').select('deal_id'))]))
+    .compile();
+  const listed = linesPage(db, touchpointLines(db, windowMs).where(inIdList(db, 'd.id', PAGE_START)), 'id').compile();
+  return {
+    unstored: { sql: unstored.sql, parameters: unstored.parameters },
+    stored: keysetPages(storedPageQuery(db, windowMs, PAGE_START, range.through), after),
+    fromTouchpoints: keysetPages(pageQuery(db, windowMs, PAGE_START, range.through), after),
+    listed: { sql: listed.sql, parameters: listed.parameters, idsAt: listed.parameters.indexOf(PAGE_START) },
+  };
 }
 
-/** Where the statement's `after` parameter stands, found by a value no deal id has (ids are letters, digits and `_ - . :`). */
+function keysetPages(query: { compile: () => { sql: string; parameters: readonly unknown[] } }, after: string): CompiledFitPages & { unstoredAt: number } {
+  const compiled = query.compile();
+  const afterAt = compiled.parameters.indexOf(PAGE_START);
+  const parameters = compiled.parameters.map((value) => (value === PAGE_START ? after : value));
+  return { sql: compiled.sql, parameters, afterAt, unstoredAt: compiled.parameters.indexOf(UNSTORED) };
+}
+
+/** Where a statement's `after` parameter (or list of ids) stands, found by a value no deal id has (ids are letters, digits and `_ - . :`). */
 const PAGE_START = '\u0000page start';
+
+/** A stored path's window is the one the fits cut with (an integer, or null for none). */
+const sameWindow = (column: 'p.window_ms', windowMs: number | null) =>
+  windowMs === null ? sql<boolean>`${sql.ref(column)} is null` : sql<boolean>`${sql.ref(column)} = ${windowMs}`;
+
+/** Where the stored pages' list of the range's unstored deals stands (as `PAGE_START`). */
+const UNSTORED = '\u0000unstored';
+
+/**
+ * A page of stored paths (`attribution_fit_paths`) after `after`: those cut with this window,
+ * without the empty ones (no touchpoint in the window: no line), and without the deals listed as
+ * unstored, pending ones included (the list, read once, spares each page a look at the queue, a
+ * scan of its dead rows on a PostgreSQL table not vacuumed since the last drains).
+ */
+function storedPageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
+  const mark = sql<string>`case when p.won = 1 then ${sql.lit(PATH_LINES.won)} else ${sql.lit(PATH_LINES.lost)} end`;
+  const lines = db
+    .selectFrom('attribution_fit_paths as p')
+    .select(['p.deal_id', sql<string>`${mark} || p.path`.as('line')])
+    .where('p.deal_id', '>', after)
+    .$if(through !== undefined, (query) => query.where('p.deal_id', '<=', through!))
+    .where(sameWindow('p.window_ms', windowMs))
+    .where('p.path', '<>', '')
+    .where(notInIdList(db, 'p.deal_id', UNSTORED))
+    .orderBy('p.deal_id')
+    .limit(DEALS_PER_PAGE);
+  return linesPage(db, lines, 'deal_id');
+}
 
 /**
  * A page of {@link streamFitInputs}: the deals after `after` (up to `through`), each as its path's
@@ -76,31 +128,38 @@ const PAGE_START = '\u0000page start';
  * (test/hardening/events-deal-path-migration.test.ts).
  */
 export function pageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
-  const joined = isPostgres(db) ? sql.raw('string_agg') : sql.raw('group_concat');
-  let deals = db
-    .selectFrom('deals as d')
-    .select((eb) => {
-      let touchpoints = eb.selectFrom('events as e').whereRef('e.deal_id', '=', 'd.id');
-      // closed_at − timestamp ≤ windowMs, in integers, as a range of the index.
-      if (windowMs !== null) touchpoints = touchpoints.where(sql<boolean>`e.timestamp >= d.closed_at - ${windowMs}`);
-      // Both engines would sort each deal's rows again for an ordered aggregate (`string_agg(… order
-      // by …)`, `group_concat(… order by …)`), although the index gives them in that order. Fed
-      // from an ordered subquery, which neither flattens away, the aggregate takes them as they
-      // come: the same strings, without the per-deal sort (docs/decisions.md).
-      const path = eb
-        .selectFrom(touchpoints.select('e.partner_id').orderBy('e.timestamp').orderBy('e.seq').as('ordered'))
-        .select(sql<string | null>`${joined}(ordered.partner_id, ${sql.lit(PATH_LINES.partner)})`.as('path'));
-      // A deal without a path has a null line, which the page's aggregate leaves out.
-      const mark = sql<string>`case when d.status = 'won' then ${sql.lit(PATH_LINES.won)} else ${sql.lit(PATH_LINES.lost)} end`;
-      return ['d.id', sql<string | null>`${mark} || (${path})`.as('line')];
-    })
-    .where('d.id', '>', after);
+  let deals = touchpointLines(db, windowMs).where('d.id', '>', after);
   if (through !== undefined) deals = deals.where('d.id', '<=', through);
-  // max(id) is the last id in the page's own order (the same collation orders and compares).
+  return linesPage(db, deals.orderBy('d.id').limit(DEALS_PER_PAGE), 'id');
+}
+
+/** Every deal's line (`id`, `line`) gathered from its touchpoints, the lookback window applied. */
+function touchpointLines(db: Db, windowMs: number | null) {
+  const joined = isPostgres(db) ? sql.raw('string_agg') : sql.raw('group_concat');
+  return db.selectFrom('deals as d').select((eb) => {
+    let touchpoints = eb.selectFrom('events as e').whereRef('e.deal_id', '=', 'd.id');
+    // closed_at − timestamp ≤ windowMs, in integers, as a range of the index.
+    if (windowMs !== null) touchpoints = touchpoints.where(sql<boolean>`e.timestamp >= d.closed_at - ${windowMs}`);
+    // Both engines would sort each deal's rows again for an ordered aggregate (`string_agg(… order
+    // by …)`, `group_concat(… order by …)`), although the index gives them in that order. Fed
+    // from an ordered subquery, which neither flattens away, the aggregate takes them as they
+    // come: the same strings, without the per-deal sort (docs/decisions.md).
+    const path = eb
+      .selectFrom(touchpoints.select('e.partner_id').orderBy('e.timestamp').orderBy('e.seq').as('ordered'))
+      .select(sql<string | null>`${joined}(ordered.partner_id, ${sql.lit(PATH_LINES.partner)})`.as('path'));
+    // A deal without a path has a null line, which the page's aggregate leaves out.
+    const mark = sql<string>`case when d.status = 'won' then ${sql.lit(PATH_LINES.won)} else ${sql.lit(PATH_LINES.lost)} end`;
+    return ['d.id', sql<string | null>`${mark} || (${path})`.as('line')];
+  });
+}
+
+/** The lines of `lines` as one page row: its last id (the page's own order and collation), its count and its lines joined. */
+function linesPage<Id extends 'id' | 'deal_id'>(db: Db, lines: { as: (alias: 'page') => unknown }, id: Id) {
+  const joined = isPostgres(db) ? sql.raw('string_agg') : sql.raw('group_concat');
   return db
-    .selectFrom(deals.orderBy('d.id').limit(DEALS_PER_PAGE).as('page'))
+    .selectFrom(lines.as('page') as never)
     .select([
-      sql<string | null>`max(page.id)`.as('last'),
+      sql<string | null>`max(${sql.ref(`page.${id}`)})`.as('last'),
       sql<number>`count(*)`.as('deals'),
       sql<string | null>`${joined}(page.line, ${sql.lit(PATH_LINES.line)})`.as('paths'),
     ]);

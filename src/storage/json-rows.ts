@@ -32,6 +32,11 @@ export function inIdList(db: Db, column: string, ids: unknown): RawBuilder<SqlBo
   return isPostgres(db) ? sql`${sql.ref(column)} = any(cast(${ids} as text[]))` : sql`${sql.ref(column)} in (select value from json_each(${ids}))`;
 }
 
+/** `column not in (the listed ids)`: the negation of {@link inIdList}, with the list looked up by hash on both engines. */
+export function notInIdList(db: Db, column: string, ids: unknown): RawBuilder<SqlBool> {
+  return sql`not (${inIdList(db, column, ids)})`;
+}
+
 /** The listed ids as a table of one column, `value`, in the list's order: the source of an `insert … select`. */
 export function idListTable(db: Db, ids: unknown): RawBuilder<{ value: string }> {
   return isPostgres(db) ? sql`(select value from unnest(cast(${ids} as text[])) as list(value))` : sql`(select value from json_each(${ids}))`;

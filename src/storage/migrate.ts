@@ -10,6 +10,7 @@ import { fitChangeOrderMigration } from './migrations/0007-fit-change-order.js';
 import { partnerDaysMigration } from './migrations/0008-partner-days.js';
 import { eventsDealPathMigration } from './migrations/0009-events-deal-path.js';
 import { fitJsonLz4Migration } from './migrations/0010-fit-json-lz4.js';
+import { fitPathsMigration } from './migrations/0011-fit-paths.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -24,6 +25,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0008-partner-days': partnerDaysMigration(dialect),
     '0009-events-deal-path': eventsDealPathMigration(),
     '0010-fit-json-lz4': fitJsonLz4Migration(dialect),
+    '0011-fit-paths': fitPathsMigration(dialect),
   };
 }
 

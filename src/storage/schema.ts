@@ -15,6 +15,7 @@ export interface Database {
   attribution_fits: AttributionFitsTable;
   attribution_fit_pending: AttributionFitPendingTable;
   attribution_fit_change_counter: AttributionFitChangeCounterTable;
+  attribution_fit_paths: AttributionFitPathsTable;
   attribution_shares: AttributionSharesTable;
   analytics_deal_days: AnalyticsDealDaysTable;
   analytics_partner_months: AnalyticsPartnerMonthsTable;
@@ -130,6 +131,21 @@ export interface AttributionFitPendingTable {
 /** SQLite: the last change number given out (one row). PostgreSQL uses the sequence `attribution_fit_change_seq`. */
 export interface AttributionFitChangeCounterTable {
   last_seq: number;
+}
+
+/**
+ * A deal's path as the fits read it (`PATH_LINES`' partners of one line), written with its result
+ * by every recomputation of the deal, won or lost. Trusted by a refit only while the deal is not
+ * pending and the window is the one it fits with; otherwise it reads the deal's touchpoints.
+ */
+export interface AttributionFitPathsTable {
+  deal_id: string;
+  /** 1 won, 0 lost. */
+  won: number;
+  /** The lookback window the path was cut with (ms, `fitWindowMs`); null: none. */
+  window_ms: number | null;
+  /** The partners of the touchpoints inside the window, oldest first, joined by `PATH_LINES.partner`; '' when none. */
+  path: string;
 }
 
 /**

@@ -28,7 +28,7 @@ parentPort?.on('message', (request: FitThreadRequest) => {
 
 async function perform(job: FitThreadJob): Promise<{ answer: FitThreadResult; transfer: ArrayBuffer[] }> {
   if (job.kind === 'count') {
-    const counts = await countFitInputPages(readCompiledFitPages(job.database, job.pages));
+    const counts = await countFitInputPages(readCompiledFitPages(job.database, job.read));
     const arrays = [counts.transitions, counts.pathsPerPartner, counts.coalitionSizes, counts.coalitionMembers, counts.coalitionWon, counts.coalitionLost];
     return { answer: { counts }, transfer: arrays.map((array) => array.buffer as ArrayBuffer) };
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FitCountsSnapshot, PackedMarkovFit, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
 import type { DatabaseOptions } from '../../storage/drivers.js';
-import type { CompiledFitPages } from '../../storage/fit-input-pages.js';
+import type { CompiledFitRead } from '../../storage/fit-input-pages.js';
 
 /**
  * Runs a refit's heavy work on two worker threads, so the instance keeps answering requests
@@ -36,7 +36,7 @@ export interface MarkovHandover {
 }
 
 export type FitThreadJob =
-  | { kind: 'count'; database: ThreadDatabase; pages: CompiledFitPages }
+  | { kind: 'count'; database: ThreadDatabase; read: CompiledFitRead }
   | { kind: 'markov' | 'shapley'; counts: FitCountsSnapshot[]; version: number };
 
 /** The database a counting thread opens a connection of its own to (a SQLite file, or PostgreSQL's URL and schema). */
@@ -154,10 +154,10 @@ export function prepareFitThreads(): void {
  * @example
  * const [first, second] = await countOnThreads({ dbPath: 'data/app.db' }, [compileFitInputPages(db, windowMs, { through: middle }), compileFitInputPages(db, windowMs, { after: middle })]);
  */
-export async function countOnThreads(database: ThreadDatabase, reads: readonly CompiledFitPages[]): Promise<FitCountsSnapshot[]> {
+export async function countOnThreads(database: ThreadDatabase, reads: readonly CompiledFitRead[]): Promise<FitCountsSnapshot[]> {
   return Promise.all(
-    reads.map(async (pages, t) => {
-      const answer = await (threads[t] as FitThread).run({ kind: 'count', database, pages }, []);
+    reads.map(async (read, t) => {
+      const answer = await (threads[t] as FitThread).run({ kind: 'count', database, read }, []);
       return (answer as { counts: FitCountsSnapshot }).counts;
     }),
   );

@@ -1,6 +1,6 @@
-import { isDataDrivenModel, type AttributionOutcome } from '../../domain/attribution/index.js';
+import { dealPath, isDataDrivenModel, PATH_LINES, type AttributionOutcome } from '../../domain/attribution/index.js';
 import { addDealDayDeltas, addPartnerDayDeltas, addPartnerMonthDeltas, addPartnerYearDeltas } from '../../storage/analytics-rollups.js';
-import { listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
+import { listTouchpointsForDeals, type TouchpointRow } from '../../storage/attribution-inputs.js';
 import {
   findDealsWithResults,
   findShareRows,
@@ -13,11 +13,13 @@ import {
 import type { PendingDeal } from '../../storage/attribution-pending.js';
 import { chunks } from '../../storage/chunks.js';
 import type { Db } from '../../storage/db.js';
-import type { AttributionShareRow, DealRow } from '../../storage/schema.js';
+import { storeFitPaths } from '../../storage/fit-paths.js';
+import type { AttributionFitPathsTable, AttributionShareRow, DealRow } from '../../storage/schema.js';
 import { adjustBookedDeals } from '../payouts/adjustments.js';
 import { rollupDeltas, type ResultContribution } from '../analytics/deltas.js';
 import type { ServiceContext } from '../context.js';
-import { computeAttribution, groupByDeal, ownModelOf } from './compute.js';
+import { computeAttribution, groupByDeal, ownModelOf, toTouchpoint } from './compute.js';
+import { fitWindowMs } from './fit-input-counts.js';
 import { FitsOutdatedError, type CurrentFits } from './fit-cache.js';
 import { fitsMatch } from './fits.js';
 import { ATTRIBUTION_SETTINGS_KEY, parseAttributionSettings, type StoredAttributionSettings } from './settings-values.js';
@@ -67,8 +69,8 @@ async function recomputeFound(
   now: number,
 ) {
   const previous = await storedResults(db, found);
-  const won = found.filter(({ deal }) => deal.status === 'won').map(({ deal }) => deal);
-  const touchpoints = groupByDeal(won.length > 0 ? await listTouchpointsForDeals(db, won.map((deal) => deal.id)) : []);
+  // Lost deals too: their paths count in the fits.
+  const touchpoints = groupByDeal(await listTouchpointsForDeals(db, found.map(({ deal }) => deal.id)));
   const writes: ResultWrite[] = [];
   const added: ResultContribution[] = [];
   for (const { deal } of found) {
@@ -85,6 +87,7 @@ async function recomputeFound(
     }
   }
   await writeResults(db, writes);
+  await storeFitPaths(db, found.map(({ deal }) => fitPathOf(deal, touchpoints.get(deal.id) ?? [], settings)));
   // In the same transaction as the results: no reader sees a moved payout without its adjustment.
   const payouts = new Map(writes.map((write) => [write.dealId, write.shares.map(payoutOf)]));
   await adjustBookedDeals(db, found.map(({ deal }) => ({ deal, payouts: payouts.get(deal.id) ?? [] })), reasons, now);
@@ -96,6 +99,13 @@ async function recomputeFound(
   await addPartnerMonthDeltas(db, deltas.partnerMonths);
   await addPartnerDayDeltas(db, deltas.partnerDays);
   await addPartnerYearDeltas(db, deltas.partnerYears);
+}
+
+/** The deal's path as the fits read it, cut with the settings' window (see fit-inputs.ts). */
+function fitPathOf(deal: DealRow, touchpoints: readonly TouchpointRow[], settings: StoredAttributionSettings): AttributionFitPathsTable {
+  const won = deal.status === 'won';
+  const { partners } = dealPath({ closedAt: deal.closed_at, won }, touchpoints.map(toTouchpoint), settings.lookback_days);
+  return { deal_id: deal.id, won: won ? 1 : 0, window_ms: fitWindowMs(settings.lookback_days), path: partners.join(PATH_LINES.partner) };
 }
 
 function resultWrite(

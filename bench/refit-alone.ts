@@ -1,9 +1,11 @@
 /**
  * The service's first `GET /attribution-models/markov` after a bulk import, measured alone and
  * repeated: `dist/server.js` with the production node flags, started afresh for each run on the
- * same database (the benchmark's data written straight into the tables), with the fits deleted
- * and every deal queued as changed before each run, as after seeding through the API.
- * `npx tsx bench/refit-alone.ts [--db postgres] [--runs 3] [--deals 200000] [--touchpoints 1000000] [--partners 2000] [--no-build] [--compare ../other-checkout]`.
+ * same database (the benchmark's data written straight into the tables, then every deal's result
+ * and fit path computed by the service's own recomputation), with the fits deleted and every deal
+ * queued as changed before each run, as after seeding through the API. `--unstored`: no result or
+ * fit path computed, as after an import around the service (the refit reads every touchpoint).
+ * `npx tsx bench/refit-alone.ts [--db postgres] [--runs 3] [--deals 200000] [--touchpoints 1000000] [--partners 2000] [--unstored] [--no-build] [--compare ../other-checkout]`.
  * Build the service first (`npm run build`) or let it; PostgreSQL uses a throw-away database on
  * BENCH_DATABASE_URL, dropped at the end. Its single figure per run is what `npm run bench`'s refit row measures once.
  * `--compare` names another checkout whose `dist/` is built: its service and this one's then take
@@ -16,6 +18,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseDotenv } from 'dotenv';
+import { FitCache } from '../src/services/attribution/fit-cache.js';
+import { rebuildAttributionData } from '../src/services/attribution/rebuild.js';
 import { createDatabase, type Db, type DatabaseOptions } from '../src/storage/db.js';
 import { productionNodeFlags } from './options.js';
 import { vacuumAnalyze } from './postgres.js';
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     partners: { type: 'string' },
     'no-build': { type: 'boolean' },
     compare: { type: 'string' },
+    unstored: { type: 'boolean' },
   },
 });
 const postgres = values.db === 'postgres';
@@ -47,7 +52,8 @@ try {
   const directory = mkdtempSync(join(tmpdir(), 'refit-alone-'));
   cleanup.removeDirectoryLater(directory);
   const options = await writeRefitDataset(cleanup, directory, { postgres, ...size, model: 'role-based', closedAt: now });
-  console.log(`data: ${size.deals} deals, ${size.touchpoints} touchpoints, ${size.partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}`);
+  if (!values.unstored) await computeEveryResult(options);
+  console.log(`data: ${size.deals} deals, ${size.touchpoints} touchpoints, ${size.partners} partners on ${postgres ? 'PostgreSQL' : 'SQLite'}${values.unstored ? ', no result or path stored' : ''}`);
 
   const figures = new Map(builds.map((build) => [build, { wall: [] as number[], cpu: [] as number[] }]));
   for (let run = 1; run <= runs * builds.length; run++) {
@@ -103,6 +109,16 @@ function spread(figures: readonly number[]): string {
   const sorted = [...figures].sort((a, b) => a - b);
   const at = (i: number) => `${sorted[i]?.toFixed(0)} ms`;
   return `min ${at(0)}, median ${at(Math.floor((sorted.length - 1) / 2))}, max ${at(sorted.length - 1)}`;
+}
+
+/** Every deal's result and fit path, as the service's drain computes them after seeding through the API. */
+async function computeEveryResult(options: DatabaseOptions): Promise<void> {
+  const db: Db = createDatabase({ ...options, databaseQueryTimeoutMs: 600_000 });
+  try {
+    await rebuildAttributionData({ db, now: () => now, defaultModel: 'role-based', fits: new FitCache() });
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** No fits, no API keys (the next start makes its own), every deal queued as changed for the fits; PostgreSQL vacuumed (autovacuum is off here). */

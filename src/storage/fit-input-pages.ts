@@ -35,29 +35,31 @@ export interface CompiledFitPages extends CompiledStatement {
   afterAt: number;
 }
 
+/** A compiled statement with a list of ids as its parameter at `listedAt`. */
+export type CompiledListStatement = CompiledStatement & { listedAt: number };
+
 /** One range of deals as a counting thread reads it (fit-inputs.ts, `compileFitInputPages`). */
 export interface CompiledFitRead {
-  /** The range's deals whose stored path is not used: one column, the id. */
-  unstored: CompiledStatement;
-  /** Pages of the stored paths of every other deal of the range: the parameter at `unstoredAt` is the list of the unstored. */
-  stored: CompiledFitPages & { unstoredAt: number };
-  /** Pages of every deal's path in the range, from its touchpoints. */
-  fromTouchpoints: CompiledFitPages;
-  /** One page of the listed deals' paths from their touchpoints: the parameter at `idsAt` is the list. */
-  listed: CompiledStatement & { idsAt: number };
+  /** The range's pending deals: one column, the id. */
+  pending: CompiledStatement;
+  /** Pages of the stored paths of the deals not listed. */
+  stored: CompiledFitPages & { listedAt: number };
+  /** How many deals the range holds: one row, one column. */
+  dealCount: CompiledStatement;
+  /** The range's deals with no path stored with this window, but not the listed ones: one column, the id. */
+  missing: CompiledListStatement;
+  /** One page of the listed deals' paths from their touchpoints. */
+  listed: CompiledListStatement;
 }
-
-/** Past this many deals without a usable stored path, a range is read from touchpoints alone (one scan, not lists of ids). */
-const MOST_LISTED = 4 * DEALS_PER_PAGE;
 
 /**
  * The paths of one range of deals, read through a connection opened for them and closed at the
- * end, in one snapshot (so a deal recomputed meanwhile is read once, from one side): the stored
- * paths of the deals whose path is current, then the others' from their touchpoints; each page
- * as its paths' text (empty when none has a touchpoint in the window), each page asked for while
- * the one before is counted. The same lines as `streamFitInputs` over the same range, in another
- * order. PostgreSQL reads with JIT compilation off (see fit-inputs.ts, `readPostgresPage`), set
- * once for the connection.
+ * end, in one snapshot, so that a deal recomputed meanwhile is read once, from one side (see
+ * `compileFitInputPages`): the stored paths of the deals whose path is current, then the others'
+ * from their touchpoints; each page as its paths' text (empty when none has a touchpoint in the
+ * window), each stored page asked for while the one before is counted. The same lines as
+ * `streamFitInputs` over the same range, in another order. PostgreSQL reads with JIT compilation
+ * off (see fit-inputs.ts, `readPostgresPage`), set once for the connection.
  *
  * @example
  * for await (const paths of readCompiledFitPages({ dbPath: 'data/app.db' }, compileFitInputPages(db, windowMs, { through: middle }))) counts.addPathLines(paths);
@@ -66,26 +68,27 @@ export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbP
   const reader = await openReader(database);
   try {
     await reader.beginSnapshot();
-    const unstored = (await reader.rows(read.unstored.sql, read.unstored.parameters)).map((row) => row[0] as string);
-    if (unstored.length > MOST_LISTED) {
-      yield* pagesOf(reader, read.fromTouchpoints);
-    } else {
-      const { unstoredAt, ...stored } = read.stored;
-      yield* pagesOf(reader, { ...stored, parameters: stored.parameters.map((value, index) => (index === unstoredAt ? reader.idList(unstored) : value)) });
-      const { sql, parameters, idsAt } = read.listed;
-      for (let at = 0; at < unstored.length; at += DEALS_PER_PAGE) {
-        const ids = unstored.slice(at, at + DEALS_PER_PAGE);
-        const [row] = await reader.rows(sql, parameters.map((value, index) => (index === idsAt ? reader.idList(ids) : value)));
-        yield (row as FitInputPageRow | undefined)?.[2] ?? '';
-      }
+    const ids = async (statement: CompiledStatement) => (await reader.rows(statement.sql, statement.parameters)).map((row) => row[0] as string);
+    const withList = (statement: CompiledStatement & { listedAt: number }, list: readonly string[]) =>
+      statement.parameters.map((value, index) => (index === statement.listedAt ? reader.idList(list) : value));
+    const pending = await ids(read.pending);
+    let stored = 0;
+    yield* pagesOf(reader, { ...read.stored, parameters: withList(read.stored, pending) }, (deals) => (stored += deals));
+    const [[deals] = []] = await reader.rows(read.dealCount.sql, read.dealCount.parameters);
+    // Short of the count: some deals have no path stored with this window.
+    const missing = stored + pending.length === Number(deals) ? [] : await ids({ ...read.missing, parameters: withList(read.missing, pending) });
+    const listed = [...pending, ...missing];
+    for (let at = 0; at < listed.length; at += DEALS_PER_PAGE) {
+      const [row] = await reader.rows(read.listed.sql, withList(read.listed, listed.slice(at, at + DEALS_PER_PAGE)));
+      yield (row as FitInputPageRow | undefined)?.[2] ?? '';
     }
   } finally {
     await reader.close();
   }
 }
 
-/** The pages of `pages`, one after the other, each asked for while the one before is counted. */
-async function* pagesOf(reader: Reader, pages: CompiledFitPages): AsyncGenerator<string> {
+/** The pages of `pages`, one after the other, each asked for while the one before is counted; `onPage` is told each page's count of deals. */
+async function* pagesOf(reader: Reader, pages: CompiledFitPages, onPage: (deals: number) => void): AsyncGenerator<string> {
   const parameters = [...pages.parameters];
   // Its failure is marked handled at once (it may come while the page before is counted); the loop's await throws it.
   const ask = () => {
@@ -97,6 +100,7 @@ async function* pagesOf(reader: Reader, pages: CompiledFitPages): AsyncGenerator
   try {
     while (next !== undefined) {
       const page = await next;
+      onPage(Number(page[1]));
       const after = nextPageAfter(page);
       next = undefined;
       if (after !== undefined) {

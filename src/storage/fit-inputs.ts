@@ -56,39 +56,50 @@ async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
 
 /**
  * How a refit's counting thread reads the deals of `range` (`readCompiledFitPages`), compiled for
- * a connection without Kysely: in one snapshot, the deals whose stored path it cannot use (none
- * stored with this window, or a change pending), then the stored paths of all the others a page at
- * a time, and the listed deals' paths from their touchpoints. Together: every deal once, the same
- * lines as {@link streamFitInputs} (test/data-driven/fit-paths.test.ts). When many are listed (a
- * database written around the service, or just migrated), every path is read from touchpoints.
+ * a connection without Kysely, all in one snapshot: the pending deals (their stored path may
+ * predate their change), then the stored paths of all the others a page at a time, then the count
+ * of the range's deals. When the pages and the pending deals make up that count, every other deal
+ * had its path stored with this window; otherwise the deals missing from both are listed too (a
+ * database written around the service, just migrated, or cut with another window). The listed
+ * deals' paths are then gathered from their touchpoints. Together: every deal once, the same
+ * lines as {@link streamFitInputs} (test/data-driven/fit-paths.test.ts).
  *
  * @example
  * const read = compileFitInputPages(db, 90 * MS_PER_DAY, { after: middle });
  */
 export function compileFitInputPages(db: Db, windowMs: number | null, range: DealRange): CompiledFitRead {
   const after = range.after ?? '';
-  const unstored = db
+  const inRange = (column: string) =>
+    range.through === undefined
+      ? sql<boolean>`${sql.ref(column)} > ${after}`
+      : sql<boolean>`${sql.ref(column)} > ${after} and ${sql.ref(column)} <= ${range.through}`;
+  const pending = db.selectFrom('attribution_pending as q').innerJoin('deals as d', 'd.id', 'q.deal_id').select('q.deal_id').where(inRange('q.deal_id')).compile();
+  const dealCount = db.selectFrom('deals as d').select(sql<number>`count(*)`.as('deals')).where(inRange('d.id')).compile();
+  // The range stated for the stored paths too: PostgreSQL does not carry it into the subquery.
+  const missing = db
     .selectFrom('deals as d')
-    .leftJoin('attribution_fit_paths as p', (join) => join.onRef('p.deal_id', '=', 'd.id').on(sameWindow('p.window_ms', windowMs)))
     .select('d.id')
-    .where('d.id', '>', after)
-    .$if(range.through !== undefined, (query) => query.where('d.id', '<=', range.through!))
-    .where((eb) => eb.or([eb('p.deal_id', 'is', null), eb('d.id', 'in', eb.selectFrom('attribution_pending').select('deal_id'))]))
+    .where(inRange('d.id'))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('attribution_fit_paths as p').select('p.deal_id').whereRef('p.deal_id', '=', 'd.id').where(sameWindow('p.window_ms', windowMs)).where(inRange('p.deal_id')))),
+    )
+    .where(notInIdList(db, 'd.id', LISTED))
     .compile();
-  const listed = linesPage(db, touchpointLines(db, windowMs).where(inIdList(db, 'd.id', PAGE_START)), 'id').compile();
+  const listed = linesPage(db, touchpointLines(db, windowMs).where(inIdList(db, 'd.id', LISTED)), 'id').compile();
   return {
-    unstored: { sql: unstored.sql, parameters: unstored.parameters },
+    pending: { sql: pending.sql, parameters: pending.parameters },
     stored: keysetPages(storedPageQuery(db, windowMs, PAGE_START, range.through), after),
-    fromTouchpoints: keysetPages(pageQuery(db, windowMs, PAGE_START, range.through), after),
-    listed: { sql: listed.sql, parameters: listed.parameters, idsAt: listed.parameters.indexOf(PAGE_START) },
+    dealCount: { sql: dealCount.sql, parameters: dealCount.parameters },
+    missing: { sql: missing.sql, parameters: missing.parameters, listedAt: missing.parameters.indexOf(LISTED) },
+    listed: { sql: listed.sql, parameters: listed.parameters, listedAt: listed.parameters.indexOf(LISTED) },
   };
 }
 
-function keysetPages(query: { compile: () => { sql: string; parameters: readonly unknown[] } }, after: string): CompiledFitPages & { unstoredAt: number } {
+function keysetPages(query: { compile: () => { sql: string; parameters: readonly unknown[] } }, after: string): CompiledFitPages & { listedAt: number } {
   const compiled = query.compile();
   const afterAt = compiled.parameters.indexOf(PAGE_START);
   const parameters = compiled.parameters.map((value) => (value === PAGE_START ? after : value));
-  return { sql: compiled.sql, parameters, afterAt, unstoredAt: compiled.parameters.indexOf(UNSTORED) };
+  return { sql: compiled.sql, parameters, afterAt, listedAt: compiled.parameters.indexOf(LISTED) };
 }
 
 /** Where a statement's `after` parameter (or list of ids) stands, found by a value no deal id has (ids are letters, digits and `_ - . :`). */
@@ -98,25 +109,25 @@ const PAGE_START = '\u0000page start';
 const sameWindow = (column: 'p.window_ms', windowMs: number | null) =>
   windowMs === null ? sql<boolean>`${sql.ref(column)} is null` : sql<boolean>`${sql.ref(column)} = ${windowMs}`;
 
-/** Where the stored pages' list of the range's unstored deals stands (as `PAGE_START`). */
-const UNSTORED = '\u0000unstored';
+/** Where a statement's list of ids stands (as `PAGE_START`). */
+const LISTED = '\u0000listed';
 
 /**
- * A page of stored paths (`attribution_fit_paths`) after `after`: those cut with this window,
- * without the empty ones (no touchpoint in the window: no line), and without the deals listed as
- * unstored, pending ones included (the list, read once, spares each page a look at the queue, a
- * scan of its dead rows on a PostgreSQL table not vacuumed since the last drains).
+ * A page of stored paths (`attribution_fit_paths`) after `after`: those cut with this window, but
+ * not the listed deals (the pending ones: their paths may predate their change). The list, read
+ * once, spares each page a look at the queue, a scan of its dead rows on a PostgreSQL table not
+ * vacuumed since the last drains. Empty paths (no touchpoint in the window) count as deals of the
+ * page but give no line.
  */
 function storedPageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
   const mark = sql<string>`case when p.won = 1 then ${sql.lit(PATH_LINES.won)} else ${sql.lit(PATH_LINES.lost)} end`;
   const lines = db
     .selectFrom('attribution_fit_paths as p')
-    .select(['p.deal_id', sql<string>`${mark} || p.path`.as('line')])
+    .select(['p.deal_id', sql<string | null>`case when p.path = '' then null else ${mark} || p.path end`.as('line')])
     .where('p.deal_id', '>', after)
     .$if(through !== undefined, (query) => query.where('p.deal_id', '<=', through!))
     .where(sameWindow('p.window_ms', windowMs))
-    .where('p.path', '<>', '')
-    .where(notInIdList(db, 'p.deal_id', UNSTORED))
+    .where(notInIdList(db, 'p.deal_id', LISTED))
     .orderBy('p.deal_id')
     .limit(DEALS_PER_PAGE);
   return linesPage(db, lines, 'deal_id');

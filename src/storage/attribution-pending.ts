@@ -1,4 +1,4 @@
-import { sql, type OnConflictBuilder } from 'kysely';
+import { sql, type OnConflictBuilder, type RawBuilder } from 'kysely';
 import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
@@ -49,14 +49,29 @@ const markOneDealPending = compileOnce(3, (db, [deal_id, enqueued_at, reason]) =
  * too, and two transactions that lock the same pending rows in different orders can deadlock.
  */
 export async function markResultsOfModelsPending(db: Db, models: readonly string[], now: number, reason: string): Promise<void> {
+  await queueDealsOf(db, 'attribution_results', sql<boolean>`model in (${sql.join(models)})`, now, reason);
+}
+
+/**
+ * Queues every deal whose stored fit path was cut with another lookback window than `windowMs`
+ * (a window change): lost deals have no result for `markResultsOfModelsPending` to find, and
+ * without this their paths would be gathered from the touchpoints by every refit until each changed.
+ */
+export async function markFitPathsOfOtherWindowsPending(db: Db, windowMs: number | null, now: number, reason: string): Promise<void> {
+  const otherWindow = windowMs === null ? sql<boolean>`window_ms is not null` : sql<boolean>`(window_ms is null or window_ms <> ${windowMs})`;
+  await queueDealsOf(db, 'attribution_fit_paths', otherWindow, now, reason);
+}
+
+/** Queues the deals of `table`'s rows that match `where`, in id order (see markResultsOfModelsPending). */
+async function queueDealsOf(db: Db, table: 'attribution_results' | 'attribution_fit_paths', where: RawBuilder<boolean>, now: number, reason: string): Promise<void> {
   await db
     .insertInto('attribution_pending')
     .columns(['deal_id', 'enqueued_at', 'reason'])
     .expression((eb) =>
       eb
-        .selectFrom('attribution_results')
+        .selectFrom(table)
         .select(['deal_id', sql.lit(now).as('enqueued_at'), sql<string>`cast(${reason} as text)`.as('reason')])
-        .where('model', 'in', [...models])
+        .where(where)
         .orderBy('deal_id'),
     )
     .onConflict(keepButLock)

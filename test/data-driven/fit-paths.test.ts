@@ -86,4 +86,27 @@ describe('a refit read of stored paths', () => {
       { numRuns: 40 },
     );
   });
+
+  it('are all cut again after a window change, lost deals too, so a refit reads no touchpoint', async () => {
+    const drain = { db: t.db, now: Date.now, defaultModel: 'role-based' as const, fits: new FitCache() };
+    const drainAll = async () => {
+      while ((await drainPendingStep(drain)) > 0);
+    };
+    await apply({ kind: 'deal', deal: 0, won: true, closeShiftDays: 0 }, 1);
+    await apply({ kind: 'deal', deal: 1, won: false, closeShiftDays: 0 }, 2);
+    await apply({ kind: 'touchpoint', deal: 0, partner: 0, daysBefore: 5 }, 3);
+    await apply({ kind: 'touchpoint', deal: 1, partner: 1, daysBefore: 25 }, 4);
+    await apply({ kind: 'lookback', days: 30 }, 5);
+    await drainAll();
+    for (const days of [10, null, 0, 10]) {
+      await apply({ kind: 'lookback', days }, 6);
+      await drainAll();
+      const windowMs = fitWindowMs(days);
+      const paths = await t.db.selectFrom('attribution_fit_paths').select(['deal_id', 'window_ms']).execute();
+      const deals = await t.db.selectFrom('deals').select('id').execute();
+      expect(paths.length).toBe(deals.length);
+      expect(paths.filter((path) => (path.window_ms === null ? null : Number(path.window_ms)) !== windowMs)).toEqual([]);
+      await expectSameLines();
+    }
+  });
 });

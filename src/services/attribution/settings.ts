@@ -7,7 +7,7 @@ import {
   type TouchpointType,
 } from '../../domain/attribution/index.js';
 import { invalidField } from '../../errors.js';
-import { markResultsOfModelsPending } from '../../storage/attribution-pending.js';
+import { markFitPathsOfOtherWindowsPending, markResultsOfModelsPending } from '../../storage/attribution-pending.js';
 import { lockSetting } from '../../storage/attribution-settings.js';
 import { writeSetting } from '../../storage/settings.js';
 import { changesBetween, recordAudit, type Actor } from '../audit.js';
@@ -19,6 +19,7 @@ import {
   readAttributionSettings,
   type AttributionSettings,
 } from './settings-values.js';
+import { fitWindowMs } from './fit-input-counts.js';
 
 export interface SettingsChanges {
   default_model?: ModelName | undefined;
@@ -58,6 +59,7 @@ export async function updateAttributionSettings(ctx: ServiceContext, changes: Se
     const lookback_revision = lookbackChanged ? revision : current.lookback_revision;
     await writeSetting(trx, ATTRIBUTION_SETTINGS_KEY, { ...next, revision, lookback_revision }, now);
     if (changed) await markResultsOfModelsPending(trx, affected, now, CHANGE_REASONS.settingsChanged);
+    if (lookbackChanged) await markFitPathsOfOtherWindowsPending(trx, fitWindowMs(next.lookback_days), now, CHANGE_REASONS.settingsChanged);
     const audited = changesBetween(
       { ...current, revision: undefined, lookback_revision: undefined },
       { ...next, revision: undefined, lookback_revision: undefined },

@@ -1,4 +1,6 @@
-import { FitCounts, MS_PER_DAY, type FitCountsSnapshot } from '../../domain/attribution/index.js';
+// By module, not through the index: the fit threads load this (see fit-thread-worker.ts).
+import { FitCounts, type FitCountsSnapshot } from '../../domain/attribution/fit-counts.js';
+import { MS_PER_DAY } from '../../domain/attribution/lookback.js';
 
 /**
  * The paths of the pages (each page's text as `streamFitInputs` reads it) counted for both fits,

@@ -69,10 +69,7 @@ async function readPostgresPage(db: Db, query: ReturnType<typeof pageQuery>) {
  */
 export function compileFitInputPages(db: Db, windowMs: number | null, range: DealRange): CompiledFitRead {
   const after = range.after ?? '';
-  const inRange = (column: string) =>
-    range.through === undefined
-      ? sql<boolean>`${sql.ref(column)} > ${after}`
-      : sql<boolean>`${sql.ref(column)} > ${after} and ${sql.ref(column)} <= ${range.through}`;
+  const inRange = (column: string) => inDealRange(column, after, range.through);
   const pending = db.selectFrom('attribution_pending as q').innerJoin('deals as d', 'd.id', 'q.deal_id').select('q.deal_id').where(inRange('q.deal_id')).compile();
   const dealCount = db.selectFrom('deals as d').select(sql<number>`count(*)`.as('deals')).where(inRange('d.id')).compile();
   // The range stated for the stored paths too: PostgreSQL does not carry it into the subquery.
@@ -124,8 +121,7 @@ function storedPageQuery(db: Db, windowMs: number | null, after: string, through
   const lines = db
     .selectFrom('attribution_fit_paths as p')
     .select(['p.deal_id', sql<string | null>`case when p.path = '' then null else ${mark} || p.path end`.as('line')])
-    .where('p.deal_id', '>', after)
-    .$if(through !== undefined, (query) => query.where('p.deal_id', '<=', through!))
+    .where(inDealRange('p.deal_id', after, through))
     .where(sameWindow('p.window_ms', windowMs))
     .where(notInIdList(db, 'p.deal_id', LISTED))
     .orderBy('p.deal_id')
@@ -139,9 +135,15 @@ function storedPageQuery(db: Db, windowMs: number | null, after: string, through
  * (test/hardening/events-deal-path-migration.test.ts).
  */
 export function pageQuery(db: Db, windowMs: number | null, after: string, through: string | undefined) {
-  let deals = touchpointLines(db, windowMs).where('d.id', '>', after);
-  if (through !== undefined) deals = deals.where('d.id', '<=', through);
+  const deals = touchpointLines(db, windowMs).where(inDealRange('d.id', after, through));
   return linesPage(db, deals.orderBy('d.id').limit(DEALS_PER_PAGE), 'id');
+}
+
+/** The ids of `column` after `after`, up to and including `through` (none: to the last). */
+function inDealRange(column: string, after: string, through: string | undefined) {
+  return through === undefined
+    ? sql<boolean>`${sql.ref(column)} > ${after}`
+    : sql<boolean>`${sql.ref(column)} > ${after} and ${sql.ref(column)} <= ${through}`;
 }
 
 /** Every deal's line (`id`, `line`) gathered from its touchpoints, the lookback window applied. */

@@ -87,16 +87,16 @@ describe('readCompiledFitPages', () => {
     const listener = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', listener);
     try {
-      // Whatever the tests before left stored or pending, this read has a page after its first.
+      // Every path stored, whatever the tests before left: the first stored page is full, so the
+      // reader asks for the next one before handing it over.
+      await rebuildAttributionData({ db: t.db, now: Date.now, defaultModel: 'role-based', fits: new FitCache() });
       let pages = 0;
-      for await (const page of readCompiledFitPages(database(), compileFitInputPages(t.db, null, {}))) if (page !== undefined) pages += 1;
+      for await (const page of readCompiledFitPages(database(), compileFitInputPages(t.db, null, {}))) if (page !== '') pages += 1;
       expect(pages).toBeGreaterThan(1);
-      let first: string | undefined;
       for await (const page of readCompiledFitPages(database(), compileFitInputPages(t.db, null, {}))) {
-        first = page;
+        expect(page.length).toBeGreaterThan(0);
         break;
       }
-      expect(first).toBeTypeOf('string');
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(unhandled).toEqual([]);
     } finally {

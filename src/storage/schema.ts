@@ -144,7 +144,11 @@ export interface AttributionFitPathsTable {
   won: number;
   /** The lookback window the path was cut with (ms, `fitWindowMs`); null: none. */
   window_ms: number | null;
-  /** The partners of the touchpoints inside the window, oldest first, joined by `PATH_LINES.partner`; '' when none. */
+  /**
+   * The partners of the touchpoints inside the window, oldest first, consecutive repeats as one
+   * (`collapseRepeats`; rows written before keep them, which counts the same), joined by
+   * `PATH_LINES.partner`; '' when none.
+   */
   path: string;
 }
 

@@ -45,7 +45,7 @@ export {
   assertAttributionOptions,
   type AttributionOptions,
 } from './options.js';
-export { coalitionKey, coalitionOf, dealPath, type PartnerPath } from './partner-path.js';
+export { coalitionKey, coalitionOf, collapseRepeats, dealPath, type PartnerPath } from './partner-path.js';
 export { ROLE_DISPLAY_ORDER, describeRoles } from './roles.js';
 export {
   countShapleyPath,

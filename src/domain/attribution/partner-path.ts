@@ -11,6 +11,19 @@ export interface PartnerPath {
   won: boolean;
 }
 
+/**
+ * The partners with each run of consecutive repeats as one: `a,a,b,a` becomes `a,b,a`. Both fits
+ * count the same from either (a first-order chain's self-loop changes no removal effect, and a
+ * coalition is a set), so the path a refit reads is stored this way: at the benchmark's data,
+ * half the partners and half the text of the paths as recorded.
+ *
+ * @example
+ * collapseRepeats(['a', 'a', 'b', 'a']); // ['a', 'b', 'a']
+ */
+export function collapseRepeats(partners: readonly string[]): string[] {
+  return partners.filter((partner, i) => i === 0 || partner !== partners[i - 1]);
+}
+
 /** Code-unit order, the same on every machine and engine (unlike localeCompare). */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -1,4 +1,4 @@
-import { dealPath, isDataDrivenModel, PATH_LINES, type AttributionOutcome } from '../../domain/attribution/index.js';
+import { collapseRepeats, dealPath, isDataDrivenModel, PATH_LINES, type AttributionOutcome } from '../../domain/attribution/index.js';
 import { addDealDayDeltas, addPartnerDayDeltas, addPartnerMonthDeltas, addPartnerYearDeltas } from '../../storage/analytics-rollups.js';
 import { listTouchpointsForDeals, type TouchpointRow } from '../../storage/attribution-inputs.js';
 import {
@@ -101,11 +101,11 @@ async function recomputeFound(
   await addPartnerYearDeltas(db, deltas.partnerYears);
 }
 
-/** The deal's path as the fits read it, cut with the settings' window (see fit-inputs.ts). */
+/** The deal's path as the fits read it, cut with the settings' window (see fit-inputs.ts), its repeats collapsed (counted the same, half the text to read). */
 function fitPathOf(deal: DealRow, touchpoints: readonly TouchpointRow[], settings: StoredAttributionSettings): AttributionFitPathsTable {
   const won = deal.status === 'won';
   const { partners } = dealPath({ closedAt: deal.closed_at, won }, touchpoints.map(toTouchpoint), settings.lookback_days);
-  return { deal_id: deal.id, won: won ? 1 : 0, window_ms: fitWindowMs(settings.lookback_days), path: partners.join(PATH_LINES.partner) };
+  return { deal_id: deal.id, won: won ? 1 : 0, window_ms: fitWindowMs(settings.lookback_days), path: collapseRepeats(partners).join(PATH_LINES.partner) };
 }
 
 function resultWrite(

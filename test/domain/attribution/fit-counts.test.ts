@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FitCounts,
   PATH_LINES,
+  collapseRepeats,
   countMarkovPath,
   countShapleyPath,
   emptyMarkovCounts,
@@ -101,6 +102,18 @@ describe('FitCounts.addPathLines (the refit\'s pages: every path of a page in on
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('counts paths with their repeats collapsed exactly as the paths themselves (the stored fit paths)', () => {
+    fc.assert(
+      fc.property(fitPaths, (paths) => {
+        const collapsed = paths.map((path) => ({ ...path, partners: collapseRepeats(path.partners) }));
+        expect(snapshotOf((counts) => counts.addPathLines(asLines(collapsed)))).toEqual(snapshotOf((counts) => counts.addPathLines(asLines(paths))));
+      }),
+      { numRuns: 300 },
+    );
+    expect(collapseRepeats(['a', 'a', 'b', 'b', 'a', 'c', 'c'])).toEqual(['a', 'b', 'a', 'c']);
+    expect(collapseRepeats([])).toEqual([]);
   });
 
   it('tells apart thousands of partners, ids that are prefixes of others and ids of the same hash', () => {

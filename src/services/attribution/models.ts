@@ -123,8 +123,10 @@ function listingOf(fit: PackedMarkovFit): MarkovListing {
     // Table codes: from −1 is start; to −1 is won, −2 lost (markov.ts).
     const [start, won, lost] = [rankOf('start'), rankOf('won'), rankOf('lost')];
     const [counts, fromRanks, toRanks] = [new Float64Array(entries), new Int32Array(entries), new Int32Array(entries)];
+    // Plain loads, not destructuring: run once per fit, mostly unoptimised (see markov-packed.ts).
     for (let k = 0; k < entries; k += 1) {
-      const [from, to] = [table[3 * k] as number, table[3 * k + 1] as number];
+      const from = table[3 * k] as number;
+      const to = table[3 * k + 1] as number;
       counts[k] = table[3 * k + 2] as number;
       fromRanks[k] = from === -1 ? start : (idRanks[from] as number);
       toRanks[k] = to === -1 ? won : to === -2 ? lost : (idRanks[to] as number);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collapseRepeats, MS_PER_DAY } from '../../src/domain/attribution/index.js';
+import { collapseRepeats, MS_PER_DAY, PATH_LINES } from '../../src/domain/attribution/index.js';
 import { FitCache } from '../../src/services/attribution/fit-cache.js';
 import { fitWindowMs } from '../../src/services/attribution/fit-input-counts.js';
 import { drainPendingStep } from '../../src/services/attribution/pending-work.js';
@@ -32,7 +32,7 @@ afterAll(async () => t.close());
 const linesOf = (pages: string[]) =>
   pages
     .flatMap((page) => (page === '' ? [] : page.split('\n')))
-    .map((line) => line[0] + collapseRepeats(line.slice(1).split(',')).join(','))
+    .map((line) => line[0] + collapseRepeats(line.slice(1).split(PATH_LINES.partner)).join(PATH_LINES.partner))
     .sort();
 
 async function expectSameLines(): Promise<void> {
@@ -43,6 +43,10 @@ async function expectSameLines(): Promise<void> {
   const thread: string[] = [];
   for await (const page of readCompiledFitPages(databaseOptionsOf(t.db)!, compileFitInputPages(t.db, windowMs, {}))) thread.push(page);
   expect(linesOf(thread)).toEqual(linesOf(fromTouchpoints));
+  // What the recomputation stores has no repeat left to collapse (half the text a refit reads).
+  const stored = await t.db.selectFrom('attribution_fit_paths').select('path').execute();
+  const withRepeats = stored.map(({ path }) => path).filter((path) => collapseRepeats(path.split(PATH_LINES.partner)).join(PATH_LINES.partner) !== path);
+  expect(withRepeats).toEqual([]);
 }
 
 type Step =

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
+import { idListParameter, inIdList, insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import type { PayoutAdjustmentRow } from './schema.js';
 
 /** What the ledger knows about some deals: the period each booked one is in, and what each has booked. */
@@ -24,20 +25,27 @@ type LedgerRow = { kind: string; deal_id: string; ref: string; currency: string;
 
 /*
  * One statement per chunk: every recomputation runs it, so its bookings, lines, adjustments (and,
- * when asked, the closed periods) come back in one round trip. The single-deal form, the worker's
- * usual step, is compiled once.
+ * when asked, the closed periods) come back in one round trip. The ids are one parameter, so each
+ * form's text is built once and stays prepared (json-rows.ts says why).
  */
-const ledgerQuery = (db: Db, ids: readonly string[], withClosedPeriods: boolean) => {
-  const list = sql.join(ids.map((id) => sql`${id}`));
-  const periods = withClosedPeriods
-    ? sql`union all select 'period', id, id, '', starts_at, ends_at from payout_periods where status <> 'open'`
-    : sql``;
-  return sql<LedgerRow>`
-    select 'booking' as kind, deal_id, period_id as ref, '' as currency, 0 as amount_minor, 0 as ends_at from payout_deal_bookings where deal_id in (${list})
-    union all select 'line', deal_id, partner_id, currency, payout_minor, 0 from payout_lines where deal_id in (${list})
-    union all select 'adjustment', deal_id, partner_id, currency, amount_minor, 0 from payout_adjustments where deal_id in (${list})
-    ${periods}`;
-};
+const ledgerRows = (withClosedPeriods: boolean) =>
+  compileOnce<LedgerRow>(1, (db, [ids]) => {
+    const listed = inIdList(db, 'deal_id', ids);
+    const periods = withClosedPeriods
+      ? sql`union all select 'period', id, id, '', starts_at, ends_at from payout_periods where status <> 'open'`
+      : sql``;
+    return db
+      .selectFrom(
+        sql<LedgerRow>`(
+          select 'booking' as kind, deal_id, period_id as ref, '' as currency, 0 as amount_minor, 0 as ends_at from payout_deal_bookings where ${listed}
+          union all select 'line', deal_id, partner_id, currency, payout_minor, 0 from payout_lines where ${listed}
+          union all select 'adjustment', deal_id, partner_id, currency, amount_minor, 0 from payout_adjustments where ${listed}
+          ${periods})`.as('ledger'),
+      )
+      .selectAll();
+  });
+const ledgerWithClosedPeriods = ledgerRows(true);
+const ledgerAlone = ledgerRows(false);
 
 /** The ledger of the given deals, in one read per chunk of ids. */
 export async function readDealLedger(db: Db, dealIds: readonly string[], withClosedPeriods: boolean): Promise<DealLedger> {
@@ -45,7 +53,7 @@ export async function readDealLedger(db: Db, dealIds: readonly string[], withClo
   const sums = new Map<string, BookedAmount>();
   let periodsRead = !withClosedPeriods;
   for (const chunk of chunks(dealIds)) {
-    const { rows } = await ledgerQuery(db, chunk, !periodsRead).execute(db);
+    const rows = await (periodsRead ? ledgerAlone : ledgerWithClosedPeriods)(db, [idListParameter(db, chunk)]);
     periodsRead = true;
     for (const row of rows) {
       if (row.kind === 'booking') ledger.bookings.set(row.deal_id, row.ref);
@@ -77,10 +85,24 @@ export async function insertAdjustments(db: Db, rows: readonly PayoutAdjustmentR
     }
     return;
   }
-  for (const chunk of chunks(rows, 200)) {
-    await db.insertInto('payout_adjustments').values(chunk).execute();
-  }
+  for (const chunk of chunks(rows, 2000)) await insertAdjustmentRows(db, [toJsonRows(chunk, ADJUSTMENT_COLUMNS_JSON)]);
 }
+
+const ADJUSTMENT_COLUMNS_JSON: JsonColumns<'payout_adjustments'> = {
+  id: 'key',
+  deal_id: 'key',
+  partner_id: 'key',
+  currency: 'key',
+  amount_minor: 'integer',
+  reason: 'text',
+  created_at: 'integer',
+  original_period_id: 'key',
+  period_id: 'key',
+  partner_name: 'text',
+};
+
+// A drain of many booked deals: one statement text whatever their count (json-rows.ts says why).
+const insertAdjustmentRows = compileOnce(1, (db, [rowsJson]) => insertJsonRows(db, 'payout_adjustments', rowsJson!, ADJUSTMENT_COLUMNS_JSON));
 
 const FEW_ADJUSTMENTS = 4;
 

@@ -95,7 +95,8 @@ export async function readSqliteRaw<T>(db: Db, read: (all: SqliteHandle['allRaw'
     queryIds.push(queryId);
     return rows;
   };
-  const result = await db.connection().execute(async () => {
+  // The executor's own hold on the connection: `db.connection()` builds a Kysely instance per call.
+  const result = await executor.provideConnection(async () => {
     const startedAt = Date.now();
     try {
       const result = read(all);

@@ -1,7 +1,5 @@
-import { chunks } from './chunks.js';
-import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
-import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
+import { jsonRowsInsert, type JsonColumns } from './json-rows.js';
 import type { AuditLogRow } from './schema.js';
 
 export async function insertAuditEntries(db: Db, rows: readonly AuditLogRow[]): Promise<void> {
@@ -9,7 +7,7 @@ export async function insertAuditEntries(db: Db, rows: readonly AuditLogRow[]): 
     await db.insertInto('audit_log').values(rows[0]!).execute();
     return;
   }
-  for (const chunk of chunks(rows, 2000)) await insertAuditRows(db, [toJsonRows(chunk, AUDIT_COLUMNS_JSON)]);
+  await insertAuditRows(db, rows);
 }
 
 const AUDIT_COLUMNS_JSON: JsonColumns<'audit_log'> = {
@@ -24,7 +22,7 @@ const AUDIT_COLUMNS_JSON: JsonColumns<'audit_log'> = {
 };
 
 // A batch writes an entry per touchpoint: one statement text whatever their count.
-const insertAuditRows = compileOnce(1, (db, [rowsJson]) => insertJsonRows(db, 'audit_log', rowsJson!, AUDIT_COLUMNS_JSON));
+const insertAuditRows = jsonRowsInsert('audit_log', AUDIT_COLUMNS_JSON);
 
 export interface AuditLogQuery {
   entity_type?: string | undefined;

@@ -1,4 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { chunks } from './chunks.js';
+import { compileOnce } from './compiled.js';
 import { isPostgres, type Db } from './db.js';
 import type { Database } from './schema.js';
 
@@ -79,4 +81,15 @@ export function insertJsonRows<Table extends keyof Database & string>(db: Db, ta
 export function toJsonRows<Row>(rows: readonly Row[], columns: Readonly<Partial<Record<keyof Row & string, JsonColumn>>>): string {
   const names = Object.keys(columns) as (keyof Row & string)[];
   return JSON.stringify(rows.map((row) => names.map((name) => row[name])));
+}
+
+/**
+ * A plain insert of many rows, compiled once: the rows go as JSON, `rowsPerStatement` to a statement.
+ * @example const insertAuditRows = jsonRowsInsert('audit_log', AUDIT_COLUMNS_JSON); await insertAuditRows(db, rows);
+ */
+export function jsonRowsInsert<Table extends keyof Database & string>(table: Table, columns: JsonColumns<Table>, rowsPerStatement = 2000) {
+  const insert = compileOnce(1, (db, [rowsJson]) => insertJsonRows(db, table, rowsJson!, columns));
+  return async (db: Db, rows: readonly Database[Table][]): Promise<void> => {
+    for (const chunk of chunks(rows, rowsPerStatement)) await insert(db, [toJsonRows(chunk, columns)]);
+  };
 }

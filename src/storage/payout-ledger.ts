@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
-import { idListParameter, inIdList, insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
+import { idListParameter, inIdList, jsonRowsInsert, type JsonColumns } from './json-rows.js';
 import type { PayoutAdjustmentRow } from './schema.js';
 
 /** What the ledger knows about some deals: the period each booked one is in, and what each has booked. */
@@ -85,7 +85,7 @@ export async function insertAdjustments(db: Db, rows: readonly PayoutAdjustmentR
     }
     return;
   }
-  for (const chunk of chunks(rows, 2000)) await insertAdjustmentRows(db, [toJsonRows(chunk, ADJUSTMENT_COLUMNS_JSON)]);
+  await insertAdjustmentRows(db, rows);
 }
 
 const ADJUSTMENT_COLUMNS_JSON: JsonColumns<'payout_adjustments'> = {
@@ -102,7 +102,7 @@ const ADJUSTMENT_COLUMNS_JSON: JsonColumns<'payout_adjustments'> = {
 };
 
 // A drain of many booked deals: one statement text whatever their count (json-rows.ts says why).
-const insertAdjustmentRows = compileOnce(1, (db, [rowsJson]) => insertJsonRows(db, 'payout_adjustments', rowsJson!, ADJUSTMENT_COLUMNS_JSON));
+const insertAdjustmentRows = jsonRowsInsert('payout_adjustments', ADJUSTMENT_COLUMNS_JSON);
 
 const FEW_ADJUSTMENTS = 4;
 

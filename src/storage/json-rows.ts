@@ -83,13 +83,15 @@ export function toJsonRows<Row>(rows: readonly Row[], columns: Readonly<Partial<
   return JSON.stringify(rows.map((row) => names.map((name) => row[name])));
 }
 
+const ROWS_PER_INSERT = 2000;
+
 /**
- * A plain insert of many rows, compiled once: the rows go as JSON, `rowsPerStatement` to a statement.
+ * A plain insert of many rows, compiled once: the rows go as JSON, 2,000 to a statement.
  * @example const insertAuditRows = jsonRowsInsert('audit_log', AUDIT_COLUMNS_JSON); await insertAuditRows(db, rows);
  */
-export function jsonRowsInsert<Table extends keyof Database & string>(table: Table, columns: JsonColumns<Table>, rowsPerStatement = 2000) {
+export function jsonRowsInsert<Table extends keyof Database & string>(table: Table, columns: JsonColumns<Table>) {
   const insert = compileOnce(1, (db, [rowsJson]) => insertJsonRows(db, table, rowsJson!, columns));
   return async (db: Db, rows: readonly Database[Table][]): Promise<void> => {
-    for (const chunk of chunks(rows, rowsPerStatement)) await insert(db, [toJsonRows(chunk, columns)]);
+    for (const chunk of chunks(rows, ROWS_PER_INSERT)) await insert(db, [toJsonRows(chunk, columns)]);
   };
 }

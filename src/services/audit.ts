@@ -1,7 +1,7 @@
 import { insertAuditEntries, listAuditEntries, type AuditLogQuery } from '../storage/audit-log.js';
 import type { Db } from '../storage/db.js';
 import type { AuditLogRow } from '../storage/schema.js';
-import { newId } from './ids.js';
+import { newOrderedId } from './ids.js';
 
 /** Who makes a write: the API key's id and name, or an operator's tool (no key). */
 export interface Actor {
@@ -39,7 +39,7 @@ export async function recordAudit(db: Db, actor: Actor, now: number, entries: re
 /** Entries of several writes committed together (a group commit), each with its own actor and time. */
 export async function recordAuditOf(db: Db, entries: readonly { actor: Actor; at: number; entry: AuditEntry }[]): Promise<void> {
   const rows: AuditLogRow[] = entries.map(({ actor, at, entry }) => ({
-    id: auditId(at),
+    id: newOrderedId('aud', at),
     at,
     key_id: actor.keyId,
     key_name: actor.keyName,
@@ -49,18 +49,6 @@ export async function recordAuditOf(db: Db, entries: readonly { actor: Actor; at
     changes: JSON.stringify(entry.changes),
   }));
   await insertAuditEntries(db, rows);
-}
-
-let sequence = 0;
-
-/**
- * Ids that sort in the order entries were written (per instance; entries of one millisecond from
- * two instances sort by their random part), so "newest first" is a total order.
- */
-function auditId(now: number): string {
-  sequence = (sequence + 1) % 0x1000000;
-  const random = newId('').slice(1, 9);
-  return `aud_${now.toString(16).padStart(12, '0')}${sequence.toString(16).padStart(6, '0')}${random}`;
 }
 
 /**

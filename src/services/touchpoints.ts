@@ -10,7 +10,7 @@ import { markTouchpointChanges } from './attribution/pending-work.js';
 import { recordAudit, recordAuditOf, type Actor, type AuditEntry, type FieldChanges } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { createGroupCommit } from './group-commit.js';
-import { newId } from './ids.js';
+import { newOrderedId } from './ids.js';
 
 export interface TouchpointInput {
   id?: string | undefined;
@@ -231,7 +231,7 @@ async function insertUnlessKnown(db: Db, rows: readonly StoredTouchpoint[], item
 
 function toRow(input: TouchpointInput, hash: string, now: number): StoredTouchpoint {
   return {
-    id: input.id ?? newId('evt'),
+    id: input.id ?? newOrderedId('evt', now),
     partner_id: input.partner_id,
     deal_id: input.deal_id,
     touchpoint_type: input.touchpoint_type,

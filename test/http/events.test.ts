@@ -42,6 +42,17 @@ describe('POST /events', () => {
     expect(res.json().metadata).toBeNull();
   });
 
+  it('makes ids that sort in the order the events were written', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 8; index++) {
+      const res = await t.api.post('/events', { partner_id: 'p1', deal_id: 'deal-ordered', touchpoint_type: 'demo' });
+      ids.push(res.json().id as string);
+    }
+    for (const id of ids) expect(id).toMatch(/^evt_[0-9a-f]{32}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('answers 422 partner_not_found for an unknown partner and stores nothing', async () => {
     const before = await countEvents();
     const res = await t.api.post('/events', { id: 'e-ghost', partner_id: 'ghost', deal_id: 'd', touchpoint_type: 'demo' });

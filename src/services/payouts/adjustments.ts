@@ -4,7 +4,7 @@ import type { Db } from '../../storage/db.js';
 import { insertAdjustments, insertDealBookings, readDealLedger, type DealLedger } from '../../storage/payout-ledger.js';
 import { anyPeriodClosed } from '../../storage/payout-periods.js';
 import type { DealRow, PayoutAdjustmentRow } from '../../storage/schema.js';
-import { newId } from '../ids.js';
+import { newOrderedId } from '../ids.js';
 
 /** A deal just recomputed: its row and its current payout per partner (none when it is not won). */
 export interface RecomputedDeal {
@@ -48,7 +48,7 @@ export async function adjustBookedDeals(
     if (periodId === undefined) continue;
     for (const entry of adjustmentsToReach(booked.get(deal.id) ?? [], payouts)) {
       rows.push({
-        id: newId('adj'),
+        id: newOrderedId('adj', now),
         deal_id: deal.id,
         partner_id: entry.partnerId,
         currency: entry.currency,

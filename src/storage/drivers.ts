@@ -80,7 +80,8 @@ export function openSqliteFile(path: string, busyTimeoutMs: number): SQLite.Data
   sqlite.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
   // The default page cache is 2 MB; at 200k deals the indexes read and written on every request
   // no longer fit. 16 MB halved the first analytics call there; 64 MB gained little more and
-  // cost 170 MB of peak RSS (docs/benchmark-history.md).
-  sqlite.pragma('cache_size = -16384');
+  // cost 170 MB of peak RSS (docs/benchmark-history.md). 8 MB kept every figure of a full bench
+  // run within its run-to-run spread and took 10–17 MB off the peak RSS (docs/benchmark.md, "Stop 31").
+  sqlite.pragma('cache_size = -8192');
   return sqlite;
 }

@@ -129,8 +129,8 @@ async function openReader(database: Pick<DatabaseOptions, 'dbPath' | 'databaseUr
   if (!database.databaseUrl) {
     const sqlite = openSqliteFile(database.dbPath, DEFAULT_QUERY_TIMEOUT_MS);
     // One pass in id order re-reads only the index's upper levels, which 2 MB holds. The service's
-    // 16 MB cache would cost this connection the first touch of every page of it: about 60 ms a
-    // thread of a 200,000-deal refit (docs/benchmark.md).
+    // larger cache would cost this connection the first touch of every page of it: about 60 ms a
+    // thread of a 200,000-deal refit at 16 MB (docs/benchmark.md).
     sqlite.pragma(`cache_size = -${FIT_READ_CACHE_KIB}`);
     const statements = new Map<string, { all: (...parameters: unknown[]) => unknown[] }>();
     const prepared = (text: string) => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 /** A server-made id with a readable prefix, e.g. `par_3f2a…`. */
 export const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
@@ -16,6 +16,7 @@ let sequence = 0;
  */
 export function newOrderedId(prefix: string, now: number): string {
   sequence = (sequence + 1) % 0x1000000;
-  const random = randomUUID().replaceAll('-', '').slice(0, 14);
+  // Not a slice of a UUID: its 13th digit is always the version, 4.
+  const random = randomBytes(7).toString('hex');
   return `${prefix}_${now.toString(16).padStart(12, '0')}${sequence.toString(16).padStart(6, '0')}${random}`;
 }

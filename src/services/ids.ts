@@ -7,7 +7,7 @@ let sequence = 0;
 
 /**
  * An id that sorts in the order it was made (per instance; ids of one millisecond from two
- * instances sort by their random part), as long as `newId`'s: 12 hex digits of `now`, a 6-digit
+ * instances interleave by their sequences), as long as `newId`'s: 12 hex digits of `now`, a 6-digit
  * sequence, 14 random digits. For rows written on every request (touchpoints, audit entries,
  * payout adjustments): a new id lands at the end of the id index, on a page already in memory,
  * where a random one lands on any of its pages; and a list "newest first" is a total order.

@@ -71,6 +71,16 @@ describe('the audit log', () => {
     expect(events).toHaveLength(3);
   });
 
+  it("lists a batch's entries, all of one instant, newest first in the order they were written", async () => {
+    tick();
+    const ids = Array.from({ length: 12 }, (_, index) => `order-${index}`);
+    const res = await t.api.post('/events/batch', { events: ids.map((id) => ({ id, partner_id: 'p1', deal_id: 'd-order', touchpoint_type: 'demo' })) });
+    expect(res.statusCode, res.body).toBe(201);
+    const listed = (await entries('?entity_type=event&limit=12')).data;
+    expect(new Set(listed.map((entry) => entry.at))).toEqual(new Set([new Date(clock).toISOString()]));
+    expect(listed.map((entry) => entry.entity_id)).toEqual([...ids].reverse());
+  });
+
   it('records keys without their secret, settings, and periods', async () => {
     tick();
     const created = (await t.api.post('/api-keys', { name: 'finance', scopes: ['read'] })).json<{ id: string; key: string }>();

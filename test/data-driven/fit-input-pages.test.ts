@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsOf } from '../../src/storage/db.js';
+import { sql } from 'kysely';
+import { databaseOptionsOf, isPostgres } from '../../src/storage/db.js';
 import { DEALS_PER_PAGE, readCompiledFitPages } from '../../src/storage/fit-input-pages.js';
 import { compileFitInputPages, streamFitInputs } from '../../src/storage/fit-inputs.js';
 import { FitCache } from '../../src/services/attribution/fit-cache.js';
@@ -11,7 +12,7 @@ import { createPartners } from '../attribution/fixtures.js';
  * A counting thread's read (its own connection, one snapshot, each page asked for while the one
  * before is counted) over more than two pages: the same deals as the service's own read from the
  * touchpoints, whether no path is stored yet, every deal's is, or some cannot be used (another
- * window, a change pending); and a reader that stops early leaves nothing running and no failure behind.
+ * window, a change pending); and a reader that stops early leaves no snapshot open and no failure behind.
  */
 const DEALS = 2 * DEALS_PER_PAGE + 7;
 let t: TestApp;
@@ -49,6 +50,20 @@ async function threadLines(windowMs: number | null = null): Promise<string[]> {
 }
 // A line per deal with touchpoints (not each seventh): won (W) unless each third, a then b, and a again for even deals.
 const expected = Array.from({ length: DEALS }, (_, d) => (d % 7 === 0 ? [] : [`${d % 3 === 0 ? 'L' : 'W'}${d % 2 === 0 ? 'a,b,a' : 'a,b'}`])).flat().sort();
+
+/**
+ * Fails while a reader's snapshot is still open: on PostgreSQL its transaction keeps a read lock on
+ * the stored paths, which an exclusive lock taken without waiting then meets; on SQLite it keeps
+ * the log from being checkpointed to its end.
+ */
+async function expectNoSnapshotLeft(): Promise<void> {
+  if (isPostgres(t.db)) {
+    await t.db.transaction().execute((trx) => sql`lock table attribution_fit_paths in access exclusive mode nowait`.execute(trx));
+    return;
+  }
+  const { rows } = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(t.db);
+  expect(rows[0]?.busy).toBe(0);
+}
 
 /** `lines` with one `from` replaced by `to`, sorted again. */
 function replaceOne(lines: readonly string[], from: string, to: string): string[] {
@@ -97,6 +112,7 @@ describe('readCompiledFitPages', () => {
         expect(page.length).toBeGreaterThan(0);
         break;
       }
+      await expectNoSnapshotLeft();
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(unhandled).toEqual([]);
     } finally {

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { openPostgresStore, openSqliteStore, servicePragmas, type BaselineStore, type CopySource, type EventRow, type Row } from './baseline-store.js';
+import { openPostgresStore, openSqliteStore, servicePragmas, storedAttributionAnswer, type BaselineStore, type CopySource, type EventRow } from './baseline-store.js';
 
 const port = Number(process.env.BASELINE_PORT);
 const store: BaselineStore = process.env.BASELINE_DATABASE_URL
@@ -90,30 +90,10 @@ async function getPartners(url: URL, response: ServerResponse): Promise<void> {
   send(response, 200, { data, pagination: { limit, offset, total } });
 }
 
-/** The service's response shape, from the stored rows; money in cents (the benchmark's deals are all USD). */
 async function getAttribution(dealId: string, response: ServerResponse): Promise<void> {
   const stored = await store.readAttribution(dealId);
   if (!stored) return send(response, 404, { status: 404 });
-  const { result, shares } = stored;
-  const attributions = shares
-    .map((share: Row) => ({
-      partner_id: share.partner_id,
-      partner_name: share.partner_name,
-      percentage: Number(share.basis_points) / 100,
-      payout: Number(share.payout) / 100,
-      touchpoints: Number(share.touchpoints),
-      role: share.roles,
-    }))
-    .sort((a, b) => b.payout - a.payout || String(a.partner_id).localeCompare(String(b.partner_id)));
-  send(response, 200, {
-    deal_id: dealId,
-    total_amount: Number(result.amount_minor) / 100,
-    currency: result.currency,
-    model: result.model,
-    attributions,
-    calculated_at: iso(result.calculated_at),
-    cached: true,
-  });
+  send(response, 200, storedAttributionAnswer(dealId, stored));
 }
 
 const server = createServer((request, response) => {

@@ -236,3 +236,26 @@ export async function openPostgresStore(url: string): Promise<BaselineStore> {
     },
   };
 }
+
+/** GET /attribution's answer in the service's shape, from the stored rows; money in cents (the benchmark's deals are all USD). */
+export function storedAttributionAnswer(dealId: string, { result, shares }: { result: Row; shares: Row[] }) {
+  const attributions = shares
+    .map((share) => ({
+      partner_id: share.partner_id,
+      partner_name: share.partner_name,
+      percentage: Number(share.basis_points) / 100,
+      payout: Number(share.payout) / 100,
+      touchpoints: Number(share.touchpoints),
+      role: share.roles,
+    }))
+    .sort((a, b) => b.payout - a.payout || String(a.partner_id).localeCompare(String(b.partner_id)));
+  return {
+    deal_id: dealId,
+    total_amount: Number(result.amount_minor) / 100,
+    currency: result.currency,
+    model: result.model,
+    attributions,
+    calculated_at: new Date(Number(result.calculated_at)).toISOString(),
+    cached: true,
+  };
+}

@@ -13,30 +13,23 @@
  * `SERVICE_PROF=<dir>` writes the service's V8 CPU profile there (`--cpu-prof`).
  * `npm run build && npx tsx bench/get-floor.ts [bursts=8]`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { productionNodeFlags } from './options.js';
+import { Cleanup, cpuSecondsOf, freePort, startChild, waitUntilReady, type Child } from './processes.js';
 
 const bursts = Number(process.argv[2] ?? 8);
 const DEALS = 200;
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Server {
   name: string;
-  child: ChildProcess;
+  child: Child;
   url: string;
   headers: Record<string, string>;
-}
-
-async function waitUntilUp(url: string): Promise<void> {
-  for (let attempt = 0; !(await fetch(`${url}/health`).then((res) => res.ok, () => false)); attempt++) {
-    if (attempt > 600) throw new Error(`${url} did not start`);
-    await sleep(100);
-  }
 }
 
 async function call(url: string, headers: Record<string, string>, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -45,19 +38,19 @@ async function call(url: string, headers: Record<string, string>, method: string
   return res.json();
 }
 
+const cleanup = new Cleanup();
 const work = mkdtempSync(join(tmpdir(), 'get-floor-'));
-const servers: Server[] = [];
+cleanup.removeDirectoryLater(work);
 try {
-  const port = freePort();
+  const port = await freePort();
   const profile = process.env.SERVICE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.SERVICE_PROF)}`] : [];
-  const child = spawn(process.execPath, [...productionNodeFlags().split(' ').filter(Boolean), ...profile, resolve('dist/server.js')], {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const child = startChild(cleanup, 'service', process.execPath, [...productionNodeFlags().split(' ').filter(Boolean), ...profile, join(ROOT, 'dist/server.js')], {
     cwd: work,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', DB_PATH: join(work, 'service.db') },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', DB_PATH: join(work, 'service.db') },
   });
   const service: Server = { name: 'service', child, url: `http://127.0.0.1:${port}`, headers: {} };
-  servers.push(service);
-  await waitUntilUp(service.url);
+  await waitUntilReady(child, `${service.url}/health`, 60_000);
   const key = /API_KEY=(\S+)/.exec(readFileSync(join(work, '.env.local'), 'utf8'))![1]!;
   service.headers = { 'x-api-key': key, 'content-type': 'application/json' };
   const api = (method: string, path: string, body?: unknown) => call(service.url, service.headers, method, path, body);
@@ -75,23 +68,21 @@ try {
   for (const [d, id] of ids.entries()) await api('POST', '/deals', { id, amount: 1000 + d, closed_date: '2024-06-01T00:00:00.000Z', status: 'won' });
   for (const id of ids) await api('GET', `/attribution/${id}`);
 
+  const servers = [service];
   for (const [name, script] of [['node-http', 'bench/baseline-server.ts'], ['fastify-bare', 'bench/fastify-floor-server.ts']] as const) {
-    const barePort = freePort();
-    const bare = spawn(process.execPath, ['--import', 'tsx', resolve(script)], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, BASELINE_PORT: String(barePort), BASELINE_DB_PATH: join(work, `${name}.db`) },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    const barePort = await freePort();
+    const bare = startChild(cleanup, name, process.execPath, ['--import', 'tsx', join(ROOT, script)], {
+      cwd: ROOT,
+      env: { ...env, BASELINE_PORT: String(barePort), BASELINE_DB_PATH: join(work, `${name}.db`) },
     });
     const server: Server = { name, child: bare, url: `http://127.0.0.1:${barePort}`, headers: {} };
     servers.push(server);
-    await waitUntilUp(server.url);
+    await waitUntilReady(bare, `${server.url}/health`, 60_000);
     const tables = [{ name: 'attribution_results', dealColumn: 'deal_id' }, { name: 'attribution_shares', dealColumn: 'deal_id' }];
     await call(server.url, { 'content-type': 'application/json' }, 'POST', '/__copy', { sqlitePath: join(work, 'service.db'), tables, dealIds: ids, attribution: true });
   }
 
-  const cpuMicroseconds = (server: Server) => {
-    const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  };
+  const cpuMicroseconds = (server: Server) => (cpuSecondsOf(server.child.pid) ?? NaN) * 1e6;
   let next = 0;
   const burst = async (server: Server, seconds: number) => {
     const before = cpuMicroseconds(server);
@@ -122,7 +113,5 @@ try {
     );
   }
 } finally {
-  for (const server of servers) server.child.kill('SIGTERM');
-  await Promise.all(servers.map((server) => new Promise((done) => (server.child.exitCode === null ? server.child.once('exit', done) : done(undefined)))));
-  rmSync(work, { recursive: true, force: true });
+  await cleanup.run();
 }

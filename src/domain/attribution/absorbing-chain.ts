@@ -52,17 +52,23 @@ export interface ChainSolution {
  * (`inverseDiagonal`). Both are O(n³) in the number of states, the rest O(n²). `shareWork`,
  * when given, is handed the solve's shared memory as each of the two starts: a helper thread
  * that runs `helpFactorLU` / `helpInverseDiagonal` on it takes part of it (same bits). If a
- * helper stops mid-factorisation, the solve starts again alone.
+ * helper stops mid-factorisation, the solve starts again alone. `workspace`, when given, is one
+ * made by {@link chainWorkspace} for this size and not used since (its matrix still zero).
  *
  * @example
  * // start → a (a wins half the time):
  * solveAbsorbingChain({ size: 1, transient: [new Float64Array([0])],
  *   toWon: new Float64Array([0.5]), start: new Float64Array([1]) }).conversion; // 0.5
  */
-export function solveAbsorbingChain(chain: AbsorbingChain, shareWork?: (work: SharedSimdWorkspace, part: SharedPart) => void): ChainSolution {
+export function solveAbsorbingChain(
+  chain: AbsorbingChain,
+  shareWork?: (work: SharedSimdWorkspace, part: SharedPart) => void,
+  workspace?: SimdWorkspace,
+): ChainSolution {
   const { size } = chain;
-  // The matrix lives in the SIMD kernels' memory when they are available (same bits either way).
-  const simd = SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
+  // The matrix lives in the SIMD kernels' memory when they are available (same bits either way):
+  // the caller's fresh workspace of this size if it made one, else a new one.
+  const simd = workspace?.rows.length === size ? workspace : chainWorkspace(size);
   const rows = simd?.rows ?? Array.from({ length: size }, () => new Float64Array(size));
   if ('writeMatrix' in chain) chain.writeMatrix(rows);
   else {
@@ -84,4 +90,17 @@ export function solveAbsorbingChain(chain: AbsorbingChain, shareWork?: (work: Sh
   let conversion = 0;
   for (let i = 0; i < size; i += 1) conversion += (chain.start[i] ?? 0) * (winFrom[i] ?? 0);
   return { conversion, winFrom, visits, selfVisits: inverseDiagonal(rows, simd, share?.('diagonal')) };
+}
+
+/**
+ * The shared memory a solve of `size` states works in, made ahead of {@link solveAbsorbingChain}
+ * (which makes one itself when not given one); undefined where WebAssembly SIMD or shared memory
+ * is not available.
+ *
+ * @example
+ * const workspace = chainWorkspace(2000);
+ * workspace?.touchMatrixPages(); // on a thread that would otherwise wait
+ */
+export function chainWorkspace(size: number): SimdWorkspace | undefined {
+  return SimdWorkspace.create(size, DIAGONAL_BLOCK_COLUMNS);
 }

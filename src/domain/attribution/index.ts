@@ -26,6 +26,7 @@ export { packShapleyFit, readStoredShapleyFit, type PackedShapleyFit } from './s
 export { fitPackedShapley } from './shapley-snapshots.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
 export { FitCounts, markovCountsOf, PATH_LINES, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
+export { chainWorkspace } from './absorbing-chain.js';
 export { helpFactorLU } from './dense-lu.js';
 export { helpInverseDiagonal } from './inverse-diagonal.js';
 export { SimdWorkspace, type SharedPart, type SharedSimdWorkspace } from './simd-workspace.js';

@@ -3,7 +3,7 @@ import type { FitCountsSnapshot } from './fit-counts.js';
 import { toFittedWeight } from './fitted-weight.js';
 import { removalEffectOf, type MarkovPartner, type PackedMarkovFit } from './markov.js';
 import { compareIds } from './partner-path.js';
-import type { SharedPart, SharedSimdWorkspace } from './simd-workspace.js';
+import type { SharedPart, SharedSimdWorkspace, SimdWorkspace } from './simd-workspace.js';
 
 /**
  * `packMarkovFit(fitMarkovCounts(markovCountsOf(...snapshots), version, shareWork))`, the same
@@ -14,11 +14,14 @@ import type { SharedPart, SharedSimdWorkspace } from './simd-workspace.js';
  *
  * @example
  * JSON.stringify(fitPackedMarkov([first.snapshot(), second.snapshot()], 12)); // what the service stores
+ *
+ * `shareWork` and `workspace` as in `solveAbsorbingChain` (its size is the number of partners on the snapshots).
  */
 export function fitPackedMarkov(
   snapshots: readonly FitCountsSnapshot[],
   version: number,
   shareWork?: (work: SharedSimdWorkspace, part: SharedPart) => void,
+  workspace?: SimdWorkspace,
 ): PackedMarkovFit {
   const ids = [...new Set(snapshots.flatMap((snapshot) => snapshot.partnerIds))].sort(compareIds);
   const n = ids.length;
@@ -90,7 +93,7 @@ export function fitPackedMarkov(
   };
 
   let solution: ChainSolution | undefined;
-  if (n > 0) solution = solveAbsorbingChain({ size: n, writeMatrix, toWon, start }, shareWork);
+  if (n > 0) solution = solveAbsorbingChain({ size: n, writeMatrix, toWon, start }, shareWork, workspace);
   else writeMatrix([]);
   const conversion = solution?.conversion ?? 0;
   const partners = ids.map((partnerId, i): MarkovPartner => {

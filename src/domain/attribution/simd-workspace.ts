@@ -109,6 +109,17 @@ export class SimdWorkspace {
     return this.shared;
   }
 
+  /**
+   * Writes each page of the matrix once, so that the solve's first writes find its memory mapped.
+   * A thread that does this while the fit threads wait for their jobs takes the page faults of
+   * 32 MB (at 2,000 states) in about 20 ms; the matrix's first writes took 100–165 ms more than
+   * on mapped memory while the other fit thread was allocating (docs/benchmark.md, stop 33).
+   */
+  touchMatrixPages(): void {
+    const matrix = new Uint8Array(this.shared.memory.buffer, 0, this.rows.length * this.stride);
+    for (let at = 0; at < matrix.length; at += 4096) matrix[at] = 0;
+  }
+
   /** Whether `rows` are this workspace's rows (so the factorisation may use the kernels). */
   owns(rows: readonly Float64Array[]): boolean {
     return rows === this.rows;

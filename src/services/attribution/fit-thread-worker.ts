@@ -41,7 +41,8 @@ async function perform(job: FitThreadJob): Promise<{ answer: FitThreadResult; tr
   if (job.kind === 'markov') {
     // The solve can use the other thread, idle once its Shapley fit is done: offered through the main thread.
     const shareWork = (work: SharedSimdWorkspace, part: SharedPart) => parentPort?.postMessage({ help: work, part } satisfies FitThreadHelp);
-    const fit = fitPackedMarkov(job.counts, job.version, shareWork);
+    const workspace = job.workspace && SimdWorkspace.attach(job.workspace);
+    const fit = fitPackedMarkov(job.counts, job.version, shareWork, workspace);
     const json = JSON.stringify(fit);
     const { transitionTable, ...summary } = fit;
     const table = int32Copy(transitionTable);

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FitCountsSnapshot, PackedMarkovFit, SharedPart, SharedSimdWorkspace } from '../../domain/attribution/index.js';
+import { chainWorkspace, type FitCountsSnapshot, type PackedMarkovFit, type SharedPart, type SharedSimdWorkspace } from '../../domain/attribution/index.js';
 import type { DatabaseOptions } from '../../storage/drivers.js';
 import type { CompiledFitRead } from '../../storage/fit-input-pages.js';
 
@@ -37,7 +37,8 @@ export interface MarkovHandover {
 
 export type FitThreadJob =
   | { kind: 'count'; database: ThreadDatabase; read: CompiledFitRead }
-  | { kind: 'markov' | 'shapley'; counts: FitCountsSnapshot[]; version: number };
+  | { kind: 'markov'; counts: FitCountsSnapshot[]; version: number; workspace?: SharedSimdWorkspace | undefined }
+  | { kind: 'shapley'; counts: FitCountsSnapshot[]; version: number };
 
 /** The database a counting thread opens a connection of its own to (a SQLite file, or PostgreSQL's URL and schema). */
 export type ThreadDatabase = Pick<DatabaseOptions, 'dbPath' | 'databaseUrl' | 'postgresSchema'>;
@@ -178,9 +179,15 @@ export async function fitOnThreads(
   // Each model gets only the arrays it reads.
   const markovParts = counts.map((part) => ({ ...part, coalitionSizes: new Uint32Array(0), coalitionMembers: new Uint32Array(0), coalitionWon: new Float64Array(0), coalitionLost: new Float64Array(0) }));
   const shapleyParts = counts.map((part) => ({ ...part, transitions: new Float64Array(0), pathsPerPartner: new Float64Array(0) }));
+  // The Markov solve's memory, its pages mapped here while both threads wait: mapped by the
+  // Markov thread's first writes instead, beside the Shapley thread's allocations, they cost it
+  // 100–165 ms more (docs/benchmark.md, stop 33).
+  const states = new Set(counts.flatMap((part) => part.partnerIds)).size;
+  const workspace = states > 0 ? chainWorkspace(states) : undefined;
+  workspace?.touchMatrixPages();
   const [markov, shapley] = await Promise.all([
     threads[0].run(
-      { kind: 'markov', counts: markovParts, version: versions.markov },
+      { kind: 'markov', counts: markovParts, version: versions.markov, workspace: workspace?.share() },
       markovParts.flatMap((part) => [part.transitions, part.pathsPerPartner]),
     ),
     threads[1].run(

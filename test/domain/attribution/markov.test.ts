@@ -12,7 +12,7 @@ import {
   type MarkovFit,
   type PartnerPath,
 } from '../../../src/domain/attribution/index.js';
-import { solveAbsorbingChain } from '../../../src/domain/attribution/absorbing-chain.js';
+import { chainWorkspace, solveAbsorbingChain } from '../../../src/domain/attribution/absorbing-chain.js';
 import { factorLU, solveLU } from '../../../src/domain/attribution/dense-lu.js';
 import { inverseDiagonal } from '../../../src/domain/attribution/inverse-diagonal.js';
 
@@ -298,6 +298,26 @@ describe('solveAbsorbingChain', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('solves in a workspace made and touched ahead the same bits as in its own, and ignores one of another size', () => {
+    const size = 300;
+    let state = 5;
+    const random = () => ((state = (state * 48271) % 2147483647), state / 2147483647);
+    const transient = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i !== j && random() < 0.2 ? random() / (size * 0.3) : 0)));
+    // As the Markov fit gives it: a function writing only the non-zero cells, into rows it takes to be zero.
+    const writeMatrix = (rows: Float64Array[]) =>
+      rows.forEach((row, i) => (transient[i] as Float64Array).forEach((q, j) => (row[j] = i === j ? 1 : q === 0 ? (row[j] as number) : -q)));
+    const chain = { size, toWon: Float64Array.from({ length: size }, () => random() * 0.3), start: Float64Array.from({ length: size }, () => 1 / size), writeMatrix };
+    const alone = solveAbsorbingChain(chain);
+    const ahead = chainWorkspace(size);
+    expect(ahead).toBeDefined();
+    ahead?.touchMatrixPages();
+    const bytes = (solution: typeof alone) => [solution.winFrom, solution.visits, solution.selfVisits].map((values) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('hex'));
+    expect(bytes(solveAbsorbingChain(chain, undefined, ahead))).toEqual(bytes(alone));
+    // Its diagonal is the workspace's memory: the one made ahead holds this solve's.
+    expect(ahead?.diagonal).toEqual(solveAbsorbingChain(chain).selfVisits);
+    expect(bytes(solveAbsorbingChain(chain, undefined, chainWorkspace(size + 1)))).toEqual(bytes(alone));
   });
 });
 

@@ -25,7 +25,7 @@ export { fitPackedMarkov } from './markov-packed.js';
 export { packShapleyFit, readStoredShapleyFit, type PackedShapleyFit } from './shapley-packed.js';
 export { fitPackedShapley } from './shapley-snapshots.js';
 export { countMarkovPath, emptyMarkovCounts, type MarkovCounts } from './markov-counts.js';
-export { FitCounts, markovCountsOf, PATH_LINES, shapleyCountsOf, type FitCountsSnapshot } from './fit-counts.js';
+export { FitCounts, markovCountsOf, PATH_LINES, shapleyCountsOf, snapshotPartnerIds, type FitCountsSnapshot } from './fit-counts.js';
 export { chainWorkspace } from './absorbing-chain.js';
 export { helpFactorLU } from './dense-lu.js';
 export { helpInverseDiagonal } from './inverse-diagonal.js';

@@ -1,8 +1,7 @@
 import { solveAbsorbingChain, type ChainSolution } from './absorbing-chain.js';
-import type { FitCountsSnapshot } from './fit-counts.js';
+import { snapshotPartnerIds, type FitCountsSnapshot } from './fit-counts.js';
 import { toFittedWeight } from './fitted-weight.js';
 import { removalEffectOf, type MarkovPartner, type PackedMarkovFit } from './markov.js';
-import { compareIds } from './partner-path.js';
 import type { SharedPart, SharedSimdWorkspace, SimdWorkspace } from './simd-workspace.js';
 
 /**
@@ -11,11 +10,11 @@ import type { SharedPart, SharedSimdWorkspace, SimdWorkspace } from './simd-work
  * maps and transition objects in between: 268,000 transitions at 2,000 partners made that detour
  * about a second of CPU and its garbage, on the refit's longest thread. Counts are integer sums
  * and each row's probabilities the same divisions, so the chain and its solve are the same bits.
+ * `shareWork` and `workspace` as in `solveAbsorbingChain` (the workspace's size is the number of
+ * partners on the snapshots, {@link snapshotPartnerIds}).
  *
  * @example
  * JSON.stringify(fitPackedMarkov([first.snapshot(), second.snapshot()], 12)); // what the service stores
- *
- * `shareWork` and `workspace` as in `solveAbsorbingChain` (its size is the number of partners on the snapshots).
  */
 export function fitPackedMarkov(
   snapshots: readonly FitCountsSnapshot[],
@@ -23,7 +22,7 @@ export function fitPackedMarkov(
   shareWork?: (work: SharedSimdWorkspace, part: SharedPart) => void,
   workspace?: SimdWorkspace,
 ): PackedMarkovFit {
-  const ids = [...new Set(snapshots.flatMap((snapshot) => snapshot.partnerIds))].sort(compareIds);
+  const ids = snapshotPartnerIds(snapshots);
   const n = ids.length;
   const index = new Map(ids.map((id, i) => [id, i]));
   const paths = new Float64Array(n);

@@ -1,6 +1,5 @@
 import { SetTallies } from './count-tables.js';
-import type { FitCountsSnapshot } from './fit-counts.js';
-import { compareIds } from './partner-path.js';
+import { snapshotPartnerIds, type FitCountsSnapshot } from './fit-counts.js';
 import type { PackedShapleyFit } from './shapley-packed.js';
 
 /**
@@ -15,7 +14,7 @@ import type { PackedShapleyFit } from './shapley-packed.js';
  * JSON.stringify(fitPackedShapley([first.snapshot(), second.snapshot()], 12)); // what the service stores
  */
 export function fitPackedShapley(snapshots: readonly FitCountsSnapshot[], version: number): PackedShapleyFit {
-  const ids = [...new Set(snapshots.flatMap((snapshot) => snapshot.partnerIds))].sort(compareIds);
+  const ids = snapshotPartnerIds(snapshots);
   const rankOf = new Map(ids.map((id, rank) => [id, rank]));
   const merged = new SetTallies();
   const ranks: number[] = [];

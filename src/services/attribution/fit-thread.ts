@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { chainWorkspace, type FitCountsSnapshot, type PackedMarkovFit, type SharedPart, type SharedSimdWorkspace } from '../../domain/attribution/index.js';
+import { chainWorkspace, snapshotPartnerIds, type FitCountsSnapshot, type PackedMarkovFit, type SharedPart, type SharedSimdWorkspace } from '../../domain/attribution/index.js';
 import type { DatabaseOptions } from '../../storage/drivers.js';
 import type { CompiledFitRead } from '../../storage/fit-input-pages.js';
 
@@ -182,7 +182,7 @@ export async function fitOnThreads(
   // The Markov solve's memory, its pages mapped here while both threads wait: mapped by the
   // Markov thread's first writes instead, beside the Shapley thread's allocations, they cost it
   // 100–165 ms more (docs/benchmark.md, stop 33).
-  const states = new Set(counts.flatMap((part) => part.partnerIds)).size;
+  const states = snapshotPartnerIds(counts).length;
   const workspace = states > 0 ? chainWorkspace(states) : undefined;
   workspace?.touchMatrixPages();
   const [markov, shapley] = await Promise.all([

@@ -195,16 +195,6 @@ export interface FitCountsSnapshot {
 }
 
 /**
- * Every partner on the snapshots' paths, once, sorted by id: the fits' partners, in their order.
- *
- * @example
- * snapshotPartnerIds([first.snapshot(), second.snapshot()]); // ['p1', 'p2', …]
- */
-export function snapshotPartnerIds(snapshots: readonly FitCountsSnapshot[]): string[] {
-  return [...new Set(snapshots.flatMap((snapshot) => snapshot.partnerIds))].sort(compareIds);
-}
-
-/**
  * The Markov counts in one or more {@link FitCountsSnapshot}s (of disjoint sets of deals, e.g.
  * two halves counted on two threads): integer sums, so the same counts whatever the split.
  */

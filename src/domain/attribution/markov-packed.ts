@@ -1,5 +1,6 @@
 import { solveAbsorbingChain, type ChainSolution } from './absorbing-chain.js';
-import { snapshotPartnerIds, type FitCountsSnapshot } from './fit-counts.js';
+import type { FitCountsSnapshot } from './fit-counts.js';
+import { snapshotPartnerIds } from './snapshot-partners.js';
 import { toFittedWeight } from './fitted-weight.js';
 import { removalEffectOf, type MarkovPartner, type PackedMarkovFit } from './markov.js';
 import type { SharedPart, SharedSimdWorkspace, SimdWorkspace } from './simd-workspace.js';

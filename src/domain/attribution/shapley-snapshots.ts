@@ -1,5 +1,6 @@
 import { SetTallies } from './count-tables.js';
-import { snapshotPartnerIds, type FitCountsSnapshot } from './fit-counts.js';
+import type { FitCountsSnapshot } from './fit-counts.js';
+import { snapshotPartnerIds } from './snapshot-partners.js';
 import type { PackedShapleyFit } from './shapley-packed.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ATTRIBUTION_MODELS, DATA_DRIVEN_MODELS } from '../domain/attribution/index.js';
+import { MODEL_NAMES } from '../domain/attribution/index.js';
 import { isCurrencyCode } from '../domain/money.js';
 import { formatIsoTimestamp } from './iso-time.js';
 
@@ -54,7 +54,7 @@ export const paginationQuery = {
 };
 
 /** The one schema for a model name, wherever one is accepted or answered. */
-export const attributionModelSchema = z.enum([...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS]).meta({ example: 'role-based' });
+export const attributionModelSchema = z.enum(MODEL_NAMES).meta({ example: 'role-based' });
 
 export const currencySchema = z
   .string()

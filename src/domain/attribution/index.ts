@@ -36,6 +36,7 @@ export {
   DATA_DRIVEN_MODELS,
   isAttributionModel,
   isDataDrivenModel,
+  MODEL_NAMES,
   type AttributionModel,
   type DataDrivenModel,
   type ModelName,

@@ -23,6 +23,9 @@ export type DataDrivenModel = (typeof DATA_DRIVEN_MODELS)[number];
 /** Any model `attribute` can run, given a fitted model for the data-driven ones. */
 export type ModelName = AttributionModel | DataDrivenModel;
 
+/** Every model's name: the rule-based ones, then the data-driven ones. */
+export const MODEL_NAMES = [...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS] as const;
+
 /**
  * @example
  * isAttributionModel('linear'); // true

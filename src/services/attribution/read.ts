@@ -1,6 +1,5 @@
 import {
-  ATTRIBUTION_MODELS,
-  DATA_DRIVEN_MODELS,
+  MODEL_NAMES,
   describeRoles,
   isDataDrivenModel,
   type AttributionOutcome,
@@ -98,7 +97,7 @@ export async function compareAttributionModels(ctx: ServiceContext, dealId: stri
   const fits = await ensureCurrentFits(ctx);
   const touchpoints = await listTouchpointsForDeals(ctx.db, [dealId]);
   const names = await findPartnerNames(ctx.db, touchpoints.map((row) => row.partner_id));
-  const models = [...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS].map((model) => {
+  const models = MODEL_NAMES.map((model) => {
     const outcome = computeAttribution(deal, touchpoints, model, settings, overrides, fits);
     return [model, entriesOf(outcome, names, settings)] as const;
   });

@@ -1,7 +1,6 @@
 import { CHANGE_REASONS } from '../../domain/payouts/adjustments.js';
 import {
-  ATTRIBUTION_MODELS,
-  DATA_DRIVEN_MODELS,
+  MODEL_NAMES,
   TOUCHPOINT_TYPES,
   type ModelName,
   type TouchpointType,
@@ -52,7 +51,7 @@ export async function updateAttributionSettings(ctx: ServiceContext, changes: Se
     }
     const lookbackChanged = current.lookback_days !== next.lookback_days;
     const affected = lookbackChanged
-      ? [...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS]
+      ? MODEL_NAMES
       : SETTINGS_DEPENDENT_MODELS.filter((model) => !sameSetting(current, next, SETTINGS_INPUTS[model]));
     const changed = affected.length > 0;
     const revision = changed ? current.revision + 1 : current.revision;

@@ -1,3 +1,4 @@
+import { chunks } from './chunks.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, loadPg, openSqliteFile, postgresConnectionConfig, type DatabaseOptions } from './drivers.js';
 
 /**
@@ -77,9 +78,8 @@ export async function* readCompiledFitPages(database: Pick<DatabaseOptions, 'dbP
     const [[deals] = []] = await reader.rows(read.dealCount.sql, read.dealCount.parameters);
     // Short of the count: some deals have no path stored with this window.
     const missing = stored + pending.length === Number(deals) ? [] : await ids({ ...read.missing, parameters: withList(read.missing, pending) });
-    const listed = [...pending, ...missing];
-    for (let at = 0; at < listed.length; at += DEALS_PER_PAGE) {
-      const [row] = await reader.rows(read.listed.sql, withList(read.listed, listed.slice(at, at + DEALS_PER_PAGE)));
+    for (const page of chunks([...pending, ...missing], DEALS_PER_PAGE)) {
+      const [row] = await reader.rows(read.listed.sql, withList(read.listed, page));
       yield (row as FitInputPageRow | undefined)?.[2] ?? '';
     }
   } finally {

@@ -1,10 +1,8 @@
+import { chunks } from './chunks.js';
 import { compileOnce } from './compiled.js';
 import type { Db } from './db.js';
 import { insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import type { TouchpointRecord, NewTouchpointRecord } from './schema.js';
-
-// Stays well under SQLite's and PostgreSQL's bound-parameter limits (32766 / 65535).
-const INSERT_CHUNK_ROWS = 1000;
 
 /** Inserts the rows whose id is not stored yet; returns the ids it inserted. */
 export async function insertNewTouchpoints(db: Db, rows: readonly NewTouchpointRecord[]): Promise<Set<string>> {
@@ -14,8 +12,8 @@ export async function insertNewTouchpoints(db: Db, rows: readonly NewTouchpointR
     return new Set((await insertOneNewTouchpoint(db, values)).map((written) => written.id));
   }
   const inserted = new Set<string>();
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    const written = await insertNewTouchpointRows(db, [toJsonRows(rows.slice(start, start + INSERT_CHUNK_ROWS), TOUCHPOINT_COLUMNS_JSON)]);
+  for (const chunk of chunks(rows)) {
+    const written = await insertNewTouchpointRows(db, [toJsonRows(chunk, TOUCHPOINT_COLUMNS_JSON)]);
     for (const row of written) inserted.add(row.id);
   }
   return inserted;

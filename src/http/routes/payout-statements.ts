@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { currencyDigits, toMajorUnits } from '../../domain/money.js';
+import { minorUnitsToDecimal, toMajorUnits } from '../../domain/money.js';
 import type { ServiceContext } from '../../services/context.js';
 import {
   getPartnerStatement,
@@ -120,7 +120,7 @@ export const payoutStatementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext 
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${filename}"`)
         // A string is sent as it is (the JSON schema only shapes objects): the typed reply does not know that.
-        .send((await toCsv(body)) as unknown as typeof body);
+        .send((await toCsv(statement)) as unknown as typeof body);
     },
   );
 
@@ -176,32 +176,32 @@ function toAdjustmentResponse(row: Omit<StatementAdjustment, 'partner_name'> & {
   };
 }
 
-type PartnerStatementBody = z.infer<typeof partnerStatementResponse>;
+type PartnerStatement = Awaited<ReturnType<typeof getPartnerStatement>>;
 
-/** Lines, then adjustments, then one total row per currency; money with the currency's decimals. */
-async function toCsv(body: PartnerStatementBody): Promise<string> {
-  const fixed = (amount: number, currency: string) => amount.toFixed(currencyDigits(currency));
+/** Lines, then adjustments, then one total row per currency; money with the currency's decimals, written from the minor units. */
+async function toCsv(statement: PartnerStatement): Promise<string> {
   const rows = [
-    ...body.lines.map((line) => ({
+    ...statement.lines.map((line) => ({
       kind: 'line',
       deal_id: line.deal_id,
-      date: line.closed_date,
+      date: toIso(line.closed_at),
       currency: line.currency,
-      deal_amount: fixed(line.amount, line.currency),
+      deal_amount: minorUnitsToDecimal(line.deal_amount_minor, line.currency),
       model: line.model,
-      percentage: line.percentage.toFixed(2),
-      amount: fixed(line.payout, line.currency),
+      // Basis points are hundredths of a percent.
+      percentage: minorUnitsToDecimal(line.basis_points, 2),
+      amount: minorUnitsToDecimal(line.payout_minor, line.currency),
     })),
-    ...body.adjustments.map((adjustment) => ({
+    ...statement.adjustments.map((adjustment) => ({
       kind: 'adjustment',
       deal_id: adjustment.deal_id,
-      date: adjustment.created_at,
+      date: toIso(Number(adjustment.created_at)),
       currency: adjustment.currency,
-      amount: fixed(adjustment.amount, adjustment.currency),
+      amount: minorUnitsToDecimal(Number(adjustment.amount_minor), adjustment.currency),
       reason: adjustment.reason,
       original_period_id: adjustment.original_period_id,
     })),
-    ...body.totals.map((total) => ({ kind: 'total', currency: total.currency, amount: fixed(total.total, total.currency) })),
+    ...statement.totals.map(({ currency, total }) => ({ kind: 'total', currency, amount: minorUnitsToDecimal(total, currency) })),
   ];
   const cells = rows.map((row) => CSV_COLUMNS.map((column) => (row as Partial<Record<(typeof CSV_COLUMNS)[number], string>>)[column] ?? ''));
   const chunks: string[] = [];

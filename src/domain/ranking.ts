@@ -6,19 +6,27 @@ export interface RankedPayout {
 
 /**
  * The contract's one order for partners: payout descending, then partner id by code unit
- * (not by locale, so every engine and every client agrees).
+ * (not by locale, so every engine and every client agrees). The comparators below apply it to
+ * the shapes that carry a payout.
  */
-export function byPayoutThenPartner(a: RankedPayout, b: RankedPayout): number {
-  if (a.payoutMinor > b.payoutMinor) return -1;
-  if (a.payoutMinor < b.payoutMinor) return 1;
-  return a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0;
+export function comparePayoutThenPartner(aPayout: number | bigint, aPartner: string, bPayout: number | bigint, bPartner: string): number {
+  if (aPayout > bPayout) return -1;
+  if (aPayout < bPayout) return 1;
+  return aPartner < bPartner ? -1 : aPartner > bPartner ? 1 : 0;
 }
+
+export const byPayoutThenPartner = (a: RankedPayout, b: RankedPayout) =>
+  comparePayoutThenPartner(a.payoutMinor, a.partnerId, b.payoutMinor, b.partnerId);
 
 type PayoutRow = { payout: number | bigint; partner_id: string };
 
-/** The same order over rows that name their fields as the tables do. */
-export const byPayoutThenPartnerRow = (a: PayoutRow, b: PayoutRow) =>
-  byPayoutThenPartner({ partnerId: a.partner_id, payoutMinor: a.payout }, { partnerId: b.partner_id, payoutMinor: b.payout });
+/** Over rows that name their fields as the tables do. */
+export const byPayoutThenPartnerRow = (a: PayoutRow, b: PayoutRow) => comparePayoutThenPartner(a.payout, a.partner_id, b.payout, b.partner_id);
+
+type PartnerPayout = { payout: number; partnerId: string };
+
+/** Over a deal's shares and their explanations. */
+export const byShareOrder = (a: PartnerPayout, b: PartnerPayout) => comparePayoutThenPartner(a.payout, a.partnerId, b.payout, b.partnerId);
 
 /**
  * The indexes of the first `limit` of `count` entries in the order `compare` gives (a total order

@@ -1,4 +1,5 @@
 import { allocate, allocateBasisPoints } from '../money.js';
+import { byShareOrder } from '../ranking.js';
 import type { Touchpoint, TouchpointType } from '../touchpoint.js';
 import type { ModelName } from './models.js';
 import type { AttributionOptions } from './options.js';
@@ -71,7 +72,7 @@ export function attribute(
       roles: describeRoles(types, options.roleWeights),
     };
   });
-  shares.sort(compareShares);
+  shares.sort(byShareOrder);
   return fallback ? { shares, fallback: 'equal' } : { shares };
 }
 
@@ -84,10 +85,4 @@ function groupTypesByPartner(ordered: readonly Touchpoint[]): Map<string, Touchp
     else types.push(type);
   }
   return grouped;
-}
-
-/** Payout descending, then partner id by code unit (not locale) so the order is stable everywhere. */
-function compareShares(a: PartnerShare, b: PartnerShare): number {
-  if (a.payout !== b.payout) return b.payout - a.payout;
-  return a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0;
 }

@@ -45,14 +45,14 @@ export function amountInMinorUnits(amount: number, currency: string): number {
 
 export async function createDeal(ctx: ServiceContext, input: NewDeal, actor: Actor): Promise<DealRow> {
   const currency = input.currency ?? ctx.defaultCurrency;
-  const amount = amountInMinorUnits(input.amount, currency);
+  const amountMinor = amountInMinorUnits(input.amount, currency);
   const now = ctx.now();
   const created = await ctx.db.transaction().execute(async (trx) => {
     const id = input.id ?? newId('deal');
     if (await deals.findDeal(trx, id)) throw duplicateDeal(id);
     const row: DealRow = {
       id,
-      amount,
+      amount_minor: amountMinor,
       currency,
       closed_at: input.closed_at ?? now,
       attribution_model:
@@ -81,9 +81,9 @@ export async function updateDeal(ctx: ServiceContext, id: string, changes: DealC
     if (changes.amount !== undefined || changes.currency !== undefined) {
       // A currency change keeps the amount in major units: 100.50 USD → 100.50 EUR.
       const currency = changes.currency ?? existing.currency;
-      const amount = changes.amount ?? toMajorUnits(existing.amount, existing.currency);
+      const amount = changes.amount ?? toMajorUnits(existing.amount_minor, existing.currency);
       update.currency = currency;
-      update.amount = amountInMinorUnits(amount, currency);
+      update.amount_minor = amountInMinorUnits(amount, currency);
     }
     if (changes.closed_at !== undefined) update.closed_at = changes.closed_at;
     if (changes.attribution_model !== undefined) update.attribution_model = changes.attribution_model;
@@ -117,7 +117,7 @@ export async function getDealWithTouchpoints(ctx: ServiceContext, id: string) {
 function reasonForDealChange(before: DealRow, after: DealRow): string {
   const reasons: string[] = [];
   if (before.status !== after.status) reasons.push(after.status === 'lost' ? CHANGE_REASONS.dealRefunded : CHANGE_REASONS.dealWon);
-  if (before.amount !== after.amount) reasons.push(CHANGE_REASONS.amountChanged);
+  if (before.amount_minor !== after.amount_minor) reasons.push(CHANGE_REASONS.amountChanged);
   if (before.currency !== after.currency) reasons.push(CHANGE_REASONS.currencyChanged);
   if (before.closed_at !== after.closed_at) reasons.push(CHANGE_REASONS.closedDateChanged);
   if (before.attribution_model !== after.attribution_model) reasons.push(CHANGE_REASONS.modelChanged);
@@ -126,7 +126,7 @@ function reasonForDealChange(before: DealRow, after: DealRow): string {
 
 /** A deal as the API shows it, for the audit log. */
 const auditView = (row: DealRow) => ({
-  amount: toMajorUnits(row.amount, row.currency),
+  amount: toMajorUnits(row.amount_minor, row.currency),
   currency: row.currency,
   closed_date: new Date(row.closed_at).toISOString(),
   attribution_model: row.attribution_model,

@@ -43,7 +43,7 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
     // Columns by name, not `deals.*`: PostgreSQL cannot run a prepared `*` again once a migration adds a column.
     .select([
       'deals.id',
-      'deals.amount',
+      'deals.amount as amount_minor',
       'deals.currency',
       'deals.closed_at',
       'deals.attribution_model',
@@ -141,7 +141,7 @@ const dealWithShares = compileOnce(2, (db, [dealId, settingsKey]) => {
  */
 type SqliteDealWithShares = [
   id: string,
-  amount: number,
+  amount_minor: number,
   currency: string,
   closed_at: number,
   attribution_model: string,
@@ -164,7 +164,7 @@ type SqliteDealWithShares = [
 
 function fromSqliteRow(row: SqliteDealWithShares): DealWithStoredShares {
   return {
-    deal: { id: row[0], amount: row[1], currency: row[2], closed_at: row[3], attribution_model: row[4], status: row[5], created_at: row[6], updated_at: row[7] },
+    deal: { id: row[0], amount_minor: row[1], currency: row[2], closed_at: row[3], attribution_model: row[4], status: row[5], created_at: row[6], updated_at: row[7] },
     result:
       row[10] === null
         ? undefined
@@ -189,7 +189,7 @@ function fromSqliteRow(row: SqliteDealWithShares): DealWithStoredShares {
 function toDealWithResult(row: DealWithResultRow): DealWithResult {
   const deal: DealRow = {
     id: row.id,
-    amount: row.amount,
+    amount_minor: row.amount_minor,
     currency: row.currency,
     closed_at: row.closed_at,
     attribution_model: row.attribution_model,

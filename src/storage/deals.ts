@@ -1,12 +1,25 @@
 import type { Db } from './db.js';
-import type { DealRow, DealUpdate, NewDealRow } from './schema.js';
+import type { DealRow, DealUpdate } from './schema.js';
 
-export async function insertDeal(db: Db, row: NewDealRow): Promise<void> {
-  await db.insertInto('deals').values(row).execute();
+// The column is `amount` (schema.ts says why); everything above this module reads `amount_minor`.
+const DEAL_COLUMNS = [
+  'id',
+  'amount as amount_minor',
+  'currency',
+  'closed_at',
+  'attribution_model',
+  'status',
+  'created_at',
+  'updated_at',
+] as const;
+
+export async function insertDeal(db: Db, deal: DealRow): Promise<void> {
+  const { amount_minor, ...rest } = deal;
+  await db.insertInto('deals').values({ ...rest, amount: amount_minor }).execute();
 }
 
 export async function findDeal(db: Db, id: string): Promise<DealRow | undefined> {
-  return db.selectFrom('deals').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('deals').select(DEAL_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
 export interface DealListQuery {
@@ -25,7 +38,7 @@ export async function listDeals(db: Db, query: DealListQuery) {
   if (query.to !== undefined) filtered = filtered.where('closed_at', '<=', query.to);
   const [data, count] = await Promise.all([
     filtered
-      .selectAll()
+      .select(DEAL_COLUMNS)
       .orderBy('closed_at', 'desc')
       .orderBy('id')
       .limit(query.limit)
@@ -37,5 +50,10 @@ export async function listDeals(db: Db, query: DealListQuery) {
 }
 
 export async function updateDeal(db: Db, id: string, changes: DealUpdate): Promise<void> {
-  await db.updateTable('deals').set(changes).where('id', '=', id).execute();
+  const { amount_minor, ...rest } = changes;
+  await db
+    .updateTable('deals')
+    .set(amount_minor === undefined ? rest : { ...rest, amount: amount_minor })
+    .where('id', '=', id)
+    .execute();
 }

@@ -60,6 +60,11 @@ export interface TouchpointsTable {
 
 export interface DealsTable {
   id: string;
+  /**
+   * Integer minor units. The column keeps the name it was released with, because nodes of the
+   * previous release still use it during a rolling deploy (docs/deployment.md); code sees it as
+   * `DealRow.amount_minor` (storage/deals.ts maps it).
+   */
   amount: number;
   currency: string;
   closed_at: number;
@@ -231,9 +236,9 @@ export type NewPartnerRow = Insertable<PartnersTable>;
 export type PartnerUpdate = Updateable<PartnersTable>;
 export type TouchpointRecord = Selectable<TouchpointsTable>;
 export type NewTouchpointRecord = Insertable<TouchpointsTable>;
-export type DealRow = Selectable<DealsTable>;
-export type NewDealRow = Insertable<DealsTable>;
-export type DealUpdate = Updateable<DealsTable>;
+/** A deal as the code sees it: the `deals` row with its amount named by its unit. */
+export type DealRow = Omit<Selectable<DealsTable>, 'amount'> & { amount_minor: number };
+export type DealUpdate = Partial<Omit<DealRow, 'id'>>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AttributionResultRow = Selectable<AttributionResultsTable>;
 export type AttributionShareRow = Selectable<AttributionSharesTable>;

@@ -29,7 +29,7 @@ const TARGET = [
   { partnerId: 'b', type: 'demo' as const, timestamp: Date.parse('2024-01-15T10:00:00Z'), sequence: 2 },
   { partnerId: 'c', type: 'closer' as const, timestamp: Date.parse('2024-01-20T10:00:00Z'), sequence: 3 },
 ];
-const TARGET_DEAL = { amount: 100_000, closedAt: Date.parse('2024-01-25T10:00:00Z') };
+const TARGET_DEAL = { amountMinor: 100_000, closedAt: Date.parse('2024-01-25T10:00:00Z') };
 
 let t: TestApp;
 beforeAll(async () => {

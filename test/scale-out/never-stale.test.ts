@@ -31,7 +31,7 @@ const touchpointOf = (deal: number, n: number): Touchpoint => ({
 /** A fresh computation, in the API's shape, of a linear deal with its first `count` touchpoints. */
 function expectedLines(deal: number, count: number): Line[] {
   const touchpoints = Array.from({ length: count }, (_, n) => touchpointOf(deal, n));
-  const outcome = attribute({ amount: AMOUNT_MINOR, closedAt: CLOSED_AT }, touchpoints, 'linear', DEFAULT_ATTRIBUTION_OPTIONS);
+  const outcome = attribute({ amountMinor: AMOUNT_MINOR, closedAt: CLOSED_AT }, touchpoints, 'linear', DEFAULT_ATTRIBUTION_OPTIONS);
   return outcome.shares.map((share) => ({
     partner_id: share.partnerId,
     payout: share.payout / 100,

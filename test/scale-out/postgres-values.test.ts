@@ -28,8 +28,8 @@ describe.skipIf(skip)(`values on PostgreSQL${skip ? ` (skipped: ${skip})` : ''}`
     expect(res.json()).toMatchObject({ amount: 12345678901.23, closed_date: '2024-01-15T10:00:00.123Z' });
 
     const row = (await findDeal(t.db, 'big'))!;
-    expect(row).toMatchObject({ amount: 1234567890123, closed_at: Date.parse('2024-01-15T10:00:00.123Z'), created_at: FIXED_NOW });
-    expect([typeof row.amount, typeof row.closed_at, typeof row.updated_at]).toEqual(['number', 'number', 'number']);
+    expect(row).toMatchObject({ amount_minor: 1234567890123, closed_at: Date.parse('2024-01-15T10:00:00.123Z'), created_at: FIXED_NOW });
+    expect([typeof row.amount_minor, typeof row.closed_at, typeof row.updated_at]).toEqual(['number', 'number', 'number']);
     expect((await listDeals(t.db, { limit: 10, offset: 0 })).total).toBe(1);
   });
 

@@ -41,7 +41,7 @@ export interface AttributionOutcome {
  * or a missing fit.
  *
  * @example
- * attribute({ amount: 5_000_000, closedAt }, [
+ * attribute({ amountMinor: 5_000_000, closedAt }, [
  *   { partnerId: 'p1', type: 'referral', timestamp: t1, sequence: 1 },
  *   { partnerId: 'p1', type: 'closer', timestamp: t3, sequence: 3 },
  *   { partnerId: 'p2', type: 'demo', timestamp: t2, sequence: 2 },
@@ -59,7 +59,7 @@ export function attribute(
   const { counted, partners, weights, fallback } = weighDeal(deal, touchpoints, model, options);
   if (partners.length === 0) return { shares: [] };
   const typesByPartner = groupTypesByPartner(counted);
-  const payouts = allocate(deal.amount, weights);
+  const payouts = allocate(deal.amountMinor, weights);
   const basisPoints = allocateBasisPoints(weights);
 
   const shares = partners.map((partnerId, index): PartnerShare => {

@@ -65,7 +65,7 @@ const TIE_RULE = 'equal remainders go to the partner whose first touchpoint came
  * are the same. `deal.currency` sets the decimals of `exactPayout`.
  *
  * @example
- * explainAttribution({ amount: 10000, closedAt, currency: 'USD' }, touchpoints, 'linear', options)
+ * explainAttribution({ amountMinor: 10000, closedAt, currency: 'USD' }, touchpoints, 'linear', options)
  * // → { partners: [{ partnerId: 'p1', weight: 2, share: { numerator: '2', denominator: '3' },
  * //      exactPayout: '66.666666666666…', payout: 6667, roundingUnits: 1, ... }], ... }
  */
@@ -91,7 +91,7 @@ export function explainAttribution(
   const input = { deal, touchpoints: counted, partners, options };
   const modelRules = touchpointRules(model, input, modelWeights);
   const rules = fallback ? fallbackRules(input, modelRules) : modelRules;
-  const split = splitExactly(deal.amount, weights);
+  const split = splitExactly(deal.amountMinor, weights);
   const basisPoints = allocateBasisPoints(weights);
   const digits = currencyDigits(deal.currency);
   // Fitted weights are integers of 10⁻⁹ for allocate(); people read them as the value they stand for (0.9, not 900000000).
@@ -103,7 +103,7 @@ export function explainAttribution(
       partnerId,
       weight: shown(weights[i] ?? 0),
       share: { numerator: String(numerator), denominator: String(denominator) },
-      exactPayout: formatRational(BigInt(deal.amount) * numerator, denominator, digits),
+      exactPayout: formatRational(BigInt(deal.amountMinor) * numerator, denominator, digits),
       payout: split.payouts[i] ?? 0,
       roundingUnits: split.roundingUnits[i] ?? 0,
       basisPoints: basisPoints[i] ?? 0,
@@ -139,10 +139,10 @@ interface ExactSplit {
 }
 
 /** Largest remainder in exact integers, written out step by step (the explanation's own arithmetic). */
-function splitExactly(amount: number, weights: readonly number[]): ExactSplit {
+function splitExactly(amountMinor: number, weights: readonly number[]): ExactSplit {
   const exact = toExactIntegers(weights);
   const total = exact.reduce((sum, weight) => sum + weight, 0n);
-  const big = BigInt(amount);
+  const big = BigInt(amountMinor);
   const shares = exact.map((weight) => {
     const divisor = gcd(weight, total);
     return { numerator: weight / divisor, denominator: total / divisor };

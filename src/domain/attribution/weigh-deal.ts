@@ -71,10 +71,10 @@ export function weighDeal(
 }
 
 function assertDeal(deal: AttributionDeal): void {
-  if (!Number.isSafeInteger(deal.amount) || deal.amount <= 0) {
+  if (!Number.isSafeInteger(deal.amountMinor) || deal.amountMinor <= 0) {
     throw new DomainError(
       'invalid_deal',
-      `deal amount must be a positive safe integer of minor units, got ${deal.amount}`,
+      `deal amount must be a positive safe integer of minor units, got ${deal.amountMinor}`,
     );
   }
   if (!isEpochMillis(deal.closedAt)) {

@@ -4,7 +4,7 @@ import type { AttributionOptions } from './options.js';
 /** What attribution needs to know about a deal. */
 export interface AttributionDeal {
   /** Integer minor units, > 0. */
-  amount: number;
+  amountMinor: number;
   /** Epoch milliseconds. */
   closedAt: number;
 }

@@ -102,7 +102,7 @@ function toExplanationResponse({ deal, explanation, names, eventIds, fit }: Expl
   const { settings, rounding } = explanation;
   return {
     deal_id: deal.id,
-    total_amount: toMajorUnits(deal.amount, deal.currency),
+    total_amount: toMajorUnits(deal.amount_minor, deal.currency),
     currency: deal.currency,
     model: explanation.model,
     settings: {

@@ -118,7 +118,7 @@ function toAttributionResponse(view: AttributionView) {
   const { deal } = view;
   return {
     deal_id: deal.id,
-    total_amount: toMajorUnits(deal.amount, deal.currency),
+    total_amount: toMajorUnits(deal.amount_minor, deal.currency),
     currency: deal.currency,
     model: view.model,
     attributions: view.entries.map((entry) => toAttributionEntry(entry, deal.currency)),
@@ -136,7 +136,7 @@ function toCompareResponse({ deal, models, fits }: Awaited<ReturnType<typeof att
   ]);
   return {
     deal_id: deal.id,
-    total_amount: toMajorUnits(deal.amount, deal.currency),
+    total_amount: toMajorUnits(deal.amount_minor, deal.currency),
     currency: deal.currency,
     models: Object.fromEntries(byModel) as Record<ModelName, ReturnType<typeof toAttributionEntry>[]>,
     fits: {

@@ -137,7 +137,7 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
 export function toDealResponse(row: deals.Deal) {
   return {
     id: row.id,
-    amount: toMajorUnits(row.amount, row.currency),
+    amount: toMajorUnits(row.amount_minor, row.currency),
     currency: row.currency,
     closed_date: toIso(row.closed_at),
     attribution_model: row.attribution_model as z.infer<typeof attributionModel>,

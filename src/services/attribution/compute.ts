@@ -69,7 +69,7 @@ export function computeExplanation(
   return explainAttribution(dealFacts(deal), touchpoints.map(toTouchpoint), model, optionsFor(settings, overrides, fits));
 }
 
-const dealFacts = (deal: DealRow) => ({ amount: deal.amount, closedAt: deal.closed_at, currency: deal.currency });
+const dealFacts = (deal: DealRow) => ({ amountMinor: deal.amount_minor, closedAt: deal.closed_at, currency: deal.currency });
 
 export function toTouchpoint(row: TouchpointRow): Touchpoint {
   return {

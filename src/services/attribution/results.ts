@@ -120,7 +120,7 @@ function resultWrite(
   const columns: ResultColumns = {
     model: deal.attribution_model,
     currency: deal.currency,
-    amount_minor: deal.amount,
+    amount_minor: deal.amount_minor,
     closed_at: deal.closed_at,
     touchpoints: touchpointCount,
     fallback: outcome.fallback ? 1 : 0,

@@ -33,7 +33,7 @@ export const ruleOptions: fc.Arbitrary<AttributionOptions> = fc.record({
   halfLifeDays: fc.oneof(fc.constant(7), fc.double({ min: 0.001, max: 3650, noNaN: true })),
 });
 export const deal = fc.record({
-  amount: fc.integer({ min: 1, max: 1e12 }),
+  amountMinor: fc.integer({ min: 1, max: 1e12 }),
   closedAt: fc.oneof(fc.constant(T0 + 2 * DAY), fc.integer({ min: T0 - 30 * DAY, max: T0 + 10 * 365 * DAY })),
 });
 // Sequences follow generation (recording) order, which is independent of the timestamps.

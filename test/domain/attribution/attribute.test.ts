@@ -17,7 +17,7 @@ import { DomainError } from '../../../src/domain/errors.js';
 import { allocate } from '../../../src/domain/money.js';
 import { DAY, splits, T0, timeline, tp, withOptions } from './fixtures.js';
 
-const deal = { amount: 10_000, closedAt: T0 + 10 * DAY };
+const deal = { amountMinor: 10_000, closedAt: T0 + 10 * DAY };
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -36,7 +36,7 @@ describe('attribute', () => {
 
   it('sorts by payout descending, then partner id by code unit', () => {
     const touchpoints = timeline(['é', 'z', 'B', 'a', 'b']);
-    const outcome = attribute({ ...deal, amount: 5 }, touchpoints, 'equal', withOptions());
+    const outcome = attribute({ ...deal, amountMinor: 5 }, touchpoints, 'equal', withOptions());
     // All get 1 unit; 'B' (0x42) < 'a' < 'b' < 'z' < 'é' (0xE9), unlike localeCompare.
     expect(outcome.shares.map((share) => share.partnerId)).toEqual(['B', 'a', 'b', 'z', 'é']);
   });
@@ -107,7 +107,7 @@ describe('attribute: data-driven seam', () => {
 
   it('shapley shares by the Shapley values over the deal\'s own partners', () => {
     // v({a}) = 3/4, v({a, b}) = 1, v({b}) = 0 → a 7/8, b 1/8; c is in no coalition.
-    const outcome = attribute({ ...deal, amount: 8000 }, timeline(['a', 'b']), 'shapley', withOptions(fits));
+    const outcome = attribute({ ...deal, amountMinor: 8000 }, timeline(['a', 'b']), 'shapley', withOptions(fits));
     expect(splits(outcome)).toEqual([
       ['a', 7000, 8750],
       ['b', 1000, 1250],
@@ -158,9 +158,9 @@ describe('attribute: validation', () => {
     ['a zero half-life', { options: { halfLifeDays: 0 } }, 'invalid_options'],
     ['a negative half-life', { options: { halfLifeDays: -7 } }, 'invalid_options'],
     ['a NaN half-life', { options: { halfLifeDays: NaN } }, 'invalid_options'],
-    ['a zero amount', { deal: { amount: 0 } }, 'invalid_deal'],
-    ['a fractional amount', { deal: { amount: 10.5 } }, 'invalid_deal'],
-    ['an unsafe amount', { deal: { amount: 2 ** 53 } }, 'invalid_deal'],
+    ['a zero amount', { deal: { amountMinor: 0 } }, 'invalid_deal'],
+    ['a fractional amount', { deal: { amountMinor: 10.5 } }, 'invalid_deal'],
+    ['an unsafe amount', { deal: { amountMinor: 2 ** 53 } }, 'invalid_deal'],
     ['a NaN close', { deal: { closedAt: NaN } }, 'invalid_deal'],
     ['a close past the Date range', { deal: { closedAt: 1e300 } }, 'invalid_deal'],
     ['a timestamp past the Date range', { touchpoints: [tp('a', 'demo', -1e300, 1)] }, 'invalid_touchpoint'],
@@ -181,7 +181,7 @@ describe('attribute: validation', () => {
   });
 
   it('accepts amounts up to 2^53 - 1 minor units', () => {
-    const big = { ...deal, amount: Number.MAX_SAFE_INTEGER };
+    const big = { ...deal, amountMinor: Number.MAX_SAFE_INTEGER };
     const outcome = attribute(big, timeline(['a', 'b', 'c']), 'position-based', withOptions());
     expect(splits(outcome)).toEqual([
       ['a', 3602879701896397, 4000],

@@ -50,7 +50,7 @@ describe('equal', () => {
       ],
     },
   ])('$name', ({ amount, touchpoints, expected }) => {
-    expect(splits(attribute({ amount, closedAt }, touchpoints, 'equal', withOptions()))).toEqual(expected);
+    expect(splits(attribute({ amountMinor: amount, closedAt }, touchpoints, 'equal', withOptions()))).toEqual(expected);
   });
 });
 
@@ -91,6 +91,6 @@ describe('linear', () => {
       expected: [['p1', 999, 10000]],
     },
   ])('$name', ({ amount, touchpoints, expected }) => {
-    expect(splits(attribute({ amount, closedAt }, touchpoints, 'linear', withOptions()))).toEqual(expected);
+    expect(splits(attribute({ amountMinor: amount, closedAt }, touchpoints, 'linear', withOptions()))).toEqual(expected);
   });
 });

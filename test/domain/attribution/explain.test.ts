@@ -21,7 +21,7 @@ const MODELS: ModelName[] = [...ATTRIBUTION_MODELS, ...DATA_DRIVEN_MODELS];
 const at = (iso: string) => Date.parse(iso);
 
 // The brief's deal-123 (docs/models.md): 50,000.00 USD closed 2024-01-20T15:00Z.
-const deal = { amount: 5_000_000, closedAt: at('2024-01-20T15:00:00Z'), currency: 'USD' };
+const deal = { amountMinor: 5_000_000, closedAt: at('2024-01-20T15:00:00Z'), currency: 'USD' };
 const touchpoints = [
   tp('p1', 'referral', at('2024-01-15T10:00:00Z'), 1),
   tp('p2', 'demo', at('2024-01-16T10:00:00Z'), 2),
@@ -119,7 +119,7 @@ describe('explainAttribution: one worked example per model (docs/models.md)', ()
   });
 
   it('names the partners a tie gave the leftover unit to', () => {
-    const explanation = explainAttribution({ ...deal, amount: 100 }, [tp('p3', 'demo', 1, 1), tp('p1', 'demo', 2, 2), tp('p2', 'demo', 3, 3)], 'equal', options);
+    const explanation = explainAttribution({ ...deal, amountMinor: 100 }, [tp('p3', 'demo', 1, 1), tp('p1', 'demo', 2, 2), tp('p2', 'demo', 3, 3)], 'equal', options);
     expect(explanation.rounding).toEqual({
       method: 'largest-remainder',
       leftoverUnits: 1,
@@ -163,7 +163,7 @@ describe('explainAttribution properties', () => {
           outcome.shares.map((s) => [s.partnerId, s.payout, s.basisPoints]),
         );
         expect(explanation.fallback).toBe(outcome.fallback);
-        expectSoundExplanation(base.amount, base.closedAt, list, opts.lookbackDays, code, explanation);
+        expectSoundExplanation(base.amountMinor, base.closedAt, list, opts.lookbackDays, code, explanation);
       }),
       { numRuns: 1000 },
     );

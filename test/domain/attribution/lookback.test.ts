@@ -34,7 +34,7 @@ describe('lookback window', () => {
   const touchpoints = [old, first, last];
 
   it('leaves touchpoints outside the window out of every model', () => {
-    const outcome = attribute({ amount: 9000, closedAt }, touchpoints, 'first-touch', withOptions({ lookbackDays: 30 }));
+    const outcome = attribute({ amountMinor: 9000, closedAt }, touchpoints, 'first-touch', withOptions({ lookbackDays: 30 }));
     expect(splits(outcome)).toEqual([
       ['p1', 9000, 10000],
       ['p2', 0, 0],
@@ -42,13 +42,13 @@ describe('lookback window', () => {
   });
 
   it('answers no shares when every touchpoint is outside', () => {
-    const outcome = attribute({ amount: 9000, closedAt }, touchpoints, 'linear', withOptions({ lookbackDays: 0.5 }));
+    const outcome = attribute({ amountMinor: 9000, closedAt }, touchpoints, 'linear', withOptions({ lookbackDays: 0.5 }));
     expect(outcome).toEqual({ shares: [] });
   });
 
   it('counts only the window in the touchpoint counts', () => {
     const both = [...touchpoints, tp('p1', 'demo', closedAt - 60 * DAY, 4)];
-    const outcome = attribute({ amount: 9000, closedAt }, both, 'linear', withOptions({ lookbackDays: 30 }));
+    const outcome = attribute({ amountMinor: 9000, closedAt }, both, 'linear', withOptions({ lookbackDays: 30 }));
     expect(outcome.shares.map((s) => [s.partnerId, s.touchpoints])).toEqual([
       ['p1', 1],
       ['p2', 1],
@@ -56,7 +56,7 @@ describe('lookback window', () => {
   });
 
   it.each([-1, NaN, Infinity])('rejects a lookback of %s', (lookbackDays) => {
-    const run = () => attribute({ amount: 1, closedAt }, touchpoints, 'equal', withOptions({ lookbackDays }));
+    const run = () => attribute({ amountMinor: 1, closedAt }, touchpoints, 'equal', withOptions({ lookbackDays }));
     expect(run).toThrow(DomainError);
   });
 

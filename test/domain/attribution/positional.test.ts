@@ -6,7 +6,7 @@ import { DAY, splits, T0, timeline, tp, withOptions, type Case, type Split } fro
 const closedAt = T0 + 30 * DAY;
 
 function run(model: AttributionModel, { amount, touchpoints }: Case): Split[] {
-  return splits(attribute({ amount, closedAt }, touchpoints, model, withOptions()));
+  return splits(attribute({ amountMinor: amount, closedAt }, touchpoints, model, withOptions()));
 }
 
 describe('first-touch', () => {

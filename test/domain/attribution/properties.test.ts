@@ -69,8 +69,8 @@ describe('attribute properties', () => {
     fc.assert(
       fc.property(scenario, ({ deal, options, touchpoints, shuffled }) => {
         const outcome = attribute(deal, touchpoints, model, options);
-        expectInvariants(deal.amount, touchpoints, outcome);
-        expectModelFacts(model, deal.amount, touchpoints, outcome);
+        expectInvariants(deal.amountMinor, touchpoints, outcome);
+        expectModelFacts(model, deal.amountMinor, touchpoints, outcome);
         expect(attribute(deal, shuffled, model, options)).toEqual(outcome);
       }),
       { numRuns: RUNS_PER_MODEL },
@@ -83,8 +83,8 @@ describe('attribute properties', () => {
         const counted = touchpoints.filter((t) => isWithinLookback(deal.closedAt, t.timestamp, options.lookbackDays));
         const outcome = attribute(deal, touchpoints, model, options);
         if (counted.length === 0) expect(outcome).toEqual({ shares: [] });
-        else expectInvariants(deal.amount, counted, outcome);
-        expectFittedWeights(model, deal.amount, counted, outcome, options);
+        else expectInvariants(deal.amountMinor, counted, outcome);
+        expectFittedWeights(model, deal.amountMinor, counted, outcome, options);
         expect(JSON.stringify(attribute(deal, shuffled, model, options))).toBe(JSON.stringify(outcome));
       }),
       { numRuns: RUNS_PER_MODEL },

@@ -13,7 +13,7 @@ describe('role-based', () => {
       tp('p1', 'closer', Date.parse('2024-01-19T16:00:00Z'), 3),
     ];
     const amount = toMinorUnits(50000, 'USD') ?? 0;
-    const outcome = attribute({ amount, closedAt }, touchpoints, 'role-based', withOptions());
+    const outcome = attribute({ amountMinor: amount, closedAt }, touchpoints, 'role-based', withOptions());
     expect(outcome).toEqual({
       shares: [
         { partnerId: 'p1', payout: 4_000_000, basisPoints: 8000, touchpoints: 2, roles: ['closer', 'referral'] },
@@ -92,13 +92,13 @@ describe('role-based', () => {
       ],
     },
   ])('$name', ({ amount, touchpoints, options, expected }) => {
-    expect(splits(attribute({ amount, closedAt }, touchpoints, 'role-based', withOptions(options)))).toEqual(expected);
+    expect(splits(attribute({ amountMinor: amount, closedAt }, touchpoints, 'role-based', withOptions(options)))).toEqual(expected);
   });
 
   it('falls back to equal shares when every role weight is 0', () => {
     const roleWeights = { closer: 0, referral: 0, demo: 0, intro: 0, support: 0, other: 0 };
     const outcome = attribute(
-      { amount: 10_000, closedAt },
+      { amountMinor: 10_000, closedAt },
       [tp('c', 'closer', T0, 1), tp('a', 'demo', T0 + DAY, 2), tp('b', 'intro', T0 + 2 * DAY, 3)],
       'role-based',
       withOptions({ roleWeights }),

@@ -83,6 +83,6 @@ describe('time-decay', () => {
     },
   ])('$name', ({ amount, halfLifeDays, touchpoints, expected }) => {
     const options = withOptions(halfLifeDays === undefined ? {} : { halfLifeDays });
-    expect(splits(attribute({ amount, closedAt }, touchpoints, 'time-decay', options))).toEqual(expected);
+    expect(splits(attribute({ amountMinor: amount, closedAt }, touchpoints, 'time-decay', options))).toEqual(expected);
   });
 });

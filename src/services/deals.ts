@@ -110,7 +110,7 @@ export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRow>
 /** The deal with its touchpoints, oldest first. */
 export async function getDealWithTouchpoints(ctx: ServiceContext, id: string) {
   const deal = await getDeal(ctx, id);
-  return { deal, events: await listDealTouchpoints(ctx.db, id) };
+  return { deal, touchpoints: await listDealTouchpoints(ctx.db, id) };
 }
 
 /** What a change to a deal did, in the words an adjustment carries. */

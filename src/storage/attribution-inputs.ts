@@ -6,7 +6,7 @@ import { idListParameter, inIdList } from './json-rows.js';
 /** What a model needs from one touchpoint row. */
 export interface TouchpointRow {
   seq: number;
-  /** The event's id, for explanations. */
+  /** The touchpoint's id, for explanations. */
   id: string;
   deal_id: string;
   partner_id: string;

@@ -53,7 +53,7 @@ export interface TouchpointsTable {
   touchpoint_type: string;
   timestamp: number;
   metadata: string | null;
-  /** Hash of the request that created the event, to tell an idempotent replay from a conflict. */
+  /** Hash of the request that created the touchpoint, to tell an idempotent replay from a conflict. */
   request_hash: string;
   created_at: number;
 }
@@ -307,6 +307,5 @@ export interface AuditLogTable {
 }
 
 export type PayoutPeriodRow = Selectable<PayoutPeriodsTable>;
-export type PayoutLineRow = Selectable<PayoutLinesTable>;
 export type PayoutAdjustmentRow = Selectable<PayoutAdjustmentsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;

@@ -14,8 +14,6 @@ export function periodRange(startDate: string, endDate: string): PeriodRange {
   return { startsAt: Date.parse(`${startDate}T00:00:00.000Z`), endsAt: Date.parse(`${endDate}T00:00:00.000Z`) + DAY_MS };
 }
 
-export const rangesOverlap = (a: PeriodRange, b: PeriodRange) => a.startsAt < b.endsAt && b.startsAt < a.endsAt;
-
 /** The first of `periods` whose range contains the instant, if any. */
 export function periodContaining<P extends PeriodRange>(periods: readonly P[], at: number): P | undefined {
   return periods.find((period) => period.startsAt <= at && at < period.endsAt);

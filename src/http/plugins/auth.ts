@@ -33,8 +33,9 @@ function presentedKeyOf(request: FastifyRequest): string | undefined {
 
 /**
  * Authentication in two steps, so that rate limiting can sit between them and count
- * failed attempts per IP: `identify` runs first on every request (a read, never a write);
- * `authorize` runs per route after the rate limiter and enforces the route's declaration.
+ * failed attempts per IP: the `onRequest` hook below finds the presented key's principal on
+ * every request (a read, never a write); `authorizer` runs per route after the rate limiter
+ * and enforces the route's declaration.
  * A route that declares neither scope nor `public` stops the app from booting.
  */
 export const authPlugin = fp(

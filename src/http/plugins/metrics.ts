@@ -20,7 +20,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /**
  * Prometheus metrics at GET /metrics: requests by method, route template and status, their
  * latency, rate-limited requests, pending attribution work (when a provider is given) and the
- * process's default metrics. Database timings come from `createQueryTimer` on the same registry.
+ * process's default metrics. Database timings come from `withQueryTiming` (storage/query-timing.ts)
+ * through `createQueryDurationObserver`, on the same registry.
  * Each app has its own registry, so several apps in one process (tests) never share counters.
  */
 export const metricsPlugin = fp(

@@ -90,9 +90,9 @@ export const attributionExplainRoutes: FastifyPluginAsyncZod<{ ctx: ServiceConte
   );
 };
 
-function toExplanationResponse({ deal, explanation, names, eventIds, fit }: ExplanationView, partnerBound: boolean) {
+function toExplanationResponse({ deal, explanation, names, touchpointIds, fit }: ExplanationView, partnerBound: boolean) {
   const touchpoint = (entry: TouchpointExplanation) => ({
-    id: eventIds.get(entry.touchpoint.sequence) ?? '',
+    id: touchpointIds.get(entry.touchpoint.sequence) ?? '',
     partner_id: entry.touchpoint.partnerId,
     touchpoint_type: entry.touchpoint.type,
     timestamp: toIso(entry.touchpoint.timestamp),

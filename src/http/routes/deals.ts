@@ -110,8 +110,8 @@ export const dealRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       },
     },
     async (request) => {
-      const { deal, events } = await deals.getDealWithTouchpoints(ctx, request.params.id);
-      return { ...toDealResponse(deal), events: events.map(toEventResponse) };
+      const { deal, touchpoints } = await deals.getDealWithTouchpoints(ctx, request.params.id);
+      return { ...toDealResponse(deal), events: touchpoints.map(toEventResponse) };
     },
   );
 

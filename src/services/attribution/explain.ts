@@ -1,4 +1,4 @@
-import type { AttributionExplanation, ModelName, TouchpointExplanation } from '../../domain/attribution/index.js';
+import type { AttributionExplanation, ModelName } from '../../domain/attribution/index.js';
 import { findPartnerNames, listTouchpointsForDeals } from '../../storage/attribution-inputs.js';
 import type { FitHead } from '../../storage/attribution-fits.js';
 import type { DealRow } from '../../storage/schema.js';
@@ -12,17 +12,12 @@ export interface ExplainRequest extends AttributionOverrides {
   viewerPartnerId?: string | null | undefined;
 }
 
-/** One touchpoint of an explanation, with the id of the event it is. */
-export interface ExplainedTouchpoint extends TouchpointExplanation {
-  eventId: string;
-}
-
 export interface ExplanationView {
   deal: DealRow;
   explanation: AttributionExplanation;
   names: Map<string, string>;
-  /** Event id per touchpoint sequence. */
-  eventIds: Map<number, string>;
+  /** Touchpoint id per touchpoint sequence. */
+  touchpointIds: Map<number, string>;
   fit?: FitHead | undefined;
 }
 
@@ -50,7 +45,7 @@ export async function explainDealAttribution(ctx: ServiceContext, dealId: string
     deal,
     explanation: visible,
     names,
-    eventIds: new Map(touchpoints.map((row) => [row.seq, row.id])),
+    touchpointIds: new Map(touchpoints.map((row) => [row.seq, row.id])),
     fit: model === 'markov' || model === 'shapley' ? fits[model]?.head : undefined,
   };
 }

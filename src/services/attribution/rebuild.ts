@@ -6,7 +6,7 @@ import { touchpointDeltas } from '../analytics/deltas.js';
 import { refitModels } from './fits.js';
 import { finishPendingWork, type DrainContext } from './pending-work.js';
 
-const EVENTS_PER_PAGE = 10_000;
+const TOUCHPOINTS_PER_PAGE = 10_000;
 
 /** How far a rebuild is: deals recomputed so far out of those queued. */
 export type RebuildProgress = (done: number, total: number) => void;
@@ -46,11 +46,11 @@ async function rebuildTouchpointDays(db: Db): Promise<number> {
       .select(['seq', 'touchpoint_type', 'timestamp'])
       .where('seq', '>', after)
       .orderBy('seq')
-      .limit(EVENTS_PER_PAGE)
+      .limit(TOUCHPOINTS_PER_PAGE)
       .execute();
     await addTouchpointDayDeltas(db, touchpointDeltas(page));
     total += page.length;
-    if (page.length < EVENTS_PER_PAGE) return total;
+    if (page.length < TOUCHPOINTS_PER_PAGE) return total;
     after = page[page.length - 1]!.seq;
   }
 }

@@ -23,10 +23,11 @@ type PayoutRow = { payout: number | bigint; partner_id: string };
 /** Over rows that name their fields as the tables do. */
 export const byPayoutThenPartnerRow = (a: PayoutRow, b: PayoutRow) => comparePayoutThenPartner(a.payout, a.partner_id, b.payout, b.partner_id);
 
-type PartnerPayout = { payout: number; partnerId: string };
+type PartnerPayout = { payoutMinor: number; partnerId: string };
 
 /** Over a deal's shares and their explanations. */
-export const byShareOrder = (a: PartnerPayout, b: PartnerPayout) => comparePayoutThenPartner(a.payout, a.partnerId, b.payout, b.partnerId);
+export const byShareOrder = (a: PartnerPayout, b: PartnerPayout) =>
+  comparePayoutThenPartner(a.payoutMinor, a.partnerId, b.payoutMinor, b.partnerId);
 
 /**
  * The indexes of the first `limit` of `count` entries in the order `compare` gives (a total order

@@ -52,7 +52,7 @@ describe('markov and shapley as deal models', () => {
     expect(body.model).toBe('markov');
     expect(body).toMatchObject({ fit: { version: 1, won_deals: 5, lost_deals: 4, lookback_days: null } });
     const expected = attribute(TARGET_DEAL, TARGET, 'markov', { ...DEFAULT_ATTRIBUTION_OPTIONS, markovFit: fitMarkov(PATHS, 1) });
-    expect(lines(body)).toEqual(expected.shares.map((s) => [s.partnerId, s.basisPoints / 100, s.payout / 100]));
+    expect(lines(body)).toEqual(expected.shares.map((s) => [s.partnerId, s.basisPoints / 100, s.payoutMinor / 100]));
     expectExact(body);
     // Stored: the next answer is the same result, cached.
     const again = await attributionOf(t.api, 'target');
@@ -64,7 +64,7 @@ describe('markov and shapley as deal models', () => {
     const body = await attributionOf(t.api, 'target', '?model=shapley');
     expect(body).toMatchObject({ model: 'shapley', cached: false, fit: { version: 1, won_deals: 5, lost_deals: 4 } });
     const expected = attribute(TARGET_DEAL, TARGET, 'shapley', { ...DEFAULT_ATTRIBUTION_OPTIONS, shapleyFit: fitShapley(PATHS, 1) });
-    expect(lines(body)).toEqual(expected.shares.map((s) => [s.partnerId, s.basisPoints / 100, s.payout / 100]));
+    expect(lines(body)).toEqual(expected.shares.map((s) => [s.partnerId, s.basisPoints / 100, s.payoutMinor / 100]));
   });
 
   it('gives no fit to the rule-based answers', async () => {

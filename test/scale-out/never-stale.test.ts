@@ -34,7 +34,7 @@ function expectedLines(deal: number, count: number): Line[] {
   const outcome = attribute({ amountMinor: AMOUNT_MINOR, closedAt: CLOSED_AT }, touchpoints, 'linear', DEFAULT_ATTRIBUTION_OPTIONS);
   return outcome.shares.map((share) => ({
     partner_id: share.partnerId,
-    payout: share.payout / 100,
+    payout: share.payoutMinor / 100,
     percentage: share.basisPoints / 100,
     touchpoints: share.touchpoints,
   }));

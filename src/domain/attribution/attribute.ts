@@ -11,7 +11,7 @@ import type { AttributionDeal } from './weigher.js';
 export interface PartnerShare {
   partnerId: string;
   /** Integer minor units; the shares' payouts sum exactly to the deal amount. */
-  payout: number;
+  payoutMinor: number;
   /** Percentage × 100; the shares' basis points sum exactly to 10000. */
   basisPoints: number;
   /** How many of the deal's touchpoints are this partner's. */
@@ -47,8 +47,8 @@ export interface AttributionOutcome {
  *   { partnerId: 'p2', type: 'demo', timestamp: t2, sequence: 2 },
  * ], 'role-based', DEFAULT_ATTRIBUTION_OPTIONS);
  * // → { shares: [
- * //   { partnerId: 'p1', payout: 4_000_000, basisPoints: 8000, touchpoints: 2, roles: ['closer', 'referral'] },
- * //   { partnerId: 'p2', payout: 1_000_000, basisPoints: 2000, touchpoints: 1, roles: ['demo'] } ] }
+ * //   { partnerId: 'p1', payoutMinor: 4_000_000, basisPoints: 8000, touchpoints: 2, roles: ['closer', 'referral'] },
+ * //   { partnerId: 'p2', payoutMinor: 1_000_000, basisPoints: 2000, touchpoints: 1, roles: ['demo'] } ] }
  */
 export function attribute(
   deal: AttributionDeal,
@@ -66,7 +66,7 @@ export function attribute(
     const types = typesByPartner.get(partnerId) ?? [];
     return {
       partnerId,
-      payout: payouts[index] ?? 0,
+      payoutMinor: payouts[index] ?? 0,
       basisPoints: basisPoints[index] ?? 0,
       touchpoints: types.length,
       roles: describeRoles(types, options.roleWeights),

@@ -30,7 +30,7 @@ export interface PartnerExplanation {
   /** amount × share in major units, exact when it ends within 12 decimals past the minor unit, else cut with "…". */
   exactPayout: string;
   /** Minor units, exactly what `attribute` pays. */
-  payout: number;
+  payoutMinor: number;
   /** Minor units the largest-remainder step added to the floor of the exact payout (0 or 1). */
   roundingUnits: number;
   basisPoints: number;
@@ -67,7 +67,7 @@ const TIE_RULE = 'equal remainders go to the partner whose first touchpoint came
  * @example
  * explainAttribution({ amountMinor: 10000, closedAt, currency: 'USD' }, touchpoints, 'linear', options)
  * // → { partners: [{ partnerId: 'p1', weight: 2, share: { numerator: '2', denominator: '3' },
- * //      exactPayout: '66.666666666666…', payout: 6667, roundingUnits: 1, ... }], ... }
+ * //      exactPayout: '66.666666666666…', payoutMinor: 6667, roundingUnits: 1, ... }], ... }
  */
 export function explainAttribution(
   deal: AttributionDeal & { currency: string },
@@ -104,7 +104,7 @@ export function explainAttribution(
       weight: shown(weights[i] ?? 0),
       share: { numerator: String(numerator), denominator: String(denominator) },
       exactPayout: formatRational(BigInt(deal.amountMinor) * numerator, denominator, digits),
-      payout: split.payouts[i] ?? 0,
+      payoutMinor: split.payouts[i] ?? 0,
       roundingUnits: split.roundingUnits[i] ?? 0,
       basisPoints: basisPoints[i] ?? 0,
       touchpoints: counted.flatMap((touchpoint, t) =>

@@ -118,7 +118,7 @@ function toExplanationResponse({ deal, explanation, names, touchpointIds, fit }:
       weight: partner.weight,
       share: partner.share,
       exact_payout: partner.exactPayout,
-      payout: toMajorUnits(partner.payout, deal.currency),
+      payout: toMajorUnits(partner.payoutMinor, deal.currency),
       rounding_units: partner.roundingUnits,
       percentage: partner.basisPoints / 100,
       touchpoints: partner.touchpoints.map(touchpoint),

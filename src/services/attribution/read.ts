@@ -207,7 +207,7 @@ function entriesOf(outcome: AttributionOutcome, names: Map<string, string>, sett
     partnerId: share.partnerId,
     partnerName: names.get(share.partnerId) ?? share.partnerId,
     basisPoints: share.basisPoints,
-    payoutMinor: share.payout,
+    payoutMinor: share.payoutMinor,
     touchpoints: share.touchpoints,
     roles: describeRoles(share.roles, settings.role_weights),
   }));

@@ -131,7 +131,7 @@ function resultWrite(
   const shares: AttributionShareRow[] = outcome.shares.map((share) => ({
     deal_id: deal.id,
     partner_id: share.partnerId,
-    payout: share.payout,
+    payout: share.payoutMinor,
     basis_points: share.basisPoints,
     touchpoints: share.touchpoints,
     roles: share.roles.join(','),

@@ -49,8 +49,8 @@ describe('attribute', () => {
       tp('p2', 'demo', T0 + 3 * DAY, 4),
     ];
     expect(attribute(deal, touchpoints, 'first-touch', withOptions()).shares).toEqual([
-      { partnerId: 'p1', payout: 10_000, basisPoints: 10000, touchpoints: 1, roles: ['referral'] },
-      { partnerId: 'p2', payout: 0, basisPoints: 0, touchpoints: 3, roles: ['demo', 'support'] },
+      { partnerId: 'p1', payoutMinor: 10_000, basisPoints: 10000, touchpoints: 1, roles: ['referral'] },
+      { partnerId: 'p2', payoutMinor: 0, basisPoints: 0, touchpoints: 3, roles: ['demo', 'support'] },
     ]);
   });
 

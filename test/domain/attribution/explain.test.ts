@@ -42,7 +42,7 @@ const options = { ...DEFAULT_ATTRIBUTION_OPTIONS, markovFit: fitMarkov(history, 
 /** `[partner, weight, share, exactPayout, payout, roundingUnits]` and each touchpoint's `[weight, rule]`. */
 function summary(explanation: AttributionExplanation) {
   return explanation.partners.map((p) => ({
-    partner: [p.partnerId, p.weight, `${p.share.numerator}/${p.share.denominator}`, p.exactPayout, p.payout, p.roundingUnits],
+    partner: [p.partnerId, p.weight, `${p.share.numerator}/${p.share.denominator}`, p.exactPayout, p.payoutMinor, p.roundingUnits],
     touchpoints: p.touchpoints.map((t) => [t.touchpoint.sequence, t.weight, t.rule]),
   }));
 }
@@ -95,7 +95,7 @@ describe('explainAttribution: one worked example per model (docs/models.md)', ()
       'age 1.21 days, the youngest: weight 1',
       'age 4.21 days (3 days older than the youngest), half-life 7: 2^(-0.4286) = 0.743',
     ]);
-    expect(explanation.partners.map((p) => [p.partnerId, p.payout, p.roundingUnits])).toEqual([
+    expect(explanation.partners.map((p) => [p.partnerId, p.payoutMinor, p.roundingUnits])).toEqual([
       ['p1', 3_462_307, 1],
       ['p2', 1_537_693, 0],
     ]);
@@ -115,7 +115,7 @@ describe('explainAttribution: one worked example per model (docs/models.md)', ()
       [1, 0, 'outside the 3-day lookback window: 5.21 days before the close'],
       [2, 0, 'outside the 3-day lookback window: 4.21 days before the close'],
     ]);
-    expect(explanation.partners.map((p) => [p.partnerId, p.payout])).toEqual([['p1', 5_000_000]]);
+    expect(explanation.partners.map((p) => [p.partnerId, p.payoutMinor])).toEqual([['p1', 5_000_000]]);
   });
 
   it('names the partners a tie gave the leftover unit to', () => {
@@ -125,7 +125,7 @@ describe('explainAttribution: one worked example per model (docs/models.md)', ()
       leftoverUnits: 1,
       tieBreak: 'equal remainders go to the partner whose first touchpoint came first (timestamp, then recording order): p3 touched the deal before p1, p2, with the same remainder',
     });
-    expect(explanation.partners.map((p) => [p.partnerId, p.exactPayout, p.payout, p.roundingUnits])).toEqual([
+    expect(explanation.partners.map((p) => [p.partnerId, p.exactPayout, p.payoutMinor, p.roundingUnits])).toEqual([
       ['p3', '0.333333333333…', 34, 1],
       ['p1', '0.333333333333…', 33, 0],
       ['p2', '0.333333333333…', 33, 0],
@@ -159,8 +159,8 @@ describe('explainAttribution properties', () => {
       fc.property(fittedScenario, currency, ({ deal: base, options: opts, touchpoints: list }, code) => {
         const explanation = explainAttribution({ ...base, currency: code }, list, model, opts);
         const outcome = attribute(base, list, model, opts);
-        expect(explanation.partners.map((p) => [p.partnerId, p.payout, p.basisPoints])).toEqual(
-          outcome.shares.map((s) => [s.partnerId, s.payout, s.basisPoints]),
+        expect(explanation.partners.map((p) => [p.partnerId, p.payoutMinor, p.basisPoints])).toEqual(
+          outcome.shares.map((s) => [s.partnerId, s.payoutMinor, s.basisPoints]),
         );
         expect(explanation.fallback).toBe(outcome.fallback);
         expectSoundExplanation(base.amountMinor, base.closedAt, list, opts.lookbackDays, code, explanation);
@@ -187,7 +187,7 @@ function expectSoundExplanation(
   let shareSum = { numerator: 0n, denominator: 1n };
   for (const partner of explanation.partners) {
     const [numerator, denominator] = [BigInt(partner.share.numerator), BigInt(partner.share.denominator)];
-    expect(BigInt(partner.payout)).toBe((BigInt(amount) * numerator) / denominator + BigInt(partner.roundingUnits));
+    expect(BigInt(partner.payoutMinor)).toBe((BigInt(amount) * numerator) / denominator + BigInt(partner.roundingUnits));
     expect([0, 1]).toContain(partner.roundingUnits);
     units += partner.roundingUnits;
     shareSum = {
@@ -195,7 +195,7 @@ function expectSoundExplanation(
       denominator: shareSum.denominator * denominator,
     };
     const exact = Number(partner.exactPayout.replace('…', '')) * 10 ** currencyDigits(currency);
-    expect(Math.abs(exact - partner.payout)).toBeLessThanOrEqual(1 + Math.abs(exact) * 1e-12);
+    expect(Math.abs(exact - partner.payoutMinor)).toBeLessThanOrEqual(1 + Math.abs(exact) * 1e-12);
     const touchpointSum = partner.touchpoints.reduce((sum, t) => sum + t.weight, 0);
     expect(touchpointSum).toBe(partner.weight);
     for (const t of partner.touchpoints) expect(t.rule.length).toBeGreaterThan(0);

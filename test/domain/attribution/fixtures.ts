@@ -36,5 +36,5 @@ export interface Case {
 
 /** The outcome's shares as {@link Split}s, in the outcome's order. */
 export function splits(outcome: AttributionOutcome): Split[] {
-  return outcome.shares.map((share) => [share.partnerId, share.payout, share.basisPoints]);
+  return outcome.shares.map((share) => [share.partnerId, share.payoutMinor, share.basisPoints]);
 }

@@ -23,7 +23,7 @@ function sum(values: readonly number[]): number {
 
 function expectInvariants(amount: number, touchpoints: readonly Touchpoint[], outcome: AttributionOutcome): void {
   const { shares } = outcome;
-  const payouts = shares.map((share) => share.payout);
+  const payouts = shares.map((share) => share.payoutMinor);
   const basisPoints = shares.map((share) => share.basisPoints);
   for (const value of [...payouts, ...basisPoints]) expect(Number.isSafeInteger(value) && value >= 0).toBe(true);
   expect(sum(payouts)).toBe(amount);
@@ -40,8 +40,8 @@ function expectInvariants(amount: number, touchpoints: readonly Touchpoint[], ou
   for (let i = 1; i < shares.length; i += 1) {
     const [previous, current] = [shares[i - 1], shares[i]];
     if (previous === undefined || current === undefined) continue;
-    const tiedAndOrdered = previous.payout === current.payout && previous.partnerId < current.partnerId;
-    expect(previous.payout > current.payout || tiedAndOrdered).toBe(true);
+    const tiedAndOrdered = previous.payoutMinor === current.payoutMinor && previous.partnerId < current.partnerId;
+    expect(previous.payoutMinor > current.payoutMinor || tiedAndOrdered).toBe(true);
   }
 }
 
@@ -53,11 +53,11 @@ function expectModelFacts(
   outcome: AttributionOutcome,
 ): void {
   const ordered = orderTouchpoints(touchpoints);
-  const payoutOf = (partnerId: string | undefined) => outcome.shares.find((s) => s.partnerId === partnerId)?.payout;
+  const payoutOf = (partnerId: string | undefined) => outcome.shares.find((s) => s.partnerId === partnerId)?.payoutMinor;
   if (model === 'first-touch') expect(payoutOf(ordered[0]?.partnerId)).toBe(amount);
   if (model === 'last-touch') expect(payoutOf(ordered.at(-1)?.partnerId)).toBe(amount);
   if (model === 'equal') {
-    const payouts = outcome.shares.map((s) => s.payout);
+    const payouts = outcome.shares.map((s) => s.payoutMinor);
     expect(Math.max(...payouts) - Math.min(...payouts)).toBeLessThanOrEqual(1);
   }
   if (model !== 'role-based') expect(outcome.fallback).toBeUndefined();
@@ -125,8 +125,8 @@ function expectFittedWeights(
     expect(outcome.fallback).toBe(allZero ? 'equal' : undefined);
     const expected = allocate(amount, allZero ? partners.map(() => 1) : weights);
     for (const [i, id] of partners.entries()) {
-      expect(outcome.shares.find((s) => s.partnerId === id)?.payout).toBe(expected[i]);
+      expect(outcome.shares.find((s) => s.partnerId === id)?.payoutMinor).toBe(expected[i]);
     }
   }
-  for (const share of outcome.shares) expect(Number.isSafeInteger(share.payout)).toBe(true);
+  for (const share of outcome.shares) expect(Number.isSafeInteger(share.payoutMinor)).toBe(true);
 }

@@ -16,12 +16,12 @@ describe('role-based', () => {
     const outcome = attribute({ amountMinor: amount, closedAt }, touchpoints, 'role-based', withOptions());
     expect(outcome).toEqual({
       shares: [
-        { partnerId: 'p1', payout: 4_000_000, basisPoints: 8000, touchpoints: 2, roles: ['closer', 'referral'] },
-        { partnerId: 'p2', payout: 1_000_000, basisPoints: 2000, touchpoints: 1, roles: ['demo'] },
+        { partnerId: 'p1', payoutMinor: 4_000_000, basisPoints: 8000, touchpoints: 2, roles: ['closer', 'referral'] },
+        { partnerId: 'p2', payoutMinor: 1_000_000, basisPoints: 2000, touchpoints: 1, roles: ['demo'] },
       ],
     });
     // What the HTTP layer will show: payout 40000 / 10000 USD, percentage 80 / 20.
-    expect(outcome.shares.map((share) => toMajorUnits(share.payout, 'USD'))).toEqual([40000, 10000]);
+    expect(outcome.shares.map((share) => toMajorUnits(share.payoutMinor, 'USD'))).toEqual([40000, 10000]);
     expect(outcome.shares.map((share) => share.basisPoints / 100)).toEqual([80, 20]);
     expect(outcome.shares.map((share) => share.roles.join(', '))).toEqual(['closer, referral', 'demo']);
   });

@@ -165,19 +165,28 @@ function toAnalyticsResponse(analytics: Awaited<ReturnType<typeof getAnalytics>>
   const { overview } = analytics;
   return {
     overview: {
-      ...overview,
-      total_revenue: major(overview.total_revenue),
-      avg_deal_size: major(overview.avg_deal_size),
-      attributed_revenue: major(overview.attributed_revenue),
-      unattributed_revenue: major(overview.unattributed_revenue),
+      total_deals: overview.total_deals,
+      total_revenue: major(overview.total_revenue_minor),
+      avg_deal_size: major(overview.avg_deal_size_minor),
+      attributed_revenue: major(overview.attributed_revenue_minor),
+      unattributed_revenue: major(overview.unattributed_revenue_minor),
+      active_partners: overview.active_partners,
+      touchpoints: overview.touchpoints,
     },
-    monthly: analytics.monthly.map((row) => ({ ...row, revenue: major(row.revenue), attributed_revenue: major(row.attributed_revenue) })),
-    partners: analytics.partners.map(({ avg_basis_points, ...row }) => ({
-      ...row,
-      attributed_revenue: major(row.attributed_revenue),
-      avg_percentage: avg_basis_points / 100,
+    monthly: analytics.monthly.map((row) => ({
+      month: row.month,
+      deals: row.deals,
+      revenue: major(row.revenue_minor),
+      attributed_revenue: major(row.attributed_revenue_minor),
     })),
-    models: analytics.models.map((row) => ({ ...row, revenue: major(row.revenue) })),
+    partners: analytics.partners.map((row) => ({
+      partner_id: row.partner_id,
+      name: row.name,
+      deals: row.deals,
+      attributed_revenue: major(row.attributed_revenue_minor),
+      avg_percentage: row.avg_basis_points / 100,
+    })),
+    models: analytics.models.map((row) => ({ model: row.model, deals: row.deals, revenue: major(row.revenue_minor) })),
     touchpoints: analytics.touchpoints,
     recent_deals: analytics.recentDeals.map((deal) => ({
       id: deal.deal_id,
@@ -197,11 +206,11 @@ function toPartnerAnalyticsResponse(analytics: Awaited<ReturnType<typeof getPart
     partner: { id: partner.id, name: partner.name, email: partner.email, status: partner.status },
     totals: {
       deals: totals.deals,
-      attributed_revenue: major(totals.attributed_revenue),
+      attributed_revenue: major(totals.attributed_revenue_minor),
       avg_percentage: totals.avg_basis_points / 100,
       touchpoints: totals.touchpoints,
     },
-    monthly: analytics.monthly.map((row) => ({ ...row, attributed_revenue: major(row.attributed_revenue) })),
+    monthly: analytics.monthly.map((row) => ({ month: row.month, deals: row.deals, attributed_revenue: major(row.attributed_revenue_minor) })),
     touchpoints: analytics.touchpoints,
     deals: analytics.deals.map((deal) => ({
       deal_id: deal.deal_id,

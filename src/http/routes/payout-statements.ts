@@ -83,10 +83,12 @@ export const payoutStatementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext 
       return {
         period: toStatementPeriod(period),
         data: data.map((row) => ({
-          ...row,
-          deals_total: major(row.deals_total, row.currency),
-          adjustments_total: major(row.adjustments_total, row.currency),
-          total: major(row.total, row.currency),
+          partner_id: row.partner_id,
+          partner_name: row.partner_name,
+          currency: row.currency,
+          deals_total: major(row.deals_total_minor, row.currency),
+          adjustments_total: major(row.adjustments_total_minor, row.currency),
+          total: major(row.total_minor, row.currency),
         })),
       };
     },
@@ -112,7 +114,7 @@ export const payoutStatementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext 
         partner: statement.partner,
         lines: statement.lines.map(toLineResponse),
         adjustments: statement.adjustments.map(toAdjustmentResponse),
-        totals: statement.totals.map(({ currency, total }) => ({ currency, total: toMajorUnits(total, currency) })),
+        totals: statement.totals.map(({ currency, total_minor }) => ({ currency, total: toMajorUnits(total_minor, currency) })),
       };
       if (!wantsCsv(request.headers.accept)) return body;
       const filename = `statement-${statement.period.start_date}-${statement.period.end_date}-${partnerId}.csv`;
@@ -201,7 +203,7 @@ async function toCsv(statement: PartnerStatement): Promise<string> {
       reason: adjustment.reason,
       original_period_id: adjustment.original_period_id,
     })),
-    ...statement.totals.map(({ currency, total }) => ({ kind: 'total', currency, amount: minorUnitsToDecimal(total, currency) })),
+    ...statement.totals.map(({ currency, total_minor }) => ({ kind: 'total', currency, amount: minorUnitsToDecimal(total_minor, currency) })),
   ];
   const cells = rows.map((row) => CSV_COLUMNS.map((column) => (row as Partial<Record<(typeof CSV_COLUMNS)[number], string>>)[column] ?? ''));
   const chunks: string[] = [];

@@ -5,8 +5,8 @@ import { DAYS, dayStart, monthLabel, monthOf, splitPeriod, type Period } from '.
 export interface MonthRevenue {
   month: string;
   deals: number;
-  revenue: bigint;
-  attributed_revenue: bigint;
+  revenue_minor: bigint;
+  attributed_revenue_minor: bigint;
 }
 
 /** Won deals of the period by day: whole days from the daily rollup, the ragged edges from the results themselves. */
@@ -30,8 +30,12 @@ export async function readPeriodRevenue(db: Db, currency: string, period: Period
 export function revenueByMonth({ days, edgeDeals }: PeriodRevenue): MonthRevenue[] {
   const totals = new Map<number, Omit<MonthRevenue, 'month'>>();
   const add = (month: number, deals: number, revenue: bigint, attributed: bigint) => {
-    const row = totals.get(month) ?? { deals: 0, revenue: 0n, attributed_revenue: 0n };
-    totals.set(month, { deals: row.deals + deals, revenue: row.revenue + revenue, attributed_revenue: row.attributed_revenue + attributed });
+    const row = totals.get(month) ?? { deals: 0, revenue_minor: 0n, attributed_revenue_minor: 0n };
+    totals.set(month, {
+      deals: row.deals + deals,
+      revenue_minor: row.revenue_minor + revenue,
+      attributed_revenue_minor: row.attributed_revenue_minor + attributed,
+    });
   };
   for (const row of days) {
     if (row.deals > 0) add(monthOf(dayStart(row.day)), row.deals, row.revenue, row.attributed_revenue);
@@ -43,7 +47,7 @@ export function revenueByMonth({ days, edgeDeals }: PeriodRevenue): MonthRevenue
   const months = [...totals.keys()];
   const series: MonthRevenue[] = [];
   for (let month = Math.min(...months); month <= Math.max(...months); month++) {
-    series.push({ month: monthLabel(month), ...(totals.get(month) ?? { deals: 0, revenue: 0n, attributed_revenue: 0n }) });
+    series.push({ month: monthLabel(month), ...(totals.get(month) ?? { deals: 0, revenue_minor: 0n, attributed_revenue_minor: 0n }) });
   }
   return series;
 }

@@ -62,12 +62,12 @@ export async function getAnalytics(ctx: ServiceContext, query: AnalyticsQuery) {
           partner_id: row.partner_id,
           name: names.get(row.partner_id) ?? row.partner_id,
           deals: row.deals,
-          attributed_revenue: row.payout,
+          attributed_revenue_minor: row.payout,
           avg_basis_points: Math.round(row.basis_points / row.deals),
         })),
         models: models
-          .map(({ model, deals, revenue }) => ({ model, deals, revenue }))
-          .sort((a, b) => compareBigDescending(a.revenue, b.revenue) || b.deals - a.deals || (a.model < b.model ? -1 : 1)),
+          .map(({ model, deals, revenue }) => ({ model, deals, revenue_minor: revenue }))
+          .sort((a, b) => compareBigDescending(a.revenue_minor, b.revenue_minor) || b.deals - a.deals || (a.model < b.model ? -1 : 1)),
         touchpoints: touchpoints.sort(byCountThenType),
         recentDeals,
       };
@@ -96,11 +96,11 @@ function overviewOf(models: readonly ModelTotals[], activePartners: number, touc
   const attributedRevenue = sumExact(models.map((row) => row.attributed_revenue));
   return {
     total_deals: totalDeals,
-    total_revenue: totalRevenue,
+    total_revenue_minor: totalRevenue,
     // Half up, like Math.round, in integers.
-    avg_deal_size: totalDeals === 0 ? 0n : (2n * totalRevenue + BigInt(totalDeals)) / (2n * BigInt(totalDeals)),
-    attributed_revenue: attributedRevenue,
-    unattributed_revenue: totalRevenue - attributedRevenue,
+    avg_deal_size_minor: totalDeals === 0 ? 0n : (2n * totalRevenue + BigInt(totalDeals)) / (2n * BigInt(totalDeals)),
+    attributed_revenue_minor: attributedRevenue,
+    unattributed_revenue_minor: totalRevenue - attributedRevenue,
     active_partners: activePartners,
     touchpoints: sum(touchpoints.map((row) => row.count)),
   };

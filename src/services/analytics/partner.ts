@@ -51,14 +51,14 @@ export async function getPartnerAnalytics(ctx: ServiceContext, partnerId: string
         partner,
         totals: {
           deals: totals.deals,
-          attributed_revenue: totals.payout,
+          attributed_revenue_minor: totals.payout,
           avg_basis_points: totals.deals === 0 ? 0 : Math.round(totals.basis_points / totals.deals),
           touchpoints: touchpoints.reduce((total, row) => total + row.count, 0),
         },
         monthly: [...monthly]
           .filter(([, row]) => row.deals > 0)
           .sort(([a], [b]) => a - b)
-          .map(([month, row]) => ({ month: monthLabel(month), deals: row.deals, attributed_revenue: row.payout })),
+          .map(([month, row]) => ({ month: monthLabel(month), deals: row.deals, attributed_revenue_minor: row.payout })),
         touchpoints: touchpoints.sort(byCountThenType),
         deals: await listPartnerDeals(trx, filter, query.dealsLimit),
       };

@@ -18,9 +18,9 @@ export interface StatementSummary {
   partner_id: string;
   partner_name: string;
   currency: string;
-  deals_total: number;
-  adjustments_total: number;
-  total: number;
+  deals_total_minor: number;
+  adjustments_total_minor: number;
+  total_minor: number;
 }
 
 /**
@@ -38,17 +38,17 @@ export async function getPeriodStatements(ctx: ServiceContext, periodId: string,
     const key = `${partnerId}\u0000${currency}`;
     let summary = summaries.get(key);
     if (!summary) {
-      summary = { partner_id: partnerId, partner_name: partnerName, currency, deals_total: 0, adjustments_total: 0, total: 0 };
+      summary = { partner_id: partnerId, partner_name: partnerName, currency, deals_total_minor: 0, adjustments_total_minor: 0, total_minor: 0 };
       summaries.set(key, summary);
     }
     return summary;
   };
-  for (const line of lines) entry(line.partner_id, line.partner_name, line.currency).deals_total += line.payout_minor;
+  for (const line of lines) entry(line.partner_id, line.partner_name, line.currency).deals_total_minor += line.payout_minor;
   for (const adjustment of adjustments) {
-    entry(adjustment.partner_id, adjustment.partner_name, adjustment.currency).adjustments_total += adjustment.amount_minor;
+    entry(adjustment.partner_id, adjustment.partner_name, adjustment.currency).adjustments_total_minor += adjustment.amount_minor;
   }
   const data = [...summaries.values()]
-    .map((summary) => ({ ...summary, total: summary.deals_total + summary.adjustments_total }))
+    .map((summary) => ({ ...summary, total_minor: summary.deals_total_minor + summary.adjustments_total_minor }))
     .sort((a, b) => compare(a.partner_id, b.partner_id) || compare(a.currency, b.currency));
   return { period, data };
 }
@@ -75,7 +75,7 @@ export async function getPartnerStatement(ctx: ServiceContext, periodId: string,
     partner: { id: partnerId, name: partnerName },
     lines,
     adjustments,
-    totals: [...totals.entries()].sort(([a], [b]) => compare(a, b)).map(([currency, total]) => ({ currency, total })),
+    totals: [...totals.entries()].sort(([a], [b]) => compare(a, b)).map(([currency, total]) => ({ currency, total_minor: total })),
   };
 }
 

@@ -44,7 +44,7 @@ export async function listPartnerDeals(db: Db, filter: PartnerShareFilter, limit
       'attribution_shares.closed_at',
       'attribution_results.model',
       'attribution_shares.basis_points',
-      'attribution_shares.payout',
+      'attribution_shares.payout as payout_minor',
     ])
     .orderBy('attribution_shares.closed_at', 'desc')
     .orderBy('attribution_shares.deal_id')
@@ -95,5 +95,5 @@ export async function sumPartnerPayoutByCurrency(db: Db, partnerId: string) {
     .groupBy('currency')
     .orderBy('currency')
     .execute();
-  return rows.map((row) => ({ currency: row.currency, payout: readExactSum(row.payout) }));
+  return rows.map((row) => ({ currency: row.currency, payout_minor: readExactSum(row.payout) }));
 }

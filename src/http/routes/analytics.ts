@@ -219,7 +219,7 @@ function toPartnerAnalyticsResponse(analytics: Awaited<ReturnType<typeof getPart
       closed_date: toIso(deal.closed_at),
       model: deal.model ?? '',
       percentage: deal.basis_points / 100,
-      payout: toMajorUnits(deal.payout, deal.currency),
+      payout: toMajorUnits(deal.payout_minor, deal.currency),
     })),
   };
 }

@@ -92,7 +92,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       const id = ownPartnerOnly(request.principal, request.params.id);
       const partner = await partners.getPartner(ctx, id);
       const { revenue, ...activity } = await partners.getPartnerStats(ctx, id);
-      const attributed_revenue = Object.fromEntries(revenue.map((row) => [row.currency, majorUnitsJson(row.payout, row.currency)]));
+      const attributed_revenue = Object.fromEntries(revenue.map((row) => [row.currency, majorUnitsJson(row.payout_minor, row.currency)]));
       return { ...toPartnerResponse(partner), stats: { ...activity, attributed_revenue } };
     },
   );

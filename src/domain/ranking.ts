@@ -15,6 +15,7 @@ export function comparePayoutThenPartner(aPayout: number | bigint, aPartner: str
   return aPartner < bPartner ? -1 : aPartner > bPartner ? 1 : 0;
 }
 
+/** Over anything that carries a partner and its payout: ranked totals, a deal's shares and their explanations. */
 export const byPayoutThenPartner = (a: RankedPayout, b: RankedPayout) =>
   comparePayoutThenPartner(a.payoutMinor, a.partnerId, b.payoutMinor, b.partnerId);
 
@@ -22,12 +23,6 @@ type PayoutRow = { payout: number | bigint; partner_id: string };
 
 /** Over rows that name their fields as the tables do. */
 export const byPayoutThenPartnerRow = (a: PayoutRow, b: PayoutRow) => comparePayoutThenPartner(a.payout, a.partner_id, b.payout, b.partner_id);
-
-type PartnerPayout = { payoutMinor: number; partnerId: string };
-
-/** Over a deal's shares and their explanations. */
-export const byShareOrder = (a: PartnerPayout, b: PartnerPayout) =>
-  comparePayoutThenPartner(a.payoutMinor, a.partnerId, b.payoutMinor, b.partnerId);
 
 /**
  * The indexes of the first `limit` of `count` entries in the order `compare` gives (a total order

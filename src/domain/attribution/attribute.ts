@@ -1,5 +1,5 @@
 import { allocate, allocateBasisPoints } from '../money.js';
-import { byShareOrder } from '../ranking.js';
+import { byPayoutThenPartner } from '../ranking.js';
 import type { Touchpoint, TouchpointType } from '../touchpoint.js';
 import type { ModelName } from './models.js';
 import type { AttributionOptions } from './options.js';
@@ -72,7 +72,7 @@ export function attribute(
       roles: describeRoles(types, options.roleWeights),
     };
   });
-  shares.sort(byShareOrder);
+  shares.sort(byPayoutThenPartner);
   return fallback ? { shares, fallback: 'equal' } : { shares };
 }
 

@@ -1,7 +1,7 @@
 import { formatRational, gcd } from '../exact-decimal.js';
 import { toExactIntegers } from '../exact-weights.js';
 import { allocateBasisPoints, currencyDigits } from '../money.js';
-import { byShareOrder } from '../ranking.js';
+import { byPayoutThenPartner } from '../ranking.js';
 import type { Touchpoint } from '../touchpoint.js';
 import { excludedRule, fallbackRules, touchpointRules } from './explain-rules.js';
 import { WEIGHT_SCALE } from './fitted-weight.js';
@@ -114,7 +114,7 @@ export function explainAttribution(
       ),
     };
   });
-  explained.sort(byShareOrder);
+  explained.sort(byPayoutThenPartner);
   const tieBreak = split.tie === undefined ? `${TIE_RULE}; no tie decided a unit here` : `${TIE_RULE}: ${describeTie(split.tie, partners)}`;
   return {
     ...base,

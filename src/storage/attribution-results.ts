@@ -1,6 +1,7 @@
 import { chunks } from './chunks.js';
 import { sql } from 'kysely';
 import { compileOnce } from './compiled.js';
+import { DEAL_COLUMNS } from './deals.js';
 import { isPostgres, readSqliteRaw, type Db } from './db.js';
 import { idListParameter, inIdList, insertJsonRows, toJsonRows, type JsonColumns } from './json-rows.js';
 import { takeExcluded } from './upsert-sets.js';
@@ -40,17 +41,7 @@ const dealsWithResults = (db: Db, settingsKey: string) =>
     .selectFrom('deals')
     .leftJoin('attribution_results as result', 'result.deal_id', 'deals.id')
     .leftJoin('attribution_pending as pending', 'pending.deal_id', 'deals.id')
-    // Columns by name, not `deals.*`: PostgreSQL cannot run a prepared `*` again once a migration adds a column.
-    .select([
-      'deals.id',
-      'deals.amount as amount_minor',
-      'deals.currency',
-      'deals.closed_at',
-      'deals.attribution_model',
-      'deals.status',
-      'deals.created_at',
-      'deals.updated_at',
-    ])
+    .select(DEAL_COLUMNS)
     .select((eb) => eb.selectFrom('settings').select('value').where('key', '=', settingsKey).as('settings_value'))
     .select([
       'pending.deal_id as pending_deal_id',

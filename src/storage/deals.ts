@@ -1,16 +1,20 @@
 import type { Db } from './db.js';
 import type { DealRow, DealUpdate } from './schema.js';
 
-// The column is `amount` (schema.ts says why); everything above this module reads `amount_minor`.
-const DEAL_COLUMNS = [
-  'id',
-  'amount as amount_minor',
-  'currency',
-  'closed_at',
-  'attribution_model',
-  'status',
-  'created_at',
-  'updated_at',
+/**
+ * A `DealRow`'s columns, for every read of deals. The amount's column is `amount` (schema.ts says
+ * why); everything above storage reads it as `amount_minor`. Named, not `deals.*`: PostgreSQL
+ * cannot run a prepared `*` again once a migration adds a column.
+ */
+export const DEAL_COLUMNS = [
+  'deals.id',
+  'deals.amount as amount_minor',
+  'deals.currency',
+  'deals.closed_at',
+  'deals.attribution_model',
+  'deals.status',
+  'deals.created_at',
+  'deals.updated_at',
 ] as const;
 
 export async function insertDeal(db: Db, deal: DealRow): Promise<void> {

@@ -91,12 +91,12 @@ async function recordNewTogether(ctx: ServiceContext, writes: readonly SingleTou
   await ctx.db.transaction().execute(async (trx) => {
     const inserted = await store.insertNewTouchpoints(trx, rows);
     if (inserted.size !== rows.length) throw new NotAllNew();
-    // The earliest: the backlog's age counts from the first change waiting.
-    await markTouchpointChanges(trx, Math.min(...writes.map((write) => write.now)), { added: rows });
     await recordAuditOf(
       trx,
       rows.map((row, index) => ({ actor: writes[index]!.actor, at: writes[index]!.now, entry: touchpointAudit('create', row) })),
     );
+    // The earliest: the backlog's age counts from the first change waiting.
+    await markTouchpointChanges(trx, Math.min(...writes.map((write) => write.now)), { added: rows });
   });
   ctx.pendingWork.notify();
   return rows.map((touchpoint) => ({ touchpoint, created: true }));
@@ -120,8 +120,8 @@ async function recordInTransaction(
     plan = await retryOnceOnDuplicateId(() =>
       ctx.db.transaction().execute(async (trx) => {
         const written = await insertUnlessKnown(trx, rows, itemPath);
-        await markTouchpointChanges(trx, now, { added: written.newRows });
         await recordAudit(trx, actor, now, written.newRows.map((row) => touchpointAudit('create', row)));
+        await markTouchpointChanges(trx, now, { added: written.newRows });
         return written;
       }),
     );
@@ -153,8 +153,8 @@ export async function removeTouchpoint(ctx: ServiceContext, id: string, actor: A
     const row = await store.deleteTouchpoint(trx, id);
     if (!row) throw notFound('Event', id);
     const now = ctx.now();
-    await markTouchpointChanges(trx, now, { removed: [row] });
     await recordAudit(trx, actor, now, [touchpointAudit('delete', row)]);
+    await markTouchpointChanges(trx, now, { removed: [row] });
     return row;
   });
   ctx.pendingWork.notify();

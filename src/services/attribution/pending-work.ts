@@ -39,13 +39,16 @@ export interface TouchpointFacts {
 
 /*
  * Lock order in every transaction that recomputes: the settings row (shared), then pending rows
- * in id order, then results, shares and rollup rows in key order. Writers take rollup rows and
- * then pending rows, but never wait for a lock while holding a recomputation's.
+ * in id order, then results, shares and rollup rows in key order. Writers take pending rows and
+ * then the touchpoint rollup's rows, but never wait for a lock while holding a recomputation's.
  */
 
 /**
- * Call inside the transaction that inserted or deleted touchpoints: counts them into the daily
- * touchpoint rollup (cheap, and independent of any deal) and marks their deals pending.
+ * Call inside the transaction that inserted or deleted touchpoints, as its last write: marks their
+ * deals pending and counts them into the daily touchpoint rollup (independent of any deal).
+ * Concurrent writers touch the same rollup rows (one per day and type), and each holds those it
+ * upserted until it commits, so they come last: taken first, they made every concurrent batch on
+ * PostgreSQL wait for the rest of another's transaction.
  */
 export async function markTouchpointChanges(
   db: Db,
@@ -55,10 +58,10 @@ export async function markTouchpointChanges(
   const added = changes.added ?? [];
   const removed = changes.removed ?? [];
   if (added.length + removed.length === 0) return;
-  await addTouchpointDayDeltas(db, touchpointDeltas(added, removed));
   if (added.length > 0) await markDealsPending(db, added.map((facts) => facts.deal_id), now, CHANGE_REASONS.touchpointAdded);
   if (removed.length > 0) await markDealsPending(db, removed.map((facts) => facts.deal_id), now, CHANGE_REASONS.touchpointRemoved);
   await markFitInputsChanged(db, [...added, ...removed].map((facts) => facts.deal_id), now);
+  await addTouchpointDayDeltas(db, touchpointDeltas(added, removed));
 }
 
 /**

@@ -40,6 +40,23 @@ export function parseStepBenchArgs(defaults: { deals: number; touchpoints: numbe
   };
 }
 
+/**
+ * The secondary indexes only reads rely on (`FLOOR_LEAN=1` drops them from a floor's database, to
+ * bound what any choice of indexes could save a write): the audit log's three, the shares' two
+ * covering ones and the results' four.
+ */
+export const READ_INDEXES = [
+  'audit_log_at',
+  'audit_log_entity',
+  'audit_log_key',
+  'attribution_shares_period',
+  'attribution_shares_partner',
+  'attribution_results_period',
+  'attribution_results_closed',
+  'attribution_results_settings',
+  'attribution_results_fit',
+];
+
 /** Deal `index` of the benchmark's data set, as its row (the API's body in minor units). */
 export function benchDealRow(index: number): DealRowValues {
   const body = dealBody(index);

@@ -26,7 +26,7 @@ import SQLite from 'better-sqlite3';
 import { allocate, allocateBasisPoints } from '../src/domain/money.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { benchDealRow, computeEveryResult, parseStepBenchArgs, threadCpuMs } from './batch-steps.js';
+import { benchDealRow, computeEveryResult, parseStepBenchArgs, READ_INDEXES, threadCpuMs } from './batch-steps.js';
 import { servicePragmas } from './baseline-store.js';
 import { touchpoint, type Touchpoint } from './dataset.js';
 import { writeDatasetToSqlite } from './sqlite-dataset.js';
@@ -34,17 +34,6 @@ import { writeDatasetToSqlite } from './sqlite-dataset.js';
 const lean = process.env.FLOOR_LEAN === '1';
 const { deals, touchpoints, partners, rounds } = parseStepBenchArgs({ deals: 50_000, touchpoints: 250_000, rounds: 10 }, 'sqlite');
 const DAY_MS = 86_400_000;
-const READ_INDEXES = [
-  'audit_log_at',
-  'audit_log_entity',
-  'audit_log_key',
-  'attribution_shares_period',
-  'attribution_shares_partner',
-  'attribution_results_period',
-  'attribution_results_closed',
-  'attribution_results_settings',
-  'attribution_results_fit',
-];
 
 const directory = mkdtempSync(join(tmpdir(), 'recorded-floor-'));
 const seededPath = join(directory, 'seeded.db');

@@ -85,15 +85,17 @@ async function comparePair(
   requestsFor: (who: 'service' | 'baseline') => autocannon.Request[],
   targetShare: number,
   baselineAvailable = true,
-  shape: { connections?: number; touchpointsPerRequest?: number } = {},
+  shape: { connections?: number; touchpointsPerRequest?: number; writes?: boolean } = {},
 ): Promise<void> {
   const connections = shape.connections ?? ctx.options.connections;
   const serviceRounds: LoadResult[] = [];
   const baselineRounds: LoadResult[] = [];
+  const backlogs: number[] = [];
   for (let round = 1; round <= ctx.options.rounds; round++) {
     const of = ctx.options.rounds > 1 ? ` (round ${round}/${ctx.options.rounds})` : '';
     ctx.log(`${scenario}: service${of}`);
     serviceRounds.push(await timed(ctx, scenario, () => load(ctx, ctx.service, requestsFor('service'), connections)));
+    if (shape.writes) backlogs.push(await pendingDeals(ctx));
     if (baselineAvailable) {
       ctx.log(`${scenario}: baseline${of}`);
       baselineRounds.push(await load(ctx, ctx.baseline, requestsFor('baseline'), connections));
@@ -120,8 +122,18 @@ async function comparePair(
     `${scenario}: ${describeLoad('service', service)}${all(serviceRounds)}` +
       (baseline
         ? `; ${describeLoad('baseline', baseline)}, p50 ${formatMs(baseline.p50)}, p99 ${formatMs(baseline.p99)}${all(baselineRounds)}`
-        : '; no baseline'),
+        : '; no baseline') +
+      // The worker recomputes behind the writes: what it had not done when the window closed is
+      // work the service's figure leaves out.
+      (backlogs.length > 0 ? `; deals still pending when the service's window closed: ${backlogs.map(formatCount).join(', ')}` : ''),
   );
+}
+
+/** The service's backlog now: its `attribution_pending_deals` gauge. */
+async function pendingDeals(ctx: BenchContext): Promise<number> {
+  const metrics = (await ctx.service.client.expectOk('GET', '/metrics')).body;
+  const line = metrics.split('\n').find((text) => text.startsWith('attribution_pending_deals '));
+  return Number(line?.split(' ')[1] ?? Number.NaN);
 }
 
 export async function seedPartners(ctx: BenchContext): Promise<void> {
@@ -168,6 +180,8 @@ export async function postEvents(ctx: BenchContext): Promise<void> {
       return [{ method: 'POST', path: '/events', setupRequest: (request) => ({ ...request, body: JSON.stringify(counter.take()) }) }];
     },
     0.5,
+    true,
+    { writes: true },
   );
 }
 
@@ -194,7 +208,7 @@ export async function batchIngestion(ctx: BenchContext, dealsRecorded: boolean):
     },
     0.5,
     true,
-    { connections: batchConnections, touchpointsPerRequest: batchSize },
+    { connections: batchConnections, touchpointsPerRequest: batchSize, writes: true },
   );
   const after = await storedTouchpoints(ctx);
   ctx.notes.push(`${name}: stored touchpoints ${formatCount(before)} → ${formatCount(after)} (warm-up included)`);

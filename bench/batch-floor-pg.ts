@@ -27,16 +27,16 @@
  * database every side writes to, to bound what any choice of indexes could save.
  * `[FLOOR_LEAN=1] npx tsx bench/batch-floor-pg.ts [--deals 50000] [--touchpoints 250000] [--rounds 12] [--url postgres://…/test]`.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { allocate, allocateBasisPoints } from '../src/domain/money.js';
 import { drainPendingStep } from '../src/services/attribution/pending-work.js';
 import { newOrderedId } from '../src/services/ids.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, READ_INDEXES } from './batch-steps.js';
+import { bareTouchpointRows, benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, placeholderRows, READ_INDEXES } from './batch-steps.js';
 import { touchpoint, type Touchpoint } from './dataset.js';
-import { backendsCpuMs } from './postgres.js';
+import { backendsCpuMs, createThrowawayDatabase } from './postgres.js';
+import { Cleanup } from './processes.js';
 import { writeDatasetToPostgres } from './postgres-dataset.js';
 
 const lean = process.env.FLOOR_LEAN === '1';
@@ -45,33 +45,12 @@ const { deals, touchpoints, partners, rounds, serverUrl } = parseStepBenchArgs({
 const EVENT_COLUMNS = 'id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at';
 const AUDIT_COLUMNS = 'id, at, key_id, key_name, action, entity_type, entity_id, changes';
 
-/** `values ($1, …, $n), …`: one row of `width` placeholders per row. */
-const placeholders = (rows: number, width: number) =>
-  Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
-
-/** Parse and hash as the bare baseline does: the touchpoint rows of a request body. */
-function parsedRows(body: string, now: number): unknown[][] {
-  const { events } = JSON.parse(body) as { events: Touchpoint[] };
-  return events.map((t) => [
-    t.id,
-    t.partner_id,
-    t.deal_id,
-    t.touchpoint_type,
-    Date.parse(t.timestamp),
-    JSON.stringify(t.metadata),
-    createHash('sha256').update(JSON.stringify(t)).digest('hex'),
-    now,
-  ]);
-}
-
-const name = `bench_batchfloor_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-const databaseUrl = url.toString();
+const cleanup = new Cleanup();
+process.once('SIGINT', () => void cleanup.run().then(() => process.exit(130)));
+const databaseUrl = await createThrowawayDatabase(cleanup, serverUrl, 'batchfloor');
 const raw = new pg.Client({ connectionString: databaseUrl });
+// The drop at the end ends whatever connection is left: not a failure of the measurement.
+raw.on('error', () => undefined);
 try {
   const setup = createDatabase({ dbPath: '', databaseUrl });
   await migrateToLatest(setup, databaseUrl);
@@ -103,7 +82,7 @@ try {
 
   /** The touchpoints and their audit entries, inside the caller's transaction; returns the rows. */
   const insertWithAudit = async (body: string, now: number) => {
-    const rows = parsedRows(body, now);
+    const rows = bareTouchpointRows(body, now);
     const audit = rows.map(([id, partner_id, deal_id, touchpoint_type, timestamp]) => [
       newOrderedId('aud', now),
       now,
@@ -119,8 +98,8 @@ try {
         timestamp: { old: null, new: new Date(timestamp as number).toISOString() },
       }),
     ]);
-    await raw.query(`insert into events (${EVENT_COLUMNS}) values ${placeholders(rows.length, 8)} on conflict (id) do nothing returning id`, rows.flat());
-    await raw.query(`insert into audit_log (${AUDIT_COLUMNS}) values ${placeholders(audit.length, 8)}`, audit.flat());
+    await raw.query(`insert into events (${EVENT_COLUMNS}) values ${placeholderRows(rows.length, 8)} on conflict (id) do nothing returning id`, rows.flat());
+    await raw.query(`insert into audit_log (${AUDIT_COLUMNS}) values ${placeholderRows(audit.length, 8)}`, audit.flat());
     return rows;
   };
 
@@ -206,8 +185,8 @@ try {
   for (let round = 0; round < rounds; round++) {
     const bareBody = JSON.stringify({ events: batchOf(false) });
     await measure('bare', async () => {
-      const rows = parsedRows(bareBody, Date.now());
-      await raw.query(`insert into events (${EVENT_COLUMNS}) values ${placeholders(rows.length, 8)}`, rows.flat());
+      const rows = bareTouchpointRows(bareBody, Date.now());
+      await raw.query(`insert into events (${EVENT_COLUMNS}) values ${placeholderRows(rows.length, 8)}`, rows.flat());
     });
 
     const newBody = JSON.stringify({ events: batchOf(false) });
@@ -246,6 +225,5 @@ try {
   for (const side of sides.slice(1)) console.log(`bare ÷ ${side}: wall ${ratio(spent.bare.wall, spent[side].wall)}, CPU ${ratio(total('bare'), total(side))}`);
 } finally {
   await raw.end().catch(() => undefined);
-  await admin.query(`drop database ${name} with (force)`);
-  await admin.end();
+  await cleanup.run();
 }

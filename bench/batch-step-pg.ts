@@ -5,13 +5,13 @@
  * batch at a time: wall time, this process's CPU and the database backends' CPU (from /proc, the server being local).
  * `npx tsx bench/batch-step-pg.ts [--deals 20000] [--touchpoints 100000] [--rounds 6] [--url postgres://…/test]`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { backendsCpuMs } from './postgres.js';
 import { drainPendingStep } from '../src/services/attribution/pending-work.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, printStatements, startCpuProfile } from './batch-steps.js';
+import { bareTouchpointRows, benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, placeholderRows, printStatements, startCpuProfile } from './batch-steps.js';
 import { touchpoint, type Touchpoint } from './dataset.js';
 import { writeDatasetToPostgres } from './postgres-dataset.js';
 
@@ -69,20 +69,9 @@ try {
   for (let round = 0; round < rounds; round++) {
     const bareBatch = batchOf(false);
     await measure('bare', async () => {
-      const body = JSON.parse(JSON.stringify({ events: bareBatch })) as { events: Touchpoint[] };
-      const rows = body.events.map((t) => [
-        t.id,
-        t.partner_id,
-        t.deal_id,
-        t.touchpoint_type,
-        Date.parse(t.timestamp),
-        JSON.stringify(t.metadata),
-        createHash('sha256').update(JSON.stringify(t)).digest('hex'),
-        now,
-      ]);
-      const placeholders = rows.map((_, r) => `(${Array.from({ length: 8 }, (_, c) => `$${r * 8 + c + 1}`).join(', ')})`);
+      const rows = bareTouchpointRows(JSON.stringify({ events: bareBatch }), now);
       await raw.query(
-        `insert into events (id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at) values ${placeholders.join(', ')}`,
+        `insert into events (id, partner_id, deal_id, touchpoint_type, timestamp, metadata, request_hash, created_at) values ${placeholderRows(rows.length, 8)}`,
         rows.flat(),
       );
     });

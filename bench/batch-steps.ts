@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 /**
  * What the two benches of one batch's write and drain share, `bench/drain-step.ts` (SQLite) and
@@ -56,6 +57,25 @@ export const READ_INDEXES = [
   'attribution_results_settings',
   'attribution_results_fit',
 ];
+
+/** What the bare baseline makes of a batch's body: each touchpoint's row, parsed and hashed, in the events table's column order. */
+export function bareTouchpointRows(body: string, now: number): unknown[][] {
+  const { events } = JSON.parse(body) as { events: Touchpoint[] };
+  return events.map((t) => [
+    t.id,
+    t.partner_id,
+    t.deal_id,
+    t.touchpoint_type,
+    Date.parse(t.timestamp),
+    JSON.stringify(t.metadata),
+    createHash('sha256').update(JSON.stringify(t)).digest('hex'),
+    now,
+  ]);
+}
+
+/** PostgreSQL's `($1, …, $width), …`: one row of placeholders per row, as a multi-row insert takes them. */
+export const placeholderRows = (rows: number, width: number): string =>
+  Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
 
 /** Deal `index` of the benchmark's data set, as its row (the API's body in minor units). */
 export function benchDealRow(index: number): DealRowValues {

@@ -33,8 +33,7 @@ import { drainPendingStep } from '../src/services/attribution/pending-work.js';
 import { newOrderedId } from '../src/services/ids.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { bareTouchpointRows, benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, placeholderRows, READ_INDEXES } from './batch-steps.js';
-import { touchpoint, type Touchpoint } from './dataset.js';
+import { bareTouchpointRows, benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, touchpointBatches, placeholderRows, READ_INDEXES } from './batch-steps.js';
 import { backendsCpuMs, createThrowawayDatabase } from './postgres.js';
 import { Cleanup } from './processes.js';
 import { writeDatasetToPostgres } from './postgres-dataset.js';
@@ -66,12 +65,7 @@ try {
   const sides = ['bare', 'floor, new deals', 'service, new deals', 'floor, recorded deals', 'service, recorded deals'] as const;
   type Side = (typeof sides)[number];
   const spent = Object.fromEntries(sides.map((side) => [side, { wall: 0, cpu: 0, backend: 0 }])) as Record<Side, { wall: number; cpu: number; backend: number }>;
-  let next = touchpoints;
-  const batchOf = (recorded: boolean): Touchpoint[] =>
-    Array.from({ length: 1000 }, () => {
-      const t = touchpoint(next++, deals, partners);
-      return recorded ? t : { ...t, deal_id: `nd-${next}` };
-    });
+  const batchOf = touchpointBatches(touchpoints, deals, partners);
   const measure = async (side: Side, work: () => Promise<void>) => {
     const [wall0, cpu0, backend0] = [performance.now(), cpuMs(), await backendsCpuMs(raw)];
     await work();

@@ -11,8 +11,8 @@ import { backendsCpuMs } from './postgres.js';
 import { drainPendingStep } from '../src/services/attribution/pending-work.js';
 import { createDatabase } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { bareTouchpointRows, benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, placeholderRows, printStatements, startCpuProfile } from './batch-steps.js';
-import { touchpoint, type Touchpoint } from './dataset.js';
+import { bareTouchpointRows, benchDealRow, computeEveryResult, cpuMs, parseStepBenchArgs, touchpointBatches, placeholderRows, printStatements, startCpuProfile } from './batch-steps.js';
+import type { Touchpoint } from './dataset.js';
 import { writeDatasetToPostgres } from './postgres-dataset.js';
 
 const { deals, touchpoints, partners, rounds, serverUrl } = parseStepBenchArgs({ deals: 20_000, touchpoints: 100_000, rounds: 6 }, 'postgres');
@@ -45,12 +45,7 @@ try {
   const sides = ['bare', 'new deals', 'recorded deals'] as const;
   const spent = Object.fromEntries(sides.map((side) => [side, { wall: 0, cpu: 0, backend: 0 }])) as Record<(typeof sides)[number], { wall: number; cpu: number; backend: number }>;
   const statements = new Map<string, Map<string, { count: number; ms: number }>>();
-  let next = touchpoints;
-  const batchOf = (recorded: boolean): Touchpoint[] =>
-    Array.from({ length: 1000 }, () => {
-      const t = touchpoint(next++, deals, partners);
-      return recorded ? t : { ...t, deal_id: `nd-${next}` };
-    });
+  const batchOf = touchpointBatches(touchpoints, deals, partners);
   const measure = async (side: (typeof sides)[number], work: () => Promise<void>) => {
     const [wall0, cpu0, backend0] = [performance.now(), cpuMs(), await backendCpuMs()];
     timings.clear();

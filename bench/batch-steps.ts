@@ -15,7 +15,7 @@ import { finishPendingWork } from '../src/services/attribution/pending-work.js';
 import { recordTouchpointBatch } from '../src/services/touchpoints.js';
 import { markAllDealsPending } from '../src/storage/attribution-pending.js';
 import type { Db } from '../src/storage/db.js';
-import { dealBody, type Touchpoint } from './dataset.js';
+import { dealBody, touchpoint, type Touchpoint } from './dataset.js';
 import type { DealRowValues } from './sqlite-dataset.js';
 
 export interface StepBenchArgs {
@@ -71,6 +71,19 @@ export function bareTouchpointRows(body: string, now: number): unknown[][] {
     createHash('sha256').update(JSON.stringify(t)).digest('hex'),
     now,
   ]);
+}
+
+/**
+ * Batches of 1,000 touchpoints numbered on from `first`, never repeating one: on recorded deals
+ * (the data set's), or each on a deal of its own that is not recorded (`nd-…`).
+ */
+export function touchpointBatches(first: number, deals: number, partners: number): (recorded: boolean) => Touchpoint[] {
+  let next = first;
+  return (recorded) =>
+    Array.from({ length: 1000 }, () => {
+      const t = touchpoint(next++, deals, partners);
+      return recorded ? t : { ...t, deal_id: `nd-${next}` };
+    });
 }
 
 /** PostgreSQL's `($1, …, $width), …`: one row of placeholders per row, as a multi-row insert takes them. */

@@ -6,6 +6,7 @@ import type { BenchOptions } from './options.js';
 import type { CopySource } from './baseline-store.js';
 import { formatCount, formatMb, formatMs, type ResultRow } from './report.js';
 import { memoryOf, waitForQuietMachine, type MemorySampler } from './processes.js';
+import { parsePrometheusText, sampleValue } from '../test/helpers/prometheus.js';
 
 export interface Server {
   url: string;
@@ -131,9 +132,8 @@ async function comparePair(
 
 /** The service's backlog now: its `attribution_pending_deals` gauge. */
 async function pendingDeals(ctx: BenchContext): Promise<number> {
-  const metrics = (await ctx.service.client.expectOk('GET', '/metrics')).body;
-  const line = metrics.split('\n').find((text) => text.startsWith('attribution_pending_deals '));
-  return Number(line?.split(' ')[1] ?? Number.NaN);
+  const samples = parsePrometheusText((await ctx.service.client.expectOk('GET', '/metrics')).body);
+  return sampleValue(samples, 'attribution_pending_deals') ?? Number.NaN;
 }
 
 export async function seedPartners(ctx: BenchContext): Promise<void> {
